@@ -1,0 +1,91 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/olekukonko/tablewriter"
+
+	"github.com/reprohq/repro/rerun"
+)
+
+// printJSON writes v as indented JSON.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// printTable writes rows as a table on a terminal, and as tab-separated
+// lines without a header otherwise, so that cut and awk work.
+func printTable(w io.Writer, header []string, rows [][]string) error {
+	if !isTerminal(w) {
+		for _, r := range rows {
+			if _, err := fmt.Fprintln(w, strings.Join(r, "\t")); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	t := tablewriter.NewWriter(w)
+	t.Header(header)
+	for _, r := range rows {
+		if err := t.Append(r); err != nil {
+			return err
+		}
+	}
+	return t.Render()
+}
+
+// printFields writes key/value pairs aligned.
+func printFields(w io.Writer, fields [][2]string) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, f := range fields {
+		fmt.Fprintf(tw, "%s:\t%s\n", f[0], f[1])
+	}
+	return tw.Flush()
+}
+
+// shortDigest is sha256: and the first 12 hex digits, for people.
+func shortDigest(d string, terminal bool) string {
+	if !terminal {
+		return d
+	}
+	if h, ok := strings.CutPrefix(d, "sha256:"); ok && len(h) > 12 {
+		return "sha256:" + h[:12] + "…"
+	}
+	return d
+}
+
+func formatTime(t time.Time, terminal bool) string {
+	if terminal {
+		return t.Local().Format("2006-01-02 15:04:05")
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func formatDuration(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Hour:
+		return d.Round(time.Second).String()
+	}
+	return d.Round(time.Minute).String()
+}
+
+func shellJoin(argv []string) string {
+	parts := make([]string, len(argv))
+	for i, a := range argv {
+		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@,+") == "" {
+			parts[i] = a
+		} else {
+			parts[i] = rerun.Quote(a)
+		}
+	}
+	return strings.Join(parts, " ")
+}

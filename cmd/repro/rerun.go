@@ -1,0 +1,120 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/reprohq/repro/launch"
+	"github.com/reprohq/repro/rerun"
+)
+
+type rerunOptions struct {
+	registryFlags
+	engineFlags
+	output     string
+	exec       bool
+	allowDirty bool
+	out        string
+}
+
+func newRerunCmd(g *globals) *cobra.Command {
+	o := &rerunOptions{}
+	cmd := &cobra.Command{
+		Use:   "rerun RUN",
+		Short: "Print a pinned, one-command re-run script for a recorded run",
+		Long: `Rerun turns a recorded run into a POSIX sh script that runs it again: the
+same image by digest, the same commit checked out into a fresh directory, the
+same data (each dataset's digest recomputed with coreutils and checked), the
+same command, environment, mounts and working directory. The script needs
+only git, coreutils and the container CLI, not repro.
+
+The script reads, when set: REPRO_CODE (a clone that has the commit; default
+the recorded remote, then the recorded local path), REPRO_DATA_<NAME> (where
+dataset NAME lives now; characters other than letters, digits and _ become _),
+REPRO_OUT (an empty directory for the outputs; default a new directory beside
+the script), REPRO_ENGINE (the container CLI). It refuses, naming what
+changed, when a dataset's digest differs or a redacted secret is not set.
+
+With --exec, repro performs the re-run itself and records it as a new run
+linked to RUN (rerun_of).
+
+RUN is a run ID or any unique prefix of one.
+
+Exit status: 0 ok; with --exec, the container's own status; 1 error; 2 usage.`,
+		Example: `  repro rerun 4e1d2a9c0b7f > rerun.sh
+  repro rerun 4e1d -o rerun.sh && REPRO_DATA_train=/mnt/archive/train ./rerun.sh
+  repro rerun 4e1d --exec --out ./out-again`,
+		Args: exactArgs(1, "one RUN (an ID or unique prefix; see repro ls)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.engineFlags.validate(); err != nil {
+				return err
+			}
+			if o.exec && o.output != "" {
+				return usagef("--exec runs the re-run; -o writes the script: choose one")
+			}
+			if !o.exec && o.out != "" {
+				return usagef("--out goes with --exec; a script takes REPRO_OUT")
+			}
+			ctx := cmd.Context()
+			l, err := g.open(ctx, !o.exec)
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			r, err := l.Get(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			if !o.exec {
+				script, err := rerun.Script(r, rerun.Options{AllowDirty: o.allowDirty})
+				if err != nil {
+					return err
+				}
+				if o.output == "" {
+					_, err = cmd.OutOrStdout().Write(script)
+					return err
+				}
+				if err := rerun.WriteFile(o.output, script); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "repro: wrote %s; run it with: sh %s\n", o.output, o.output)
+				return nil
+			}
+			interrupts := make(chan os.Signal, 2)
+			signal.Notify(interrupts, os.Interrupt, syscall.SIGTERM)
+			defer signal.Stop(interrupts)
+			out, err := rerun.Exec(ctx, l, r, rerun.ExecOptions{
+				Options: rerun.Options{AllowDirty: o.allowDirty},
+				OutDir:  o.out,
+				Launch: launch.Spec{
+					Registry: o.registryFlags.options(), Engine: o.engineFlags.engine(cmd),
+					Interrupts: interrupts, Log: cmd.ErrOrStderr(), Version: version,
+				},
+			})
+			if err != nil {
+				if out != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "repro: %v\n", err)
+					return &statusError{exitError}
+				}
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "repro: run %s re-ran %s: %s\n", out.Run.ShortID(), r.ShortID(), out.Run.Status)
+			if out.ExitCode != 0 {
+				return &statusError{out.ExitCode}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.output, "output", "o", "", "write the script to FILE (atomically, mode 0755) instead of stdout")
+	f.BoolVar(&o.exec, "exec", false, "run the re-run now and record it as a new run linked to RUN")
+	f.BoolVar(&o.allowDirty, "allow-dirty", false, "re-run a run from a dirty tree at its commit, without the unrecorded changes")
+	f.StringVar(&o.out, "out", "", "with --exec: empty directory for the outputs (default $REPRO_OUT, else a new directory here)")
+	o.registryFlags.addFlags(cmd)
+	o.engineFlags.addFlags(cmd)
+	return cmd
+}

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/runlog"
+)
+
+// version is set with -ldflags "-X main.version=...".
+var version = "dev"
+
+// Exit statuses. `repro run` passes the container's own status through.
+const (
+	exitOK          = 0
+	exitError       = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+// Main runs repro with args and returns the exit status.
+func Main(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	return report(err, stderr)
+}
+
+// statusError ends repro with a status and no further message (the
+// container's exit status, or a failure already explained).
+type statusError struct{ code int }
+
+func (e *statusError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// usageError is a mistake in how repro was called.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usagef(format string, a ...any) error { return &usageError{fmt.Errorf(format, a...)} }
+
+func report(err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	var se *statusError
+	if errors.As(err, &se) {
+		return se.code
+	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "repro: interrupted")
+		return exitInterrupted
+	}
+	fmt.Fprintf(stderr, "repro: %s\n", err)
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintln(stderr, "Try: repro help")
+		return exitUsage
+	}
+	return exitError
+}
+
+// globals are the flags every command shares.
+type globals struct {
+	ledger string
+}
+
+func newRootCmd() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "repro",
+		Short: "Record where every training run came from, and run it again exactly",
+		Long: `repro launches training containers by image digest and records, in a local
+SQLite ledger, everything a run depended on: the image digest, the code's git
+commit (and whether the tree was dirty), each dataset's content digest, the
+exact command, the environment (secrets redacted), the host, the exit status
+and the outputs. Months later, repro rerun turns any recorded run into a
+pinned, one-command re-run script, or says exactly what changed.
+
+The ledger is $REPRO_LEDGER, else $XDG_DATA_HOME/repro/ledger.db
+(~/.local/share/repro/ledger.db); --ledger overrides both.
+
+Exit status: 0 ok, 1 error, 2 usage, 130 interrupted; repro run exits with
+the container's own status.`,
+		Example: `  repro run registry.example.com/trainer:1.4.2 --data train=./data -- python train.py --lr 0.01
+  repro ls
+  repro rerun 4e1d2a9c0b7f -o rerun.sh`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	root.PersistentFlags().StringVar(&g.ledger, "ledger", "", "ledger file (default $REPRO_LEDGER, else $XDG_DATA_HOME/repro/ledger.db)")
+	root.AddCommand(
+		newRunCmd(g),
+		newRerunCmd(g),
+		newLsCmd(g),
+		newShowCmd(g),
+		newDigestCmd(),
+		newBuildCmd(g),
+		newTagsCmd(g),
+		newPromoteCmd(g),
+		newVersionCmd(),
+	)
+	return root
+}
+
+func (g *globals) open(ctx context.Context, readOnly bool) (*runlog.Ledger, error) {
+	path := g.ledger
+	if path == "" {
+		var err error
+		if path, err = runlog.DefaultPath(); err != nil {
+			return nil, err
+		}
+	}
+	var opts []runlog.Option
+	if readOnly {
+		opts = append(opts, runlog.ReadOnly())
+	}
+	return runlog.Open(ctx, path, opts...)
+}
+
+// exactArgs is cobra.ExactArgs with a usage error that names what is missing.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usagef("%s needs %s (got %d arguments); see repro %s --help", cmd.CommandPath(), what, len(args), cmd.Name())
+		}
+		return nil
+	}
+}
+
+// registryFlags are shared by the commands that talk to a registry.
+type registryFlags struct {
+	insecure bool
+}
+
+func (f *registryFlags) addFlags(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&f.insecure, "insecure", false, "allow plain HTTP to a registry that is not on loopback")
+}
+
+func (f *registryFlags) options() provenance.RegistryOptions {
+	return provenance.RegistryOptions{Insecure: f.insecure}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	return isTerminalFd(f.Fd())
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/reprohq/repro/launch"
+)
+
+type runOptions struct {
+	registryFlags
+	engineFlags
+	code        string
+	noCode      bool
+	noCodeMount bool
+	allowDirty  bool
+	allowLatest bool
+	data        []string
+	out         string
+	env         []string
+	secretEnv   []string
+	workdir     string
+	dryRun      bool
+}
+
+// engineFlags choose and tune the container engine.
+type engineFlags struct {
+	runtime     string
+	stopTimeout time.Duration
+}
+
+func (f *engineFlags) addFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.runtime, "runtime", "docker", "container CLI: docker or podman")
+	cmd.Flags().DurationVar(&f.stopTimeout, "stop-timeout", 10*time.Second, "on interrupt, how long the container gets between SIGTERM and SIGKILL")
+}
+
+func (f *engineFlags) validate() error {
+	if f.runtime != "docker" && f.runtime != "podman" {
+		return usagef("--runtime %q: choose docker or podman", f.runtime)
+	}
+	if f.stopTimeout < 0 {
+		return usagef("--stop-timeout must not be negative")
+	}
+	return nil
+}
+
+func (f *engineFlags) engine(cmd *cobra.Command) *launch.Engine {
+	return &launch.Engine{Bin: f.runtime, Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr(), StopTimeout: f.stopTimeout}
+}
+
+func newRunCmd(g *globals) *cobra.Command {
+	o := &runOptions{}
+	cmd := &cobra.Command{
+		Use:   "run [flags] IMAGE [-- COMMAND [ARG...]]",
+		Short: "Run a training container by digest and record where it came from",
+		Long: `Run launches IMAGE by digest and records the run in the ledger.
+
+A tag is resolved to its digest through the registry first (stderr says
+"resolved X -> digest"), and the digest is what runs. latest, written or
+implied, is refused unless --allow-latest. The code's git commit is recorded
+and the work tree is mounted read-only at /workspace, the container's working
+directory; a dirty tree is refused unless --allow-dirty. Each --data NAME=PATH
+is hashed before the run and mounted read-only at /data/NAME; --out DIR is
+mounted at /out and every file in it is hashed afterwards. Variables given
+with -e are passed to the container; values of secret-looking names (KEY,
+TOKEN, SECRET, PASSWORD, ...) and of --secret-env names are never recorded.
+
+The run is recorded as running before its container starts and finished
+afterwards: succeeded, failed or interrupted. A first SIGINT or SIGTERM stops
+the container (SIGTERM, then SIGKILL after --stop-timeout); a second kills it.
+
+Exit status: the container's own; 130 (SIGINT) or 143 (SIGTERM) when
+interrupted; 1 when repro refused or failed before starting anything (nothing
+is recorded then); 2 for a usage error.`,
+		Example: `  # run a version tag; repro resolves it and runs the digest
+  repro run 127.0.0.1:5000/trainer:1.0 --data train=./data --out ./out -- /trainer --seed 7
+
+  # pass a secret: the container gets the value, the ledger only the name
+  repro run 127.0.0.1:5000/trainer@sha256:4e1d... -e WANDB_API_KEY -- /trainer
+
+  # see what would run, and record nothing
+  repro run --dry-run 127.0.0.1:5000/trainer:1.0 -- /trainer`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 || cmd.ArgsLenAtDash() == 0 {
+				return usagef("repro run needs an IMAGE, as in repro run REGISTRY/NAME:TAG -- COMMAND")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.engineFlags.validate(); err != nil {
+				return err
+			}
+			if o.noCode && (o.code != "" || o.allowDirty) {
+				return usagef("--no-code cannot be combined with --code or --allow-dirty")
+			}
+			image, argv := args[0], args[1:]
+			if dash := cmd.ArgsLenAtDash(); dash > 1 {
+				return usagef("put the command after --: repro run [flags] IMAGE -- COMMAND [ARG...] (got %q before --)", args[1])
+			} else if dash == 0 {
+				return usagef("the IMAGE goes before --: repro run [flags] IMAGE -- COMMAND [ARG...]")
+			}
+			spec := launch.Spec{
+				Image: image, Argv: argv, CodeDir: o.code, NoCode: o.noCode, NoCodeMount: o.noCodeMount,
+				AllowDirty: o.allowDirty, AllowLatest: o.allowLatest, OutDir: o.out, Env: o.env,
+				SecretEnv: o.secretEnv, Workdir: o.workdir, DryRun: o.dryRun,
+				Registry: o.registryFlags.options(), Engine: o.engineFlags.engine(cmd),
+				Log: cmd.ErrOrStderr(), Version: version,
+			}
+			for _, d := range o.data {
+				da, err := launch.ParseDataArg(d)
+				if err != nil {
+					return usagef("%v", err)
+				}
+				spec.Data = append(spec.Data, da)
+			}
+			ctx := cmd.Context()
+			if o.dryRun {
+				out, err := launch.Run(ctx, nil, spec)
+				if err != nil {
+					return err
+				}
+				return printDryRun(cmd, out)
+			}
+			l, err := g.open(ctx, false)
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			interrupts := make(chan os.Signal, 2)
+			signal.Notify(interrupts, os.Interrupt, syscall.SIGTERM)
+			defer signal.Stop(interrupts)
+			spec.Interrupts = interrupts
+			out, err := launch.Run(ctx, l, spec)
+			if err != nil {
+				if out != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "repro: %v\n", err)
+					return &statusError{exitError}
+				}
+				return err
+			}
+			r := out.Run
+			switch {
+			case r.Signal != "":
+				fmt.Fprintf(cmd.ErrOrStderr(), "repro: run %s interrupted (%s)\n", r.ShortID(), r.Signal)
+			case out.ExitCode != 0:
+				msg := fmt.Sprintf("repro: run %s failed with exit status %d", r.ShortID(), out.ExitCode)
+				if r.OOMKilled {
+					msg += " (out of memory)"
+				} else if r.Error != "" {
+					msg += ": " + oneLine(r.Error)
+				}
+				fmt.Fprintln(cmd.ErrOrStderr(), msg)
+			default:
+				fmt.Fprintf(cmd.ErrOrStderr(), "repro: run %s succeeded\n", r.ShortID())
+			}
+			if out.ExitCode != 0 {
+				return &statusError{out.ExitCode}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.code, "code", "", "the code's git work tree (default: the one holding the working directory)")
+	f.BoolVar(&o.noCode, "no-code", false, "record no code: the run does not come from a git repository")
+	f.BoolVar(&o.noCodeMount, "no-code-mount", false, "do not mount the work tree at /workspace (the image carries the code)")
+	f.BoolVar(&o.allowDirty, "allow-dirty", false, "run from a work tree with uncommitted changes, recorded as dirty")
+	f.BoolVar(&o.allowLatest, "allow-latest", false, "allow the moving tag latest (the digest it resolves to is still what runs)")
+	f.StringArrayVar(&o.data, "data", nil, "dataset NAME=PATH (file or directory), hashed and mounted read-only at /data/NAME; repeatable")
+	f.StringVar(&o.out, "out", "", "empty directory mounted at /out; its files are hashed and recorded as outputs")
+	f.StringArrayVarP(&o.env, "env", "e", nil, "NAME=VALUE, or NAME to pass your value; repeatable")
+	f.StringArrayVar(&o.secretEnv, "secret-env", nil, "NAME of a variable passed from your environment and never recorded; repeatable")
+	f.StringVar(&o.workdir, "workdir", "", "the container's working directory (default /workspace when the code is mounted)")
+	f.BoolVar(&o.dryRun, "dry-run", false, "capture and print everything, record and start nothing")
+	o.registryFlags.addFlags(cmd)
+	o.engineFlags.addFlags(cmd)
+	return cmd
+}
+
+func printDryRun(cmd *cobra.Command, out *launch.Outcome) error {
+	b, err := json.MarshalIndent(out.Run, "", "  ")
+	if err != nil {
+		return err
+	}
+	w := cmd.OutOrStdout()
+	fmt.Fprintf(w, "%s\n", b)
+	fmt.Fprintf(w, "engine command:\n  %s\n", shellJoin(out.Command))
+	fmt.Fprintln(cmd.ErrOrStderr(), "repro: dry run: nothing was recorded or started")
+	return nil
+}

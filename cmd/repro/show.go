@@ -1,0 +1,114 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/reprohq/repro/runlog"
+)
+
+func newShowCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show RUN",
+		Short: "Show every recorded fact about a run",
+		Long: `Show prints everything recorded about a run: image and its digests, code
+commit and changes, datasets with their digests, command, environment (secret
+values were never recorded), host, engine command, status and outputs.
+
+RUN is a run ID or any unique prefix of one.
+
+Exit status: 0 ok, 1 error (no such run, ambiguous prefix), 2 usage.`,
+		Example: `  repro show 4e1d2a9c0b7f
+  repro show 4e1d --json | jq .datasets`,
+		Args: exactArgs(1, "one RUN (an ID or unique prefix; see repro ls)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			l, err := g.open(ctx, true)
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			r, err := l.Get(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), r)
+			}
+			return printFields(cmd.OutOrStdout(), showFields(r))
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the run as a JSON object")
+	return cmd
+}
+
+func showFields(r *runlog.Run) [][2]string {
+	f := [][2]string{{"id", r.ID}, {"status", r.Status}}
+	add := func(k, v string) {
+		if v != "" {
+			f = append(f, [2]string{k, v})
+		}
+	}
+	if r.ExitCode != nil {
+		add("exit code", fmt.Sprint(*r.ExitCode))
+	}
+	add("signal", r.Signal)
+	if r.OOMKilled {
+		add("oom killed", "yes")
+	}
+	add("error", oneLine(r.Error))
+	add("image", r.Image)
+	add("image digest", r.ImageRepo+"@"+r.ImageDigest)
+	add("index digest", r.ImageIndexDigest)
+	add("config digest", r.ImageConfigDigest)
+	add("platform", r.ImagePlatform)
+	if r.Commit != "" {
+		c := r.Commit
+		if r.Dirty {
+			c += " (dirty)"
+		}
+		add("commit", c)
+		add("branch", r.Branch)
+		add("remote", r.Remote)
+		add("code", r.CodeDir)
+		for _, p := range r.ChangedFiles {
+			add("changed", p)
+		}
+	} else {
+		add("commit", "(no code recorded)")
+	}
+	add("command", shellJoin(r.Argv))
+	add("workdir", r.Workdir)
+	for _, e := range r.Env {
+		if e.Secret {
+			add("env", e.Name+" (secret, not recorded)")
+		} else {
+			add("env", e.Name+"="+e.Value)
+		}
+	}
+	for _, d := range r.Data {
+		add("data "+d.Name, fmt.Sprintf("%s  %s (%s, %d files, %d bytes)", d.Digest, d.Path, d.Kind, d.Files, d.Bytes))
+	}
+	add("out", r.OutDir)
+	add("outputs digest", r.OutputsDigest)
+	for _, o := range r.Outputs {
+		add("output", fmt.Sprintf("%s  %s (%d bytes)", o.Digest, o.Path, o.Bytes))
+	}
+	add("host", fmt.Sprintf("%s@%s %s/%s", r.Host.User, r.Host.Hostname, r.Host.OS, r.Host.Arch))
+	for _, g := range r.Host.GPUs {
+		add("gpu", g.Model+" (driver "+g.Driver+")")
+	}
+	add("engine", strings.TrimSpace(r.Engine.Name+" "+r.Engine.Version))
+	add("engine command", shellJoin(r.Engine.Command))
+	add("started", formatTime(r.StartedAt, false))
+	if r.FinishedAt != nil {
+		add("finished", formatTime(*r.FinishedAt, false))
+		add("duration", formatDuration(r.FinishedAt.Sub(r.StartedAt)))
+	}
+	add("rerun of", r.RerunOf)
+	add("repro", r.ReproVersion)
+	return f
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/reprohq/repro/image"
+	"github.com/reprohq/repro/provenance"
+)
+
+func newTagsCmd(g *globals) *cobra.Command {
+	var version, sha, channel, code string
+	cmd := &cobra.Command{
+		Use:   "tags --version V [--sha SHA] [--channel C]",
+		Short: "Print the tag set a build of a version gets",
+		Long: `Tags prints, one per line, the tags repro build pushes for a version:
+1.4.2, 1.4 and 1 for a release (a pre-release such as 2.0.0-rc.1 gets only its
+own tag), git-<7 hex> from --sha or the HEAD of the code repository, and the
+channel when given. A leading v is accepted. latest is never in the set.
+
+Exit status: 0 ok, 1 error, 2 usage.`,
+		Example: `  repro tags --version 1.4.2 --channel dev
+  repro tags history 127.0.0.1:5000/trainer:prod --at 2026-11-17T12:00:00Z`,
+		Args: exactArgs(0, "no arguments (did you mean repro tags history?)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if version == "" {
+				return usagef("repro tags needs --version, as in --version 1.4.2")
+			}
+			if sha == "" {
+				dir := code
+				if dir == "" {
+					dir = "."
+				}
+				if c, err := provenance.CaptureCode(cmd.Context(), dir); err == nil {
+					sha = c.Commit
+				} else if code != "" {
+					return err
+				}
+			}
+			tags, err := image.TagSet(version, sha, channel)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), strings.Join(tags, "\n"))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&version, "version", "", "semantic version, as in 1.4.2")
+	cmd.Flags().StringVar(&sha, "sha", "", "git commit for the git- tag (default: HEAD of the code repository)")
+	cmd.Flags().StringVar(&channel, "channel", "", "channel tag, as in dev or staging")
+	cmd.Flags().StringVar(&code, "code", "", "the code repository (default: the working directory's)")
+	cmd.AddCommand(newTagsHistoryCmd(g))
+	return cmd
+}
+
+func newTagsHistoryCmd(g *globals) *cobra.Command {
+	var at string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "history REGISTRY/NAME[:TAG]",
+		Short: "Show where each tag pointed over time",
+		Long: `History shows, from the ledger's tag events (repro build pushes, repro promote
+moves, and tags repro run resolved), which digest each tag of a repository
+pointed at and since when. With --at, only what each tag pointed at that
+moment: "what exactly was prod last Tuesday".
+
+Exit status: 0 ok, 1 error, 2 usage.`,
+		Example: `  repro tags history 127.0.0.1:5000/trainer
+  repro tags history 127.0.0.1:5000/trainer:prod --at 2026-11-17
+  repro tags history 127.0.0.1:5000/trainer --json`,
+		Args: exactArgs(1, "one REGISTRY/NAME[:TAG]"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ref, err := provenance.ParseRef(args[0])
+			if err != nil {
+				return err
+			}
+			if ref.Digest != "" {
+				return usagef("history takes REGISTRY/NAME[:TAG], not a digest")
+			}
+			var when time.Time
+			if at != "" {
+				if when, err = parseTime(at); err != nil {
+					return usagef("--at %q: %v", at, err)
+				}
+			}
+			ctx := cmd.Context()
+			l, err := g.open(ctx, true)
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			events, err := l.TagHistory(ctx, ref.Repository, ref.Tag, when)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if asJSON {
+				return printJSON(w, events)
+			}
+			tty := isTerminal(w)
+			rows := make([][]string, 0, len(events))
+			for _, e := range events {
+				rows = append(rows, []string{e.Tag, shortDigest(e.Digest, tty), e.Action, formatTime(e.At, tty)})
+			}
+			if len(rows) == 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "repro: no tag events recorded for %s\n", args[0])
+				return nil
+			}
+			return printTable(w, []string{"TAG", "DIGEST", "ACTION", "AT"}, rows)
+		},
+	}
+	cmd.Flags().StringVar(&at, "at", "", "only what each tag pointed at this moment (RFC 3339, or YYYY-MM-DD)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of tag events")
+	return cmd
+}
+
+// parseTime accepts RFC 3339 or a date (the end of that day, UTC).
+func parseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t.Add(24*time.Hour - time.Nanosecond), nil
+	}
+	return time.Time{}, fmt.Errorf("write RFC 3339 (2026-11-17T12:00:00Z) or a date (2026-11-17)")
+}

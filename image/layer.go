@@ -1,0 +1,165 @@
+package image
+
+import (
+	"archive/tar"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/moby/patternmatcher"
+	"github.com/moby/patternmatcher/ignorefile"
+)
+
+// LayerStats describes a context layer.
+type LayerStats struct {
+	Files   int64
+	Bytes   int64
+	Links   int64
+	Ignored int64
+}
+
+// WriteContextTar writes the context directory as a tar stream under dest
+// (an absolute path in the image): entries in a fixed order, every time set
+// to epoch, owner 0:0, modes normalised to 0755/0644, no host names, so the
+// same files give the same bytes. .dockerignore is honoured. Symlinks are
+// stored as links and never followed; files are opened through an os.Root,
+// so nothing outside the context can be read.
+func WriteContextTar(w io.Writer, contextDir, dest string, epoch time.Time) (LayerStats, error) {
+	var st LayerStats
+	dest = path.Clean("/" + filepath.ToSlash(dest))
+	root, err := os.OpenRoot(contextDir)
+	if err != nil {
+		return st, fmt.Errorf("build context %s: %w", contextDir, unwrapPathErr(err))
+	}
+	defer root.Close()
+	pm, err := ignoreMatcher(root)
+	if err != nil {
+		return st, err
+	}
+	tw := tar.NewWriter(w)
+	epoch = epoch.UTC().Truncate(time.Second)
+	header := func(name string, typ byte, mode int64) *tar.Header {
+		return &tar.Header{Typeflag: typ, Name: name, Mode: mode, ModTime: epoch, Format: tar.FormatPAX}
+	}
+	// The directories leading to dest.
+	prefix := strings.TrimPrefix(dest, "/")
+	if prefix != "" {
+		parts := strings.Split(prefix, "/")
+		for i := range parts {
+			if err := tw.WriteHeader(header(strings.Join(parts[:i+1], "/")+"/", tar.TypeDir, 0o755)); err != nil {
+				return st, err
+			}
+		}
+	}
+	join := func(rel string) string {
+		if prefix == "" {
+			return rel
+		}
+		return prefix + "/" + rel
+	}
+	err = fs.WalkDir(root.FS(), ".", func(rel string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if rel == "." {
+			return nil
+		}
+		if pm != nil {
+			ignored, err := pm.MatchesOrParentMatches(rel)
+			if err != nil {
+				return fmt.Errorf(".dockerignore: %w", err)
+			}
+			if ignored {
+				st.Ignored++
+				if d.IsDir() && !pm.Exclusions() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+		}
+		switch t := d.Type(); {
+		case t.IsDir():
+			return tw.WriteHeader(header(join(rel)+"/", tar.TypeDir, 0o755))
+		case t&fs.ModeSymlink != 0:
+			target, err := root.Readlink(rel)
+			if err != nil {
+				return err
+			}
+			h := header(join(rel), tar.TypeSymlink, 0o777)
+			h.Linkname = target
+			st.Links++
+			return tw.WriteHeader(h)
+		case t.IsRegular():
+			f, err := root.Open(rel)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			fi, err := f.Stat()
+			if err != nil {
+				return err
+			}
+			if !fi.Mode().IsRegular() {
+				return fmt.Errorf("%s changed while the context was read", rel)
+			}
+			mode := int64(0o644)
+			if fi.Mode().Perm()&0o111 != 0 {
+				mode = 0o755
+			}
+			h := header(join(rel), tar.TypeReg, mode)
+			h.Size = fi.Size()
+			if err := tw.WriteHeader(h); err != nil {
+				return err
+			}
+			n, err := io.Copy(tw, io.LimitReader(f, fi.Size()))
+			if err != nil {
+				return err
+			}
+			if n != fi.Size() {
+				return fmt.Errorf("%s shrank while the context was read", rel)
+			}
+			st.Files++
+			st.Bytes += n
+		}
+		// Sockets, devices and pipes have no place in an image layer.
+		return nil
+	})
+	if err != nil {
+		return st, fmt.Errorf("build context %s: %w", contextDir, err)
+	}
+	return st, tw.Close()
+}
+
+func ignoreMatcher(root *os.Root) (*patternmatcher.PatternMatcher, error) {
+	f, err := root.Open(".dockerignore")
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf(".dockerignore: %w", err)
+	}
+	defer f.Close()
+	patterns, err := ignorefile.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf(".dockerignore: %w", err)
+	}
+	pm, err := patternmatcher.New(patterns)
+	if err != nil {
+		return nil, fmt.Errorf(".dockerignore: %w", err)
+	}
+	return pm, nil
+}
+
+func unwrapPathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

@@ -1,0 +1,261 @@
+package launch
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Engine is a docker-compatible container CLI.
+type Engine struct {
+	Bin         string        // "docker" or "podman"
+	Stdout      io.Writer     // the container's stdout
+	Stderr      io.Writer     // the container's stderr and pull progress
+	StopTimeout time.Duration // grace period between SIGTERM and SIGKILL on interrupt
+}
+
+// Mount is a bind mount.
+type Mount struct {
+	Source   string
+	Target   string
+	ReadOnly bool
+}
+
+// Container is what to run.
+type Container struct {
+	Name    string
+	Labels  map[string]string
+	Image   string // repo@sha256:...
+	Argv    []string
+	Workdir string
+	Mounts  []Mount
+	Env     []string          // names only: values travel in the engine's environment
+	Values  map[string]string // the values for Env
+}
+
+// Exit is how a container ended.
+type Exit struct {
+	Code      int
+	Signal    string // the signal repro received and forwarded, if any
+	OOMKilled bool
+	Err       string // the engine's own failure, if it never ran the command
+}
+
+func (e *Engine) bin() string {
+	if e.Bin == "" {
+		return "docker"
+	}
+	return e.Bin
+}
+
+// Version is the engine server's version.
+func (e *Engine) Version(ctx context.Context) (string, error) {
+	out, err := e.output(ctx, "version", "--format", "{{.Server.Version}}")
+	if err != nil {
+		return "", fmt.Errorf("%s is not usable: %w; is the engine running?", e.bin(), err)
+	}
+	return strings.TrimSpace(out), nil
+}
+
+// ImageID returns the local image ID (the config digest) of ref, and
+// whether the image is present at all.
+func (e *Engine) ImageID(ctx context.Context, ref string) (string, bool, error) {
+	out, err := e.output(ctx, "image", "inspect", "--format", "{{.Id}}", "--", ref)
+	if err != nil {
+		if strings.Contains(strings.ToLower(err.Error()), "no such image") {
+			return "", false, nil
+		}
+		return "", false, err
+	}
+	return strings.TrimSpace(out), true, nil
+}
+
+// Pull pulls ref, its progress going to Stderr.
+func (e *Engine) Pull(ctx context.Context, ref string) error {
+	cmd := exec.CommandContext(ctx, e.bin(), "pull", "--", ref)
+	var stderr bytes.Buffer
+	cmd.Stdout = e.stderr()
+	cmd.Stderr = io.MultiWriter(e.stderr(), &stderr)
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s pull %s: %s", e.bin(), ref, firstLine(stderr.String(), err))
+	}
+	return nil
+}
+
+func (e *Engine) stderr() io.Writer {
+	if e.Stderr == nil {
+		return io.Discard
+	}
+	return e.Stderr
+}
+
+func (e *Engine) stdout() io.Writer {
+	if e.Stdout == nil {
+		return io.Discard
+	}
+	return e.Stdout
+}
+
+// RunArgs is the exact engine argv for c, without the binary.
+func (e *Engine) RunArgs(c Container) []string {
+	args := []string{"run", "--name", c.Name, "--init", "--sig-proxy=false"}
+	for _, k := range sortedKeys(c.Labels) {
+		args = append(args, "--label", k+"="+c.Labels[k])
+	}
+	for _, m := range c.Mounts {
+		spec := "type=bind,source=" + m.Source + ",target=" + m.Target
+		if m.ReadOnly {
+			spec += ",readonly"
+		}
+		args = append(args, "--mount", spec)
+	}
+	if c.Workdir != "" {
+		args = append(args, "--workdir", c.Workdir)
+	}
+	for _, n := range c.Env {
+		args = append(args, "--env", n)
+	}
+	args = append(args, "--", c.Image)
+	return append(args, c.Argv...)
+}
+
+// Run runs c in the foreground, streaming its output. The first value on
+// interrupts stops the container (SIGTERM, then SIGKILL after
+// StopTimeout); a second kills it at once. Run returns once the container
+// has ended and been removed.
+func (e *Engine) Run(ctx context.Context, c Container, interrupts <-chan os.Signal) (Exit, error) {
+	cmd := exec.Command(e.bin(), e.RunArgs(c)...)
+	cmd.Env = os.Environ()
+	for _, n := range c.Env {
+		cmd.Env = append(cmd.Env, n+"="+c.Values[n])
+	}
+	var stderr bytes.Buffer
+	cmd.Stdout = e.stdout()
+	cmd.Stderr = io.MultiWriter(e.stderr(), &tail{buf: &stderr, max: 4096})
+	// Its own process group: a ^C on the terminal reaches repro only, and
+	// repro decides how the container stops.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return Exit{}, fmt.Errorf("start %s: %w", e.bin(), err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+
+	var exit Exit
+	var waitErr error
+	stopped := false
+wait:
+	for {
+		select {
+		case waitErr = <-done:
+			break wait
+		case sig := <-interrupts:
+			if !stopped {
+				stopped = true
+				exit.Signal = signalName(sig)
+				fmt.Fprintf(e.stderr(), "repro: %s: stopping container %s (again to kill it now)\n", exit.Signal, c.Name)
+				go e.quiet(context.WithoutCancel(ctx), "stop", "--time", fmt.Sprint(int(e.StopTimeout.Seconds())), c.Name)
+			} else {
+				fmt.Fprintf(e.stderr(), "repro: killing container %s\n", c.Name)
+				go e.quiet(context.WithoutCancel(ctx), "kill", c.Name)
+			}
+		}
+	}
+	exit.Code = cmd.ProcessState.ExitCode()
+	// The container's own state is the truth: its exit code, and whether
+	// the kernel's OOM killer ended it.
+	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if out, err := e.output(ictx, "container", "inspect", "--format", "{{json .State}}", c.Name); err == nil {
+		var st struct {
+			ExitCode  int
+			OOMKilled bool
+			Error     string
+		}
+		if json.Unmarshal([]byte(out), &st) == nil {
+			exit.Code, exit.OOMKilled, exit.Err = st.ExitCode, st.OOMKilled, st.Error
+		}
+		e.quiet(ictx, "rm", "--force", c.Name)
+	} else if waitErr != nil {
+		// No container: the engine failed before creating it.
+		exit.Err = firstLine(stderr.String(), waitErr)
+		if exit.Code <= 0 {
+			exit.Code = 125
+		}
+	}
+	return exit, nil
+}
+
+func (e *Engine) output(ctx context.Context, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, e.bin(), args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		if errors.Is(err, exec.ErrNotFound) {
+			return "", fmt.Errorf("%s not found on PATH; install it or choose another with --runtime", e.bin())
+		}
+		return "", errors.New(firstLine(stderr.String(), err))
+	}
+	return string(out), nil
+}
+
+func (e *Engine) quiet(ctx context.Context, args ...string) {
+	cmd := exec.CommandContext(ctx, e.bin(), args...)
+	_ = cmd.Run()
+}
+
+func firstLine(s string, err error) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return err.Error()
+	}
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+func signalName(s os.Signal) string {
+	switch s {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case nil:
+		return ""
+	}
+	return strings.ToUpper(s.String())
+}
+
+// tail keeps the last max bytes written.
+type tail struct {
+	buf *bytes.Buffer
+	max int
+}
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.buf.Write(p)
+	if over := t.buf.Len() - t.max; over > 0 {
+		t.buf.Next(over)
+	}
+	return len(p), nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,393 @@
+package launch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/runlog"
+)
+
+// Where things appear inside the container.
+const (
+	CodeTarget = "/workspace"
+	DataTarget = "/data"
+	OutTarget  = "/out"
+)
+
+// DataArg is one --data NAME=PATH.
+type DataArg struct {
+	Name string
+	Path string
+}
+
+// Spec is everything a recorded run needs.
+type Spec struct {
+	Image       string   // as given: repo:tag, repo@sha256:..., or both
+	Argv        []string // the command; empty runs the image's default
+	CodeDir     string   // where to look for the git repository ("" = working directory)
+	NoCode      bool     // record no code (no repository)
+	NoCodeMount bool     // do not mount the work tree at /workspace
+	AllowDirty  bool
+	AllowLatest bool
+	Data        []DataArg
+	OutDir      string
+	Env         []string // -e NAME=VALUE or -e NAME
+	SecretEnv   []string
+	Workdir     string // overrides the container's working directory
+	RerunOf     string // the run this one re-runs
+	DryRun      bool
+
+	Registry   provenance.RegistryOptions
+	Engine     *Engine
+	Interrupts <-chan os.Signal
+	Log        io.Writer // repro's own messages; nil: silent
+	Lookup     func(string) (string, bool)
+	Version    string // repro's version, recorded
+}
+
+// Outcome is what a run came to.
+type Outcome struct {
+	Run      *runlog.Run
+	Command  []string // the engine argv, binary first
+	ExitCode int      // what repro should exit with
+}
+
+var dataName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
+
+// ParseDataArg parses NAME=PATH.
+func ParseDataArg(s string) (DataArg, error) {
+	n, p, ok := strings.Cut(s, "=")
+	if !ok || p == "" {
+		return DataArg{}, fmt.Errorf("--data %q: write NAME=PATH, as in --data train=./data/train", s)
+	}
+	if !dataName.MatchString(n) || len(n) > 100 {
+		return DataArg{}, fmt.Errorf("--data %q: the name %q may have letters, digits, '_', '.', '-' (not first)", s, n)
+	}
+	return DataArg{Name: n, Path: p}, nil
+}
+
+// Run captures provenance, records the run as running, runs the container
+// by digest, hashes its outputs and records how it ended. An error means
+// nothing was started (or, with a non-nil Outcome, that recording the end
+// failed).
+func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
+	logf := func(format string, a ...any) {
+		if s.Log != nil {
+			fmt.Fprintf(s.Log, "repro: "+format+"\n", a...)
+		}
+	}
+	if s.Lookup == nil {
+		s.Lookup = os.LookupEnv
+	}
+	eng := s.Engine
+	if eng == nil {
+		eng = &Engine{}
+	}
+
+	// Everything that can be checked without the registry comes first.
+	ref, err := provenance.ParseRef(s.Image)
+	if err != nil {
+		return nil, err
+	}
+	if (ref.Tag == "latest" || ref.Tag == "" && ref.Digest == "") && !s.AllowLatest {
+		return nil, fmt.Errorf("image %q uses the moving tag latest; name a version tag or a digest, or pass --allow-latest", s.Image)
+	}
+	env, err := provenance.ParseEnv(s.Env, s.SecretEnv, s.Lookup)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkArgv(s.Argv); err != nil {
+		return nil, err
+	}
+	mounts := []Mount{}
+	r := &runlog.Run{
+		ID:           runlog.NewID(),
+		Image:        s.Image,
+		Argv:         append([]string{}, s.Argv...),
+		CodeMount:    !s.NoCode && !s.NoCodeMount,
+		RerunOf:      s.RerunOf,
+		ReproVersion: s.Version,
+		Engine:       runlog.Engine{Name: eng.bin()},
+	}
+	if r.Argv == nil {
+		r.Argv = []string{}
+	}
+
+	// Code.
+	if !s.NoCode {
+		dir := s.CodeDir
+		if dir == "" {
+			if dir, err = os.Getwd(); err != nil {
+				return nil, err
+			}
+		}
+		code, err := provenance.CaptureCode(ctx, dir)
+		if errors.Is(err, provenance.ErrNoRepo) {
+			return nil, fmt.Errorf("%w; run inside your code's repository, point --code at it, or pass --no-code", err)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if code.Dirty && !s.AllowDirty {
+			return nil, fmt.Errorf("work tree %s has uncommitted changes:\n%s\ncommit them, or pass --allow-dirty to record the run as dirty", code.Dir, listFiles(code.Changed, 20))
+		}
+		r.CodeDir, r.Commit, r.Branch, r.Remote, r.Dirty = code.Dir, code.Commit, code.Branch, code.Remote, code.Dirty
+		r.ChangedFiles = code.Changed
+		if r.CodeMount {
+			if err := checkMountPath(code.Dir); err != nil {
+				return nil, fmt.Errorf("code %w", err)
+			}
+			mounts = append(mounts, Mount{Source: code.Dir, Target: CodeTarget, ReadOnly: true})
+			r.Workdir = CodeTarget
+			if cwd, err := os.Getwd(); err == nil && s.CodeDir == "" {
+				if rel, err := filepath.Rel(code.Dir, cwd); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
+					r.Workdir = CodeTarget + "/" + filepath.ToSlash(rel)
+				}
+			}
+		}
+	}
+	if r.ChangedFiles == nil {
+		r.ChangedFiles = []string{}
+	}
+	if s.Workdir != "" {
+		if !strings.HasPrefix(s.Workdir, "/") {
+			return nil, fmt.Errorf("--workdir %q must be an absolute path inside the container", s.Workdir)
+		}
+		r.Workdir = s.Workdir
+	}
+
+	// Data, hashed before the run so the command cannot race the hash.
+	names := map[string]bool{}
+	for _, d := range s.Data {
+		if names[d.Name] {
+			return nil, fmt.Errorf("--data %s is given twice; give each dataset a distinct name", d.Name)
+		}
+		names[d.Name] = true
+		abs, err := filepath.Abs(d.Path)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := os.Stat(abs); err != nil {
+			return nil, fmt.Errorf("--data %s=%s: %w", d.Name, d.Path, unwrapPath(err))
+		}
+		if err := checkMountPath(abs); err != nil {
+			return nil, fmt.Errorf("--data %s: %w", d.Name, err)
+		}
+		v, err := provenance.HashPath(ctx, abs)
+		if err != nil {
+			return nil, fmt.Errorf("--data %s=%s: %w", d.Name, d.Path, err)
+		}
+		r.Data = append(r.Data, runlog.Dataset{Name: d.Name, Path: abs, Kind: v.Kind, Digest: v.Digest, Files: v.Files, Bytes: v.Bytes})
+		mounts = append(mounts, Mount{Source: abs, Target: DataTarget + "/" + d.Name, ReadOnly: true})
+	}
+	if r.Data == nil {
+		r.Data = []runlog.Dataset{}
+	}
+
+	// Outputs go to an empty directory, so that what is there afterwards
+	// is what the run wrote.
+	if s.OutDir != "" {
+		abs, err := filepath.Abs(s.OutDir)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkMountPath(abs); err != nil {
+			return nil, fmt.Errorf("--out %w", err)
+		}
+		if entries, err := os.ReadDir(abs); err == nil && len(entries) > 0 {
+			return nil, fmt.Errorf("--out %s is not empty; give a new or empty directory so that its contents are this run's outputs", s.OutDir)
+		} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("--out %s: %w", s.OutDir, unwrapPath(err))
+		}
+		r.OutDir = abs
+		mounts = append(mounts, Mount{Source: abs, Target: OutTarget})
+	}
+
+	// Environment: secrets keep their names only.
+	values := map[string]string{}
+	var envNames []string
+	for _, v := range env {
+		values[v.Name] = v.Value
+		envNames = append(envNames, v.Name)
+		rec := runlog.EnvVar{Name: v.Name, Secret: v.Secret}
+		if !v.Secret {
+			rec.Value = v.Value
+		}
+		r.Env = append(r.Env, rec)
+	}
+	if r.Env == nil {
+		r.Env = []runlog.EnvVar{}
+	}
+
+	// The image, resolved through the registry.
+	img, err := provenance.Resolve(ctx, ref, s.Registry)
+	if err != nil {
+		return nil, err
+	}
+	if ref.Tag != "" {
+		logf("resolved %s -> %s", ref.String(), provenance.Pinned(img.Repository, img.Digest))
+	}
+	r.ImageRepo, r.ImageTag, r.ImageDigest = img.Repository, ref.Tag, img.Digest
+	r.ImageIndexDigest, r.ImageConfigDigest, r.ImagePlatform = img.IndexDigest, img.ConfigDigest, img.Platform
+
+	host := provenance.CaptureHost(ctx)
+	r.Host = runlog.Host{User: host.User, Hostname: host.Hostname, OS: host.OS, Arch: host.Arch, GPUs: []runlog.GPU{}}
+	for _, g := range host.GPUs {
+		r.Host.GPUs = append(r.Host.GPUs, runlog.GPU{Model: g.Model, Driver: g.Driver})
+	}
+
+	c := Container{
+		Name:    "repro-" + r.ShortID(),
+		Labels:  map[string]string{"repro.run": r.ID},
+		Image:   img.Pinned(),
+		Argv:    s.Argv,
+		Workdir: r.Workdir,
+		Mounts:  mounts,
+		Env:     envNames,
+		Values:  values,
+	}
+	if s.RerunOf != "" {
+		c.Labels["repro.rerun-of"] = s.RerunOf
+	}
+	r.Engine.Command = append([]string{eng.bin()}, eng.RunArgs(c)...)
+	out := &Outcome{Run: r, Command: r.Engine.Command}
+
+	if s.DryRun {
+		if v, err := eng.Version(ctx); err == nil {
+			r.Engine.Version = v
+		}
+		r.Status = "dry-run"
+		r.StartedAt = time.Now().UTC()
+		return out, nil
+	}
+
+	// The engine: present, and holding exactly the recorded image.
+	if r.Engine.Version, err = eng.Version(ctx); err != nil {
+		return nil, err
+	}
+	id, present, err := eng.ImageID(ctx, c.Image)
+	if err != nil {
+		return nil, err
+	}
+	if !present {
+		if err := eng.Pull(ctx, c.Image); err != nil {
+			return nil, err
+		}
+		if id, _, err = eng.ImageID(ctx, c.Image); err != nil {
+			return nil, err
+		}
+	}
+	if img.ConfigDigest != "" && id != img.ConfigDigest {
+		return nil, fmt.Errorf("the engine's image %s has ID %s, but the registry's config digest is %s; remove the local image (%s image rm %s) and retry", c.Image, id, img.ConfigDigest, eng.bin(), c.Image)
+	}
+	if r.OutDir != "" {
+		if err := os.MkdirAll(r.OutDir, 0o755); err != nil {
+			return nil, fmt.Errorf("--out %s: %w", s.OutDir, unwrapPath(err))
+		}
+	}
+
+	// The record comes before the container.
+	if err := l.Begin(ctx, r); err != nil {
+		return nil, fmt.Errorf("record run in %s: %w; nothing was started", l.Path(), err)
+	}
+	if ref.Tag != "" {
+		_ = l.RecordImage(ctx, nil, []runlog.TagEvent{{Repository: img.Repository, Tag: ref.Tag, Digest: r.ImageDigest, Action: runlog.ActionResolve}})
+	}
+	logf("run %s", r.ShortID())
+
+	exit, err := eng.Run(ctx, c, s.Interrupts)
+	res := runlog.Result{Status: runlog.StatusSucceeded}
+	if err != nil {
+		res.Status, res.Error = runlog.StatusFailed, err.Error()
+		exit.Code = 125
+	}
+	code := exit.Code
+	res.ExitCode = &code
+	res.Signal, res.OOMKilled = exit.Signal, exit.OOMKilled
+	if res.Error == "" {
+		res.Error = exit.Err
+	}
+	switch {
+	case exit.Signal != "":
+		res.Status = runlog.StatusInterrupted
+		out.ExitCode = 130
+		if exit.Signal == "SIGTERM" {
+			out.ExitCode = 143
+		}
+	case exit.Code != 0:
+		res.Status = runlog.StatusFailed
+		out.ExitCode = exit.Code
+		if exit.OOMKilled {
+			res.Error = "the container ran out of memory (OOM-killed)"
+		}
+	}
+	if r.OutDir != "" {
+		v, herr := provenance.HashPath(context.WithoutCancel(ctx), r.OutDir)
+		if herr != nil {
+			logf("hash outputs in %s: %v", r.OutDir, herr)
+		} else {
+			res.OutputsDigest = v.Digest
+			for _, f := range v.List {
+				res.Outputs = append(res.Outputs, runlog.Output{Path: f.Path, Digest: f.Digest, Bytes: f.Size})
+			}
+		}
+	}
+	if err := l.Finish(context.WithoutCancel(ctx), r.ID, res); err != nil {
+		return out, fmt.Errorf("record the end of run %s: %w", r.ShortID(), err)
+	}
+	final, err := l.Get(context.WithoutCancel(ctx), r.ID)
+	if err == nil {
+		out.Run = final
+	}
+	return out, nil
+}
+
+// checkArgv refuses what cannot be passed faithfully to a container.
+func checkArgv(argv []string) error {
+	for i, a := range argv {
+		if strings.ContainsRune(a, 0) {
+			return fmt.Errorf("argument %d of the command contains a NUL byte, which no process can receive", i+1)
+		}
+	}
+	return nil
+}
+
+// checkMountPath refuses paths the engine's --mount syntax cannot carry.
+func checkMountPath(p string) error {
+	if strings.ContainsAny(p, ",\"\n\x00") {
+		return fmt.Errorf("path %q contains a comma, quote or newline, which the container engine cannot mount; rename it or link it from a plain path", p)
+	}
+	return nil
+}
+
+func listFiles(files []string, max int) string {
+	var b strings.Builder
+	for i, f := range files {
+		if i == max {
+			fmt.Fprintf(&b, "  ... and %d more\n", len(files)-max)
+			break
+		}
+		fmt.Fprintf(&b, "  %s\n", f)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		if errors.Is(pe.Err, syscall.ENOENT) {
+			return errors.New("no such file or directory")
+		}
+		return pe.Err
+	}
+	return err
+}

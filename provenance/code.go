@@ -1,0 +1,114 @@
+package provenance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"time"
+
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// Code is the state of the code a run used.
+type Code struct {
+	Dir     string   // the work tree's root
+	Commit  string   // 40 hex digits
+	Branch  string   // "" on a detached HEAD
+	Remote  string   // origin's URL (or the first remote's), credentials stripped
+	Dirty   bool     // tracked changes or untracked, not-ignored files
+	Changed []string // paths that differ from HEAD, sorted
+}
+
+// ErrNoRepo is returned when dir is not inside a git work tree.
+var ErrNoRepo = errors.New("not inside a git repository")
+
+// CaptureCode reads the git repository that contains dir.
+func CaptureCode(ctx context.Context, dir string) (*Code, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	repo, err := git.PlainOpenWithOptions(abs, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		return nil, fmt.Errorf("%s: %w", dir, ErrNoRepo)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open git repository at %s: %w", dir, err)
+	}
+	wt, err := repo.Worktree()
+	if err != nil {
+		return nil, fmt.Errorf("git repository at %s has no work tree: %w", dir, err)
+	}
+	c := &Code{Dir: wt.Filesystem.Root()}
+	head, err := repo.Head()
+	if err != nil {
+		return nil, fmt.Errorf("git repository %s has no commit yet; commit your code first", c.Dir)
+	}
+	c.Commit = head.Hash().String()
+	if head.Name().IsBranch() {
+		c.Branch = head.Name().Short()
+	}
+	if remotes, err := repo.Remotes(); err == nil && len(remotes) > 0 {
+		pick := remotes[0]
+		for _, r := range remotes {
+			if r.Config().Name == "origin" {
+				pick = r
+			}
+		}
+		if urls := pick.Config().URLs; len(urls) > 0 {
+			c.Remote = StripCredentials(urls[0])
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	st, err := wt.Status()
+	if err != nil {
+		return nil, fmt.Errorf("git status of %s: %w", c.Dir, err)
+	}
+	for path, fs := range st {
+		if fs.Staging != git.Unmodified || fs.Worktree != git.Unmodified {
+			c.Changed = append(c.Changed, path)
+		}
+	}
+	sort.Strings(c.Changed)
+	c.Dirty = len(c.Changed) > 0
+	return c, nil
+}
+
+var scpLike = regexp.MustCompile(`^([^@/]+)@([^:/]+):`)
+
+// StripCredentials removes user:password@ from a URL, so that tokens in
+// remote URLs never reach the ledger. An scp-like address (git@host:path)
+// keeps its user, which is not a secret.
+func StripCredentials(raw string) string {
+	if scpLike.MatchString(raw) {
+		return raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, hasPassword := u.User.Password(); hasPassword || u.Scheme == "https" || u.Scheme == "http" {
+		u.User = nil
+	}
+	return u.String()
+}
+
+// CommitTime is the committer time of commit in the repository holding dir.
+func CommitTime(dir, commit string) (time.Time, error) {
+	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	if err != nil {
+		return time.Time{}, err
+	}
+	c, err := repo.CommitObject(plumbing.NewHash(commit))
+	if err != nil {
+		return time.Time{}, err
+	}
+	return c.Committer.When, nil
+}

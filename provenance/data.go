@@ -1,0 +1,166 @@
+package provenance
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// FileDigest is one regular file of a tree.
+type FileDigest struct {
+	Path   string // relative, '/'-separated
+	Digest string // sha256:...
+	Size   int64
+}
+
+// Version is the content version of a dataset or output directory.
+type Version struct {
+	Kind   string // "dir" or "file"
+	Digest string // sha256:...
+	Files  int64
+	Bytes  int64
+	List   []FileDigest // every file, in C byte order (for a directory)
+}
+
+// HashPath returns the content version of a file or directory.
+//
+// A file's version is the sha256 of its bytes. A directory's is the sha256
+// of the listing that GNU coreutils prints for
+//
+//	find . -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 -r sha256sum --
+//
+// run inside it: one line per regular file, symlinks and other special
+// files skipped. Names with a backslash, newline or carriage return are
+// escaped as sha256sum escapes them.
+func HashPath(ctx context.Context, path string) (*Version, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi.Mode().IsRegular() {
+		d, n, err := hashFile(path)
+		if err != nil {
+			return nil, err
+		}
+		return &Version{Kind: "file", Digest: d, Files: 1, Bytes: n, List: []FileDigest{{Path: filepath.Base(path), Digest: d, Size: n}}}, nil
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("%s is neither a regular file nor a directory", path)
+	}
+	root, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return nil, err
+	}
+	var files []FileDigest
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			rel, err := filepath.Rel(root, p)
+			if err != nil {
+				return err
+			}
+			files = append(files, FileDigest{Path: filepath.ToSlash(rel)})
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	if err := hashAll(ctx, root, files); err != nil {
+		return nil, err
+	}
+	v := &Version{Kind: "dir", Files: int64(len(files)), List: files}
+	h := sha256.New()
+	var line bytes.Buffer
+	for _, f := range files {
+		v.Bytes += f.Size
+		line.Reset()
+		writeSumLine(&line, f)
+		h.Write(line.Bytes())
+	}
+	v.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
+	return v, nil
+}
+
+// writeSumLine writes one line as sha256sum prints it.
+func writeSumLine(w *bytes.Buffer, f FileDigest) {
+	name := f.Path
+	if strings.ContainsAny(name, "\\\n\r") {
+		w.WriteByte('\\')
+		name = strings.NewReplacer("\\", "\\\\", "\n", "\\n", "\r", "\\r").Replace(name)
+	}
+	w.WriteString(strings.TrimPrefix(f.Digest, "sha256:"))
+	w.WriteString("  ")
+	w.WriteString(name)
+	w.WriteByte('\n')
+}
+
+// Listing is the sha256sum listing whose hash is a directory's version.
+func (v *Version) Listing() []byte {
+	var b bytes.Buffer
+	for _, f := range v.List {
+		writeSumLine(&b, f)
+	}
+	return b.Bytes()
+}
+
+func hashAll(ctx context.Context, root string, files []FileDigest) error {
+	workers := min(runtime.GOMAXPROCS(0), max(len(files), 1))
+	next := make(chan int)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := range next {
+				if errs[w] != nil {
+					continue
+				}
+				d, n, err := hashFile(filepath.Join(root, filepath.FromSlash(files[i].Path)))
+				files[i].Digest, files[i].Size, errs[w] = d, n, err
+			}
+		}(w)
+	}
+	var err error
+feed:
+	for i := range files {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			err = ctx.Err()
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	return errors.Join(append(errs, err)...)
+}
+
+func hashFile(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, fmt.Errorf("read %s: %w", path, err)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), n, nil
+}

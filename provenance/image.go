@@ -1,0 +1,183 @@
+package provenance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+)
+
+// Image is a reference resolved to the digests that pin it.
+type Image struct {
+	Ref          Ref
+	Repository   string
+	Digest       string // the platform manifest digest: what is pulled and run
+	IndexDigest  string // the index digest, when the reference named a multi-platform index
+	ConfigDigest string // the config digest: the engine's local image ID
+	Platform     string // os/arch[/variant] of the manifest chosen
+}
+
+// Pinned is the reference the engine is given: repo@sha256:...
+func (i *Image) Pinned() string { return Pinned(i.Repository, i.Digest) }
+
+// RegistryOptions reach a registry.
+type RegistryOptions struct {
+	Insecure bool         // plain HTTP for a non-loopback registry
+	Platform *v1.Platform // nil: linux and the host's architecture
+	Keychain authn.Keychain
+	// Transport, when set, carries every request (tests count them).
+	Transport http.RoundTripper
+}
+
+// NameOptions are the name options that go with o.
+func (o RegistryOptions) NameOptions() []name.Option {
+	if o.Insecure {
+		return []name.Option{name.Insecure}
+	}
+	return nil
+}
+
+// RemoteOptions are the remote options that go with o.
+func (o RegistryOptions) RemoteOptions(ctx context.Context) []remote.Option {
+	kc := o.Keychain
+	if kc == nil {
+		kc = authn.DefaultKeychain
+	}
+	opts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc), remote.WithPlatform(o.platform())}
+	if o.Transport != nil {
+		opts = append(opts, remote.WithTransport(o.Transport))
+	}
+	return opts
+}
+
+func (o RegistryOptions) platform() v1.Platform {
+	if o.Platform != nil {
+		return *o.Platform
+	}
+	return HostPlatform()
+}
+
+// HostPlatform is the platform containers run as here: linux on the host's
+// architecture.
+func HostPlatform() v1.Platform {
+	p := v1.Platform{OS: "linux", Architecture: runtime.GOARCH}
+	if runtime.GOARCH == "arm64" {
+		p.Variant = "v8"
+	}
+	return p
+}
+
+// Resolve asks the registry what ref points at. A tag is resolved to its
+// digest; a digest is checked to exist; a tag written with a digest must
+// point at that digest. A multi-platform index resolves to the manifest
+// for the platform, and both digests are kept.
+func Resolve(ctx context.Context, ref Ref, o RegistryOptions) (*Image, error) {
+	repo, err := name.NewRepository(ref.Repository, o.NameOptions()...)
+	if err != nil {
+		return nil, fmt.Errorf("image %q: %w", ref.Given, err)
+	}
+	var nref name.Reference
+	if ref.Tag != "" {
+		nref = repo.Tag(ref.Tag)
+	} else if ref.Digest != "" {
+		nref = repo.Digest(ref.Digest)
+	} else {
+		nref = repo.Tag("latest")
+	}
+	desc, err := remote.Get(nref, o.RemoteOptions(ctx)...)
+	if err != nil {
+		return nil, RegistryError(ref.Given, repo.RegistryStr(), err)
+	}
+	if ref.Tag != "" && ref.Digest != "" && desc.Digest.String() != ref.Digest {
+		return nil, fmt.Errorf("image %q: tag %s points at %s, not at the digest given; drop the tag or the digest", ref.Given, ref.Tag, desc.Digest)
+	}
+	img := &Image{Ref: ref, Repository: repo.Name(), Digest: desc.Digest.String()}
+	var v1img v1.Image
+	if desc.MediaType.IsIndex() {
+		img.IndexDigest = desc.Digest.String()
+		idx, err := desc.ImageIndex()
+		if err != nil {
+			return nil, RegistryError(ref.Given, repo.RegistryStr(), err)
+		}
+		im, err := idx.IndexManifest()
+		if err != nil {
+			return nil, RegistryError(ref.Given, repo.RegistryStr(), err)
+		}
+		want := o.platform()
+		var chosen *v1.Descriptor
+		for i, m := range im.Manifests {
+			if m.Platform != nil && m.Platform.Satisfies(want) {
+				chosen = &im.Manifests[i]
+				break
+			}
+		}
+		if chosen == nil {
+			return nil, fmt.Errorf("image %q is a multi-platform index with no %s image", ref.Given, platformString(want))
+		}
+		img.Digest = chosen.Digest.String()
+		img.Platform = platformString(*chosen.Platform)
+		if v1img, err = idx.Image(chosen.Digest); err != nil {
+			return nil, RegistryError(ref.Given, repo.RegistryStr(), err)
+		}
+	} else {
+		if v1img, err = desc.Image(); err != nil {
+			return nil, RegistryError(ref.Given, repo.RegistryStr(), err)
+		}
+	}
+	cfg, err := v1img.ConfigName()
+	if err != nil {
+		return nil, RegistryError(ref.Given, repo.RegistryStr(), err)
+	}
+	img.ConfigDigest = cfg.String()
+	if img.Platform == "" {
+		if cf, err := v1img.ConfigFile(); err == nil && cf.Platform() != nil {
+			img.Platform = platformString(*cf.Platform())
+		}
+	}
+	return img, nil
+}
+
+func platformString(p v1.Platform) string {
+	s := p.OS + "/" + p.Architecture
+	if p.Variant != "" {
+		s += "/" + p.Variant
+	}
+	return s
+}
+
+// ErrImageNotFound wraps errors for a tag or digest the registry does not have.
+var ErrImageNotFound = errors.New("not found in the registry")
+
+// RegistryError explains a failed registry call: what is missing, or that
+// the registry could not be reached, and what to do.
+func RegistryError(given, registry string, err error) error {
+	var te *transport.Error
+	if errors.As(err, &te) {
+		for _, d := range te.Errors {
+			switch d.Code {
+			case transport.ManifestUnknownErrorCode, transport.NameUnknownErrorCode:
+				return fmt.Errorf("image %q: %w (%s); check the name, tag or digest, or push the image first", given, ErrImageNotFound, d.Message)
+			case transport.UnauthorizedErrorCode, transport.DeniedErrorCode:
+				return fmt.Errorf("image %q: registry %s refused access (%s); log in with docker login %s", given, registry, d.Message, registry)
+			}
+		}
+		if te.StatusCode == 404 {
+			return fmt.Errorf("image %q: %w; check the name, tag or digest, or push the image first", given, ErrImageNotFound)
+		}
+	}
+	var ne net.Error
+	var oe *net.OpError
+	if errors.As(err, &oe) || errors.As(err, &ne) || strings.Contains(err.Error(), "connection refused") {
+		return fmt.Errorf("registry %s is unreachable: %v; check the address and that the registry is running", registry, err)
+	}
+	return fmt.Errorf("image %q: %w", given, err)
+}

@@ -1,0 +1,163 @@
+package rerun
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/reprohq/repro/launch"
+	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/runlog"
+)
+
+// ExecOptions shape a re-run executed by repro.
+type ExecOptions struct {
+	Options
+	OutDir string // "" : $REPRO_OUT, else a new directory in the working directory
+	// Launch carries the engine, registry options, interrupts and log for
+	// the new run; its image, command, code, data and env are set from the
+	// recorded run.
+	Launch launch.Spec
+	Lookup func(string) (string, bool)
+}
+
+// Exec re-runs r through repro: the recorded image digest, commit, data
+// (verified), command and environment, recorded as a new run linked to r.
+// Anything gone or changed is refused before a container starts.
+func Exec(ctx context.Context, l *runlog.Ledger, r *runlog.Run, o ExecOptions) (*launch.Outcome, error) {
+	p, err := newPlan(r, o.Options)
+	if err != nil {
+		return nil, err
+	}
+	lookup := o.Lookup
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	s := o.Launch
+	s.Image, s.Argv, s.RerunOf, s.Workdir = p.Image, r.Argv, r.ID, r.Workdir
+	s.AllowDirty = false
+	s.Env, s.SecretEnv = nil, nil
+
+	// Data first: it is the cheapest thing to find changed.
+	for _, d := range p.Data {
+		path := d.Path
+		if v, ok := lookup(d.Var); ok && v != "" {
+			path = v
+		}
+		got, err := provenance.HashPath(ctx, path)
+		if err != nil {
+			return nil, fmt.Errorf("dataset %s: %s: %w; point %s at a copy of it", d.Name, path, unwrap(err), d.Var)
+		}
+		if got.Digest != d.Digest {
+			return nil, fmt.Errorf("dataset %s at %s has digest %s, but run %s used %s; point %s at an unchanged copy", d.Name, path, got.Digest, p.Short, d.Digest, d.Var)
+		}
+		s.Data = append(s.Data, launch.DataArg{Name: d.Name, Path: path})
+	}
+	for _, e := range p.Plain {
+		s.Env = append(s.Env, e.Name+"="+e.Value)
+	}
+	for _, n := range p.Secrets {
+		if _, ok := lookup(n); !ok {
+			return nil, fmt.Errorf("%s is not set; run %s used it and its value was not recorded: export it and run again", n, p.Short)
+		}
+		s.SecretEnv = append(s.SecretEnv, n)
+	}
+	if r.OutDir != "" {
+		out := o.OutDir
+		if out == "" {
+			if v, ok := lookup("REPRO_OUT"); ok && v != "" {
+				out = v
+			} else {
+				out = fmt.Sprintf("repro-rerun-%s-%s", p.Short, runlogStamp())
+			}
+		}
+		s.OutDir = out
+	}
+
+	if len(p.Code) > 0 {
+		sources := p.Code
+		if v, ok := lookup("REPRO_CODE"); ok && v != "" {
+			sources = []string{v}
+		}
+		dir, err := os.MkdirTemp("", "repro-rerun-code-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		code := filepath.Join(dir, "code")
+		if err := checkout(ctx, sources, r.Commit, code); err != nil {
+			return nil, err
+		}
+		s.CodeDir = code
+	} else {
+		s.NoCode = true
+	}
+	return launch.Run(ctx, l, s)
+}
+
+// checkout clones the first source that has commit into dir and checks
+// the commit out.
+func checkout(ctx context.Context, sources []string, commit, dir string) error {
+	var tried []string
+	for _, src := range sources {
+		os.RemoveAll(dir)
+		steps := [][]string{
+			{"clone", "--quiet", "--no-checkout", "--", src, dir},
+		}
+		if err := git(ctx, "", steps[0]...); err != nil {
+			tried = append(tried, src+" ("+err.Error()+")")
+			continue
+		}
+		if git(ctx, dir, "cat-file", "-e", commit+"^{commit}") != nil {
+			if err := git(ctx, dir, "fetch", "--quiet", "origin", commit); err != nil {
+				tried = append(tried, src+" (no such commit)")
+				continue
+			}
+		}
+		if err := git(ctx, dir, "-c", "advice.detachedHead=false", "checkout", "--quiet", commit); err != nil {
+			tried = append(tried, src+" ("+err.Error()+")")
+			continue
+		}
+		return nil
+	}
+	return fmt.Errorf("commit %s is not available from %s; set REPRO_CODE to a clone that has it", commit, strings.Join(tried, ", "))
+}
+
+func git(ctx context.Context, dir string, args ...string) error {
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		if errors.Is(err, exec.ErrNotFound) {
+			return errors.New("git is not on PATH")
+		}
+		msg := strings.TrimSpace(stderr.String())
+		if i := strings.IndexByte(msg, '\n'); i >= 0 {
+			msg = msg[:i]
+		}
+		if msg == "" {
+			msg = err.Error()
+		}
+		return errors.New(msg)
+	}
+	return nil
+}
+
+func unwrap(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func runlogStamp() string { return nowUTC().Format("20060102T150405Z") }
+
+var nowUTC = func() time.Time { return time.Now().UTC() }

@@ -1,0 +1,337 @@
+package rerun
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/template"
+
+	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/runlog"
+)
+
+// Options shape a re-run.
+type Options struct {
+	// AllowDirty re-runs a run recorded from a dirty tree at its commit,
+	// without the uncommitted changes (which were not stored).
+	AllowDirty bool
+}
+
+// plan is what Script and Exec both check and use.
+type plan struct {
+	Run      *runlog.Run
+	Short    string
+	Image    string // repo@sha256:...
+	Engine   string
+	Code     []string // where to clone from, in order
+	Data     []planData
+	Secrets  []string
+	Plain    []runlog.EnvVar
+	Recorded string
+}
+
+type planData struct {
+	runlog.Dataset
+	Var    string // REPRO_DATA_<suffix>
+	Target string
+}
+
+func newPlan(r *runlog.Run, o Options) (*plan, error) {
+	if r.Status == runlog.StatusRunning {
+		return nil, fmt.Errorf("run %s is still running (or was lost); re-run a finished run", r.ShortID())
+	}
+	ref, err := provenance.ParseRef(provenance.Pinned(r.ImageRepo, r.ImageDigest))
+	if err != nil {
+		return nil, fmt.Errorf("run %s: recorded image: %w", r.ShortID(), err)
+	}
+	p := &plan{Run: r, Short: r.ShortID(), Image: ref.String(), Engine: r.Engine.Name, Recorded: r.StartedAt.UTC().Format("2006-01-02T15:04:05Z")}
+	if p.Engine == "" {
+		p.Engine = "docker"
+	}
+	if r.Dirty && !o.AllowDirty {
+		return nil, fmt.Errorf("run %s was recorded from a dirty work tree (%d changed files: %s); its uncommitted changes were not stored, so it cannot be re-run exactly; pass --allow-dirty to re-run at commit %s without them",
+			r.ShortID(), len(r.ChangedFiles), strings.Join(head(r.ChangedFiles, 5), ", "), short(r.Commit))
+	}
+	if r.Commit != "" && r.CodeMount {
+		if !isHex40(r.Commit) {
+			return nil, fmt.Errorf("run %s: recorded commit %q is not a 40-digit hex commit", r.ShortID(), r.Commit)
+		}
+		for _, c := range []string{r.Remote, r.CodeDir} {
+			if c != "" {
+				p.Code = append(p.Code, c)
+			}
+		}
+	}
+	vars := map[string]string{}
+	for _, d := range r.Data {
+		if err := provenance.ValidateDigest(d.Digest); err != nil {
+			return nil, fmt.Errorf("run %s: dataset %s: recorded digest %w", r.ShortID(), d.Name, err)
+		}
+		v := "REPRO_DATA_" + EnvSuffix(d.Name)
+		if other, ok := vars[v]; ok {
+			return nil, fmt.Errorf("run %s: datasets %q and %q share the variable %s; rename one", r.ShortID(), other, d.Name, v)
+		}
+		vars[v] = d.Name
+		p.Data = append(p.Data, planData{Dataset: d, Var: v, Target: "/data/" + d.Name})
+	}
+	for _, e := range r.Env {
+		if e.Secret {
+			p.Secrets = append(p.Secrets, e.Name)
+		} else {
+			p.Plain = append(p.Plain, e)
+		}
+	}
+	checks := map[string]string{"the image": p.Image, "the workdir": r.Workdir, "the code path": r.CodeDir, "the remote URL": r.Remote}
+	for i, a := range r.Argv {
+		checks[fmt.Sprintf("argument %d", i+1)] = a
+	}
+	for _, e := range r.Env {
+		checks["variable "+e.Name] = e.Name + "=" + e.Value
+	}
+	for _, d := range r.Data {
+		checks["dataset "+d.Name] = d.Path
+	}
+	for what, s := range checks {
+		if err := CheckScriptable(fmt.Sprintf("run %s: %s", r.ShortID(), what), s); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// Script returns the POSIX sh re-run script for r.
+func Script(r *runlog.Run, o Options) ([]byte, error) {
+	p, err := newPlan(r, o)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := scriptTemplate.Execute(&b, p); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// WriteFile writes a script atomically with mode 0755: a reader sees the
+// old file or the whole new one, never a part.
+func WriteFile(path string, script []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(script); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o755); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("write %s: is a directory; give a file name with -o", path)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+func isHex40(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func short(commit string) string {
+	if len(commit) > 12 {
+		return commit[:12]
+	}
+	return commit
+}
+
+func head(s []string, n int) []string {
+	if len(s) > n {
+		return append(append([]string{}, s[:n]...), "...")
+	}
+	return s
+}
+
+// display renders a value for a comment line: quoted Go-style so that no
+// newline can end the comment.
+func display(s string) string {
+	q := fmt.Sprintf("%q", s)
+	return q[1 : len(q)-1]
+}
+
+var scriptTemplate = template.Must(template.New("rerun").Funcs(template.FuncMap{
+	"q":       Quote,
+	"display": display,
+}).Parse(scriptText))
+
+const scriptText = `#!/bin/sh
+# Re-run of repro run {{.Run.ID}}, recorded {{.Recorded}}.
+# Needs only git, coreutils and the container CLI; repro is not needed.
+#
+#   image   {{.Image}}
+{{- if .Code}}
+#   commit  {{.Run.Commit}}{{if .Run.Branch}} (branch {{display .Run.Branch}}){{end}}
+{{- end}}
+{{- range .Data}}
+#   data    {{.Name}} {{.Digest}}
+{{- end}}
+#
+# Environment:
+#   REPRO_ENGINE   the container CLI (default: {{.Engine}})
+{{- if .Code}}
+#   REPRO_CODE     a clone of the code that has the commit (default: the recorded remote, then the recorded path)
+{{- end}}
+{{- range .Data}}
+#   {{.Var}}   where dataset {{.Name}} is now (default: {{display .Path}})
+{{- end}}
+{{- if .Run.OutDir}}
+#   REPRO_OUT      an empty directory for the outputs (default: a new directory beside this script)
+{{- end}}
+{{- range .Secrets}}
+#   {{.}}   secret, not recorded: must be set
+{{- end}}
+{{- if .Run.Dirty}}
+#
+# WARNING: the original run used uncommitted changes that were not recorded;
+# this re-run uses commit {{.Run.Commit}} without them.
+{{- end}}
+set -eu
+
+die() {
+	printf 'repro-rerun: %s\n' "$*" >&2
+	exit 1
+}
+
+engine=${REPRO_ENGINE:-{{q .Engine}}}
+image={{q .Image}}
+config_digest={{q .Run.ImageConfigDigest}}
+
+for tool in git sha256sum find sort xargs mktemp cut; do
+	command -v "$tool" >/dev/null 2>&1 || die "$tool is needed and is not on PATH"
+done
+command -v "$engine" >/dev/null 2>&1 || die "container CLI $engine is not on PATH; set REPRO_ENGINE"
+
+# The version of a directory: sha256 of its coreutils sha256sum listing.
+dir_digest() {
+	(cd -- "$1" && find . -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 -r sha256sum --) | sha256sum | cut -d ' ' -f 1
+}
+
+mountable() {
+	case $2 in
+	*,* | *'"'*) die "$1 path $2 contains a comma or quote, which the container engine cannot mount" ;;
+	esac
+}
+
+here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/repro-rerun.XXXXXX")
+trap 'rm -rf -- "$work"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+{{- if .Code}}
+
+# Code: commit {{.Run.Commit}}.
+commit={{q .Run.Commit}}
+if [ -n "${REPRO_CODE:-}" ]; then
+	set -- "$REPRO_CODE"
+else
+	set --{{range .Code}} {{q .}}{{end}}
+fi
+found=
+for src in "$@"; do
+	rm -rf -- "$work/code"
+	git clone --quiet --no-checkout -- "$src" "$work/code" 2>/dev/null || continue
+	if ! git -C "$work/code" cat-file -e "$commit^{commit}" 2>/dev/null; then
+		git -C "$work/code" fetch --quiet origin "$commit" 2>/dev/null || continue
+	fi
+	git -C "$work/code" -c advice.detachedHead=false checkout --quiet "$commit" 2>/dev/null || continue
+	found=$src
+	break
+done
+[ -n "$found" ] || die "commit $commit is in none of: $*; set REPRO_CODE to a clone that has it"
+printf 'repro-rerun: code %s at %s\n' "$found" "$commit" >&2
+mountable code "$work"
+{{- end}}
+{{- range $i, $d := .Data}}
+
+# Data: {{.Name}}, {{.Kind}}, {{.Files}} files, {{.Bytes}} bytes.
+data_{{$i}}=${ {{- .Var}}:-{{q .Path}}}
+[ -e "$data_{{$i}}" ] || die "dataset {{.Name}}: $data_{{$i}} does not exist; point {{.Var}} at a copy of it"
+{{- if eq .Kind "dir"}}
+[ -d "$data_{{$i}}" ] || die "dataset {{.Name}}: $data_{{$i}} is not a directory"
+got=sha256:$(dir_digest "$data_{{$i}}")
+{{- else}}
+[ -f "$data_{{$i}}" ] || die "dataset {{.Name}}: $data_{{$i}} is not a file"
+got=sha256:$(sha256sum <"$data_{{$i}}" | cut -d ' ' -f 1)
+{{- end}}
+[ "$got" = {{q .Digest}} ] || die "dataset {{.Name}} at $data_{{$i}} has digest $got, but the run used {{.Digest}}; point {{.Var}} at an unchanged copy"
+mountable "dataset {{.Name}}" "$data_{{$i}}"
+{{- end}}
+{{- range .Secrets}}
+[ -n "${ {{- .}}+set}" ] || die "{{.}} is not set; its value was not recorded: export it and run again"
+{{- end}}
+{{- if .Run.OutDir}}
+
+# Outputs.
+out=${REPRO_OUT:-"$here/repro-rerun-{{.Short}}-$(date -u +%Y%m%dT%H%M%SZ)"}
+mkdir -p -- "$out"
+[ -z "$(ls -A -- "$out")" ] || die "REPRO_OUT $out is not empty; give an empty directory"
+out=$(cd -- "$out" && pwd)
+mountable outputs "$out"
+{{- end}}
+
+# Image, by digest only.
+"$engine" pull --quiet "$image" >/dev/null || die "cannot pull $image: it may have been deleted from its registry"
+id=$("$engine" image inspect --format '{{"{{"}}.Id{{"}}"}}' "$image")
+case $id in sha256:*) ;; *) id=sha256:$id ;; esac
+if [ -n "$config_digest" ] && [ "$id" != "$config_digest" ]; then
+	die "local image $image has ID $id, recorded $config_digest"
+fi
+
+set --{{range .Run.Argv}} {{q .}}{{end}}
+status=0
+"$engine" run --rm --init --label {{q (printf "repro.rerun-of=%s" .Run.ID)}} \
+{{- if .Code}}
+	--mount "type=bind,source=$work/code,target=/workspace,readonly" \
+{{- end}}
+{{- range $i, $d := .Data}}
+	--mount "type=bind,source=$data_{{$i}},target={{.Target}},readonly" \
+{{- end}}
+{{- if .Run.OutDir}}
+	--mount "type=bind,source=$out,target=/out" \
+{{- end}}
+{{- if .Run.Workdir}}
+	--workdir {{q .Run.Workdir}} \
+{{- end}}
+{{- range .Plain}}
+	--env {{q (printf "%s=%s" .Name .Value)}} \
+{{- end}}
+{{- range .Secrets}}
+	--env {{.}} \
+{{- end}}
+	-- "$image" "$@" || status=$?
+{{- if .Run.OutDir}}
+printf 'repro-rerun: outputs in %s (exit status %s)\n' "$out" "$status" >&2
+{{- end}}
+exit "$status"
+`

@@ -1,0 +1,267 @@
+package runlog
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+
+	"github.com/reprohq/repro/schema"
+)
+
+// TimeFormat is how the ledger stores times: UTC, fixed width, so text
+// order is time order.
+const TimeFormat = "2006-01-02T15:04:05.000000000Z"
+
+// Ledger is an open ledger file.
+type Ledger struct {
+	db       *sql.DB
+	path     string
+	readOnly bool
+	now      func() time.Time
+}
+
+type options struct {
+	readOnly bool
+	now      func() time.Time
+}
+
+// Option configures Open.
+type Option func(*options)
+
+// ReadOnly opens the ledger for queries only: nothing is created or
+// migrated, and a ledger that does not exist yet reads as empty.
+func ReadOnly() Option { return func(o *options) { o.readOnly = true } }
+
+// WithClock sets the clock used for recorded times (tests).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// SchemaError is returned for a ledger written by a newer repro.
+type SchemaError struct {
+	Path      string
+	Found     int
+	Supported int
+}
+
+func (e *SchemaError) Error() string {
+	return fmt.Sprintf("ledger %q has schema version %d, newer than this repro understands (%d); upgrade repro, or use another ledger with --ledger", e.Path, e.Found, e.Supported)
+}
+
+// DefaultPath is $REPRO_LEDGER, else $XDG_DATA_HOME/repro/ledger.db, else
+// ~/.local/share/repro/ledger.db.
+func DefaultPath() (string, error) {
+	if p := os.Getenv("REPRO_LEDGER"); p != "" {
+		return p, nil
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "repro", "ledger.db"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("find the default ledger: %w; set REPRO_LEDGER or pass --ledger", err)
+	}
+	return filepath.Join(home, ".local", "share", "repro", "ledger.db"), nil
+}
+
+// Open opens the ledger at path, creating it and its directory and
+// applying migrations unless ReadOnly is given. A ledger from a newer
+// schema is refused before anything is written to it.
+func Open(ctx context.Context, path string, opts ...Option) (*Ledger, error) {
+	o := options{now: time.Now}
+	for _, f := range opts {
+		f(&o)
+	}
+	if path == "" {
+		return nil, errors.New("ledger path is empty; pass --ledger FILE")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("ledger %q: %w", path, err)
+	}
+	l := &Ledger{path: path, readOnly: o.readOnly, now: o.now}
+
+	fi, err := os.Stat(abs)
+	switch {
+	case err == nil && fi.IsDir():
+		return nil, fmt.Errorf("ledger %q is a directory; pass a file path such as %s with --ledger", path, filepath.Join(path, "ledger.db"))
+	case err == nil && !fi.Mode().IsRegular():
+		return nil, fmt.Errorf("ledger %q is not a regular file", path)
+	case err != nil && !errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("ledger %q: %w", path, err)
+	}
+	exists := err == nil && fi.Size() > 0
+
+	if err := refuseNetworkFS(filepath.Dir(abs)); err != nil {
+		return nil, fmt.Errorf("ledger %q: %w", path, err)
+	}
+
+	if exists {
+		// Look before writing: a newer or corrupt ledger must stay untouched.
+		v, err := peekVersion(ctx, abs)
+		if err != nil {
+			return nil, fmt.Errorf("ledger %q: %w", path, err)
+		}
+		if v > schema.Latest() {
+			return nil, &SchemaError{Path: path, Found: v, Supported: schema.Latest()}
+		}
+	}
+
+	if o.readOnly {
+		if !exists {
+			l.db = nil // an absent ledger reads as empty
+			return l, nil
+		}
+		db, err := sql.Open("sqlite3", dsn(abs, "mode=ro&_busy_timeout=10000"))
+		if err != nil {
+			return nil, fmt.Errorf("ledger %q: %w", path, err)
+		}
+		l.db = db
+		return l, nil
+	}
+
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return nil, fmt.Errorf("create ledger directory for %q: %w", path, err)
+	}
+	db, err := sql.Open("sqlite3", dsn(abs, "_journal_mode=WAL&_foreign_keys=1&_busy_timeout=10000&_txlock=immediate&_synchronous=NORMAL"))
+	if err != nil {
+		return nil, fmt.Errorf("ledger %q: %w", path, err)
+	}
+	l.db = db
+	if err := l.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("ledger %q: %w", path, explain(err))
+	}
+	return l, nil
+}
+
+func dsn(abs, params string) string {
+	r := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+	return "file:" + r.Replace(abs) + "?" + params
+}
+
+func peekVersion(ctx context.Context, abs string) (int, error) {
+	db, err := sql.Open("sqlite3", dsn(abs, "mode=ro&_busy_timeout=10000"))
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	var v int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return 0, explain(err)
+	}
+	// user_version alone does not prove this is a ledger: reading the
+	// schema catches files that are not SQLite at all.
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&n); err != nil {
+		return 0, explain(err)
+	}
+	if v == 0 && n > 0 {
+		return 0, errors.New("is an SQLite file but not a repro ledger; pass another path with --ledger")
+	}
+	return v, nil
+}
+
+// explain turns SQLite's terse errors about damaged or foreign files into
+// messages that say what to do.
+func explain(err error) error {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.Code {
+		case sqlite3.ErrNotADB, sqlite3.ErrCorrupt:
+			return fmt.Errorf("is not a readable SQLite ledger (%v); it was left untouched: restore it from a backup or pass another path with --ledger", err)
+		case sqlite3.ErrReadonly, sqlite3.ErrCantOpen, sqlite3.ErrPerm:
+			return fmt.Errorf("cannot be written (%v); check the file and its directory are writable, or pass another path with --ledger", err)
+		case sqlite3.ErrFull:
+			return fmt.Errorf("cannot be written: the disk is full (%v)", err)
+		}
+	}
+	return err
+}
+
+func (l *Ledger) migrate(ctx context.Context) error {
+	for _, m := range schema.Migrations() {
+		err := l.write(ctx, func(tx *sql.Tx) error {
+			var v int
+			if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+				return err
+			}
+			if v > schema.Latest() {
+				return &SchemaError{Path: l.path, Found: v, Supported: schema.Latest()}
+			}
+			if v >= m.Version {
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+				return fmt.Errorf("migration %s: %w", m.Name, err)
+			}
+			if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)", m.Version, m.Name, l.stamp()); err != nil {
+				return fmt.Errorf("migration %s: %w", m.Name, err)
+			}
+			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.Version))
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Path is the ledger's path as given to Open.
+func (l *Ledger) Path() string { return l.path }
+
+// Close closes the ledger.
+func (l *Ledger) Close() error {
+	if l.db == nil {
+		return nil
+	}
+	return l.db.Close()
+}
+
+func (l *Ledger) stamp() string { return l.now().UTC().Format(TimeFormat) }
+
+// write runs fn in an immediate transaction, retrying with jitter while
+// another process holds the write lock beyond the busy timeout.
+func (l *Ledger) write(ctx context.Context, fn func(*sql.Tx) error) error {
+	if l.readOnly {
+		return errors.New("ledger was opened read-only")
+	}
+	var err error
+	for attempt := 0; attempt < 8; attempt++ {
+		err = l.tryWrite(ctx, fn)
+		if !isBusy(err) {
+			return err
+		}
+		d := time.Duration(20+rand.IntN(80)) * time.Millisecond << min(attempt, 4)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(d):
+		}
+	}
+	return fmt.Errorf("ledger is busy: %w", err)
+}
+
+func (l *Ledger) tryWrite(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := l.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func isBusy(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
+}

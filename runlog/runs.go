@@ -1,0 +1,472 @@
+package runlog
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Status of a run.
+const (
+	StatusRunning     = "running"
+	StatusSucceeded   = "succeeded"
+	StatusFailed      = "failed"
+	StatusInterrupted = "interrupted"
+	StatusLost        = "lost"
+)
+
+// ShortIDLen is how many hex digits of a run ID are shown.
+const ShortIDLen = 12
+
+// Run is one recorded run. Its JSON form is what `repro ls --json` and
+// `repro show --json` print; field names are stable.
+type Run struct {
+	ID        string `json:"id"`
+	Status    string `json:"status"`
+	ExitCode  *int   `json:"exit_code"`
+	Signal    string `json:"signal,omitempty"`
+	OOMKilled bool   `json:"oom_killed,omitempty"`
+	Error     string `json:"error,omitempty"`
+
+	Image             string `json:"image"`
+	ImageRepo         string `json:"image_repo"`
+	ImageTag          string `json:"image_tag,omitempty"`
+	ImageDigest       string `json:"image_digest"`
+	ImageIndexDigest  string `json:"image_index_digest,omitempty"`
+	ImageConfigDigest string `json:"image_config_digest,omitempty"`
+	ImagePlatform     string `json:"image_platform,omitempty"`
+
+	CodeDir      string   `json:"code_dir,omitempty"`
+	Commit       string   `json:"commit"`
+	Branch       string   `json:"branch,omitempty"`
+	Remote       string   `json:"remote,omitempty"`
+	Dirty        bool     `json:"dirty"`
+	ChangedFiles []string `json:"changed_files"`
+	CodeMount    bool     `json:"code_mount"`
+
+	Argv    []string  `json:"argv"`
+	Workdir string    `json:"workdir,omitempty"`
+	Env     []EnvVar  `json:"env"`
+	Data    []Dataset `json:"datasets"`
+
+	OutDir        string   `json:"out_dir,omitempty"`
+	OutputsDigest string   `json:"outputs_digest,omitempty"`
+	Outputs       []Output `json:"outputs"`
+
+	Host   Host   `json:"host"`
+	Engine Engine `json:"engine"`
+
+	ReproVersion string     `json:"repro_version,omitempty"`
+	StartedAt    time.Time  `json:"started_at"`
+	FinishedAt   *time.Time `json:"finished_at"`
+	RerunOf      string     `json:"rerun_of"`
+}
+
+// ShortID is the run ID as shown to people.
+func (r *Run) ShortID() string { return Short(r.ID) }
+
+// Short shortens a run ID for display.
+func Short(id string) string {
+	if len(id) > ShortIDLen {
+		return id[:ShortIDLen]
+	}
+	return id
+}
+
+// EnvVar is one variable passed to the container. A secret has no value:
+// the ledger keeps only its name.
+type EnvVar struct {
+	Name   string `json:"name"`
+	Value  string `json:"value,omitempty"`
+	Secret bool   `json:"secret,omitempty"`
+}
+
+// Dataset is one --data input with its content digest.
+type Dataset struct {
+	Name   string `json:"name"`
+	Path   string `json:"path"`
+	Kind   string `json:"kind"` // "dir" or "file"
+	Digest string `json:"digest"`
+	Files  int64  `json:"files"`
+	Bytes  int64  `json:"bytes"`
+}
+
+// Output is one file the run wrote under --out.
+type Output struct {
+	Path   string `json:"path"`
+	Digest string `json:"digest"`
+	Bytes  int64  `json:"bytes"`
+}
+
+// Host is where the run was launched.
+type Host struct {
+	User     string `json:"user"`
+	Hostname string `json:"hostname"`
+	OS       string `json:"os"`
+	Arch     string `json:"arch"`
+	GPUs     []GPU  `json:"gpus"`
+}
+
+// GPU is one accelerator seen by nvidia-smi.
+type GPU struct {
+	Model  string `json:"model"`
+	Driver string `json:"driver"`
+}
+
+// Engine is the container engine and the exact command it was given.
+type Engine struct {
+	Name    string   `json:"name"`
+	Version string   `json:"version"`
+	Command []string `json:"command"`
+}
+
+// Result is how a run ended.
+type Result struct {
+	Status        string
+	ExitCode      *int
+	Signal        string
+	OOMKilled     bool
+	Error         string
+	OutputsDigest string
+	Outputs       []Output
+}
+
+// NewID returns a fresh random run ID (32 hex digits; 12 are shown).
+func NewID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// ErrNotFound is returned when no run matches.
+var ErrNotFound = errors.New("no such run")
+
+// AmbiguousError is returned when a prefix matches several runs.
+type AmbiguousError struct {
+	Prefix  string
+	Matches []string
+}
+
+func (e *AmbiguousError) Error() string {
+	short := make([]string, len(e.Matches))
+	for i, m := range e.Matches {
+		short[i] = Short(m)
+	}
+	more := ""
+	if len(e.Matches) >= maxMatches {
+		more = ", ..."
+	}
+	return fmt.Sprintf("run ID %q is ambiguous: it matches %s%s; give more digits", e.Prefix, strings.Join(short, ", "), more)
+}
+
+const maxMatches = 10
+
+// ValidatePrefix checks that s can be a run ID or prefix of one.
+func ValidatePrefix(s string) error {
+	if s == "" {
+		return errors.New("run ID is empty")
+	}
+	if len(s) > 32 {
+		return fmt.Errorf("run ID %q is too long: IDs have 32 hex digits", truncate(s))
+	}
+	for _, c := range []byte(s) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return fmt.Errorf("run ID %q is not hex: IDs look like 4e1d2a9c0b7f (see repro ls)", truncate(s))
+		}
+	}
+	return nil
+}
+
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
+}
+
+// Begin records run r as running. It is written before the container
+// starts, so a crash leaves a trace. Begin is idempotent on r.ID.
+func (l *Ledger) Begin(ctx context.Context, r *Run) error {
+	if r.ID == "" {
+		r.ID = NewID()
+	}
+	if r.StartedAt.IsZero() {
+		r.StartedAt = l.now()
+	}
+	r.Status = StatusRunning
+	return l.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO runs (
+			id, status, image, image_repo, image_tag, image_digest, image_index_digest, image_config_digest, image_platform,
+			code_dir, code_commit, code_branch, code_remote, code_dirty, code_changed, code_mount,
+			argv, workdir, env, out_dir,
+			host_user, host_name, host_os, host_arch, gpus, engine, engine_version, engine_command, repro_version,
+			started_at, rerun_of
+		) VALUES (?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?, ?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?)`,
+			r.ID, r.Status, r.Image, r.ImageRepo, r.ImageTag, r.ImageDigest, r.ImageIndexDigest, r.ImageConfigDigest, r.ImagePlatform,
+			r.CodeDir, r.Commit, r.Branch, r.Remote, r.Dirty, js(r.ChangedFiles, "[]"), r.CodeMount,
+			js(r.Argv, "[]"), r.Workdir, js(r.Env, "[]"), r.OutDir,
+			r.Host.User, r.Host.Hostname, r.Host.OS, r.Host.Arch, js(r.Host.GPUs, "[]"), r.Engine.Name, r.Engine.Version, js(r.Engine.Command, "[]"), r.ReproVersion,
+			r.StartedAt.UTC().Format(TimeFormat), nullable(r.RerunOf))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // already recorded: a retried commit
+		}
+		for _, d := range r.Data {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO datasets (run_id, name, path, kind, digest, files, bytes) VALUES (?,?,?,?,?,?,?)`,
+				r.ID, d.Name, d.Path, d.Kind, d.Digest, d.Files, d.Bytes); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Finish records how run id ended. Finishing a run twice keeps the first
+// result.
+func (l *Ledger) Finish(ctx context.Context, id string, res Result) error {
+	if res.Status == StatusRunning || res.Status == "" {
+		return fmt.Errorf("finish run %s: status %q is not final", Short(id), res.Status)
+	}
+	return l.write(ctx, func(tx *sql.Tx) error {
+		var status string
+		if err := tx.QueryRowContext(ctx, "SELECT status FROM runs WHERE id = ?", id).Scan(&status); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("finish run %s: %w", Short(id), ErrNotFound)
+			}
+			return err
+		}
+		if status != StatusRunning {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, exit_code = ?, signal = ?, oom_killed = ?, error = ?, outputs_digest = ?, finished_at = ? WHERE id = ?`,
+			res.Status, res.ExitCode, res.Signal, res.OOMKilled, res.Error, res.OutputsDigest, l.stamp(), id); err != nil {
+			return err
+		}
+		for _, o := range res.Outputs {
+			if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO outputs (run_id, path, digest, bytes) VALUES (?,?,?,?)`, id, o.Path, o.Digest, o.Bytes); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Resolve turns a run ID or unique prefix into the full ID.
+func (l *Ledger) Resolve(ctx context.Context, prefix string) (string, error) {
+	if err := ValidatePrefix(prefix); err != nil {
+		return "", err
+	}
+	if l.db == nil {
+		return "", fmt.Errorf("run %q: %w (the ledger %s is empty)", prefix, ErrNotFound, l.path)
+	}
+	// The range scan uses the primary key: prefix <= id < prefix+"g".
+	rows, err := l.db.QueryContext(ctx, "SELECT id FROM runs WHERE id >= ? AND id < ? ORDER BY id LIMIT ?", prefix, prefix+"g", maxMatches)
+	if err != nil {
+		return "", explain(err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return "", err
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	switch len(ids) {
+	case 0:
+		return "", fmt.Errorf("run %q: %w in %s; see repro ls", prefix, ErrNotFound, l.path)
+	case 1:
+		return ids[0], nil
+	}
+	return "", &AmbiguousError{Prefix: prefix, Matches: ids}
+}
+
+// Get returns the run whose ID is, or starts with, ref.
+func (l *Ledger) Get(ctx context.Context, ref string) (*Run, error) {
+	id, err := l.Resolve(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	runs, err := l.query(ctx, "WHERE r.id = ?", []any{id}, 1)
+	if err != nil {
+		return nil, err
+	}
+	if len(runs) == 0 {
+		return nil, fmt.Errorf("run %q: %w", ref, ErrNotFound)
+	}
+	return &runs[0], nil
+}
+
+// Filter selects runs for List.
+type Filter struct {
+	Limit  int    // 0: no limit
+	Status string // "" : any
+}
+
+// List returns runs, newest first.
+func (l *Ledger) List(ctx context.Context, f Filter) ([]Run, error) {
+	if l.db == nil {
+		return []Run{}, nil
+	}
+	where, args := "", []any{}
+	if f.Status != "" {
+		where, args = "WHERE r.status = ?", append(args, f.Status)
+	}
+	return l.query(ctx, where, args, f.Limit)
+}
+
+const runColumns = `r.id, r.status, r.exit_code, r.signal, r.oom_killed, r.error,
+	r.image, r.image_repo, r.image_tag, r.image_digest, r.image_index_digest, r.image_config_digest, r.image_platform,
+	r.code_dir, r.code_commit, r.code_branch, r.code_remote, r.code_dirty, r.code_changed, r.code_mount,
+	r.argv, r.workdir, r.env, r.out_dir, r.outputs_digest,
+	r.host_user, r.host_name, r.host_os, r.host_arch, r.gpus, r.engine, r.engine_version, r.engine_command, r.repro_version,
+	r.started_at, r.finished_at, r.rerun_of`
+
+func (l *Ledger) query(ctx context.Context, where string, args []any, limit int) ([]Run, error) {
+	q := "SELECT " + runColumns + " FROM runs r " + where + " ORDER BY r.started_at DESC, r.id"
+	if limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", limit)
+	}
+	rows, err := l.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, explain(err)
+	}
+	defer rows.Close()
+	runs := []Run{}
+	index := map[string]int{}
+	for rows.Next() {
+		var (
+			r                             Run
+			changed, argv, env, gpus, cmd string
+			started                       string
+			finished, rerunOf             sql.NullString
+			exit                          sql.NullInt64
+		)
+		if err := rows.Scan(&r.ID, &r.Status, &exit, &r.Signal, &r.OOMKilled, &r.Error,
+			&r.Image, &r.ImageRepo, &r.ImageTag, &r.ImageDigest, &r.ImageIndexDigest, &r.ImageConfigDigest, &r.ImagePlatform,
+			&r.CodeDir, &r.Commit, &r.Branch, &r.Remote, &r.Dirty, &changed, &r.CodeMount,
+			&argv, &r.Workdir, &env, &r.OutDir, &r.OutputsDigest,
+			&r.Host.User, &r.Host.Hostname, &r.Host.OS, &r.Host.Arch, &gpus, &r.Engine.Name, &r.Engine.Version, &cmd, &r.ReproVersion,
+			&started, &finished, &rerunOf); err != nil {
+			return nil, err
+		}
+		if exit.Valid {
+			v := int(exit.Int64)
+			r.ExitCode = &v
+		}
+		for _, u := range []struct {
+			s string
+			v any
+		}{{changed, &r.ChangedFiles}, {argv, &r.Argv}, {env, &r.Env}, {gpus, &r.Host.GPUs}, {cmd, &r.Engine.Command}} {
+			if err := json.Unmarshal([]byte(u.s), u.v); err != nil {
+				return nil, fmt.Errorf("run %s: damaged field: %w", Short(r.ID), err)
+			}
+		}
+		var err error
+		if r.StartedAt, err = time.Parse(TimeFormat, started); err != nil {
+			return nil, fmt.Errorf("run %s: started_at: %w", Short(r.ID), err)
+		}
+		if finished.Valid {
+			t, err := time.Parse(TimeFormat, finished.String)
+			if err != nil {
+				return nil, fmt.Errorf("run %s: finished_at: %w", Short(r.ID), err)
+			}
+			r.FinishedAt = &t
+		}
+		r.RerunOf = rerunOf.String
+		r.Data, r.Outputs = []Dataset{}, []Output{}
+		index[r.ID] = len(runs)
+		runs = append(runs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(runs) == 0 {
+		return runs, nil
+	}
+	if err := l.attach(ctx, runs, index); err != nil {
+		return nil, err
+	}
+	return runs, nil
+}
+
+// attach loads datasets and outputs for the runs, a few hundred at a time
+// (SQLite limits the number of bound parameters).
+func (l *Ledger) attach(ctx context.Context, runs []Run, index map[string]int) error {
+	const chunk = 500
+	for start := 0; start < len(runs); start += chunk {
+		if err := l.attachChunk(ctx, runs[start:min(start+chunk, len(runs))], runs, index); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *Ledger) attachChunk(ctx context.Context, part, runs []Run, index map[string]int) error {
+	ids := make([]any, len(part))
+	marks := make([]string, len(part))
+	for i := range part {
+		ids[i], marks[i] = part[i].ID, "?"
+	}
+	in := "(" + strings.Join(marks, ",") + ")"
+	rows, err := l.db.QueryContext(ctx, "SELECT run_id, name, path, kind, digest, files, bytes FROM datasets WHERE run_id IN "+in+" ORDER BY run_id, name", ids...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id string
+		var d Dataset
+		if err := rows.Scan(&id, &d.Name, &d.Path, &d.Kind, &d.Digest, &d.Files, &d.Bytes); err != nil {
+			rows.Close()
+			return err
+		}
+		runs[index[id]].Data = append(runs[index[id]].Data, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = l.db.QueryContext(ctx, "SELECT run_id, path, digest, bytes FROM outputs WHERE run_id IN "+in+" ORDER BY run_id, path", ids...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var o Output
+		if err := rows.Scan(&id, &o.Path, &o.Digest, &o.Bytes); err != nil {
+			return err
+		}
+		runs[index[id]].Outputs = append(runs[index[id]].Outputs, o)
+	}
+	return rows.Err()
+}
+
+func js(v any, empty string) string {
+	b, err := json.Marshal(v)
+	if err != nil || string(b) == "null" {
+		return empty
+	}
+	return string(b)
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

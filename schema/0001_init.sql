@@ -1,0 +1,104 @@
+-- 0001: runs, their datasets and outputs; images built or run; tag events.
+-- Times are UTC text, fixed width (2006-01-02T15:04:05.000000000Z), so
+-- they sort as text and read as themselves in the sqlite3 shell.
+
+CREATE TABLE schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+);
+
+CREATE TABLE runs (
+    id                  TEXT PRIMARY KEY CHECK (length(id) = 32),
+    status              TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'interrupted', 'lost')),
+    exit_code           INTEGER,
+    signal              TEXT NOT NULL DEFAULT '',
+    oom_killed          INTEGER NOT NULL DEFAULT 0,
+    error               TEXT NOT NULL DEFAULT '',
+
+    image               TEXT NOT NULL,          -- the reference as the user gave it
+    image_repo          TEXT NOT NULL,
+    image_tag           TEXT NOT NULL DEFAULT '',
+    image_digest        TEXT NOT NULL,          -- the pullable manifest digest that ran
+    image_index_digest  TEXT NOT NULL DEFAULT '',
+    image_config_digest TEXT NOT NULL DEFAULT '',
+    image_platform      TEXT NOT NULL DEFAULT '',
+
+    code_dir            TEXT NOT NULL DEFAULT '',
+    code_commit         TEXT NOT NULL DEFAULT '',
+    code_branch         TEXT NOT NULL DEFAULT '',
+    code_remote         TEXT NOT NULL DEFAULT '',
+    code_dirty          INTEGER NOT NULL DEFAULT 0,
+    code_changed        TEXT NOT NULL DEFAULT '[]', -- JSON array of paths
+    code_mount          INTEGER NOT NULL DEFAULT 1,
+
+    argv                TEXT NOT NULL,          -- JSON array
+    workdir             TEXT NOT NULL DEFAULT '',
+    env                 TEXT NOT NULL DEFAULT '[]', -- JSON [{name, value, secret}]; secrets have no value
+    out_dir             TEXT NOT NULL DEFAULT '',
+    outputs_digest      TEXT NOT NULL DEFAULT '',
+
+    host_user           TEXT NOT NULL DEFAULT '',
+    host_name           TEXT NOT NULL DEFAULT '',
+    host_os             TEXT NOT NULL DEFAULT '',
+    host_arch           TEXT NOT NULL DEFAULT '',
+    gpus                TEXT NOT NULL DEFAULT '[]', -- JSON [{model, driver}]
+    engine              TEXT NOT NULL DEFAULT '',
+    engine_version      TEXT NOT NULL DEFAULT '',
+    engine_command      TEXT NOT NULL DEFAULT '[]', -- JSON array: the exact engine argv
+    repro_version       TEXT NOT NULL DEFAULT '',
+
+    started_at          TEXT NOT NULL,
+    finished_at         TEXT,
+    rerun_of            TEXT REFERENCES runs(id)
+);
+CREATE INDEX runs_started_at ON runs(started_at);
+CREATE INDEX runs_image_digest ON runs(image_digest);
+CREATE INDEX runs_code_commit ON runs(code_commit);
+CREATE INDEX runs_rerun_of ON runs(rerun_of) WHERE rerun_of IS NOT NULL;
+CREATE INDEX runs_running ON runs(status) WHERE status = 'running';
+
+CREATE TABLE datasets (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    name   TEXT NOT NULL,
+    path   TEXT NOT NULL,
+    kind   TEXT NOT NULL CHECK (kind IN ('dir', 'file')),
+    digest TEXT NOT NULL,
+    files  INTEGER NOT NULL,
+    bytes  INTEGER NOT NULL,
+    PRIMARY KEY (run_id, name)
+) WITHOUT ROWID;
+CREATE INDEX datasets_digest ON datasets(digest);
+
+CREATE TABLE outputs (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    path   TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    bytes  INTEGER NOT NULL,
+    PRIMARY KEY (run_id, path)
+) WITHOUT ROWID;
+CREATE INDEX outputs_digest ON outputs(digest);
+
+CREATE TABLE images (
+    digest        TEXT PRIMARY KEY,
+    repository    TEXT NOT NULL,
+    media_type    TEXT NOT NULL DEFAULT '',
+    labels        TEXT NOT NULL DEFAULT '{}', -- JSON object
+    base_name     TEXT NOT NULL DEFAULT '',
+    base_digest   TEXT NOT NULL DEFAULT '',
+    source_commit TEXT NOT NULL DEFAULT '',
+    created       TEXT NOT NULL DEFAULT '',
+    recorded_at   TEXT NOT NULL
+);
+CREATE INDEX images_repository ON images(repository);
+
+CREATE TABLE tag_events (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    repository TEXT NOT NULL,
+    tag        TEXT NOT NULL,
+    digest     TEXT NOT NULL,
+    action     TEXT NOT NULL CHECK (action IN ('push', 'promote', 'resolve')),
+    at         TEXT NOT NULL
+);
+CREATE INDEX tag_events_lookup ON tag_events(repository, tag, at);
+CREATE INDEX tag_events_digest ON tag_events(digest);
