@@ -1,0 +1,32 @@
+# repro: the targets CI and people use. `make help` lists them.
+
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+PKGS    := ./...
+
+.PHONY: help build test bench lint check demo clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+build: ## build bin/repro
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/repro ./cmd/repro
+
+test: ## run every test: unit, fuzz seeds, end-to-end scripts (Docker, registry, git, SQLite)
+	$(GO) test -count=1 -timeout 30m $(PKGS)
+
+bench: ## run the benchmarks
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m $(PKGS)
+
+lint: ## gofmt and go vet
+	@out=$$(gofmt -l . 2>&1); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+check: lint test ## what CI runs, and lint
+
+demo: build ## set up a local registry, build a trainer image, run it, list runs, print the re-run script
+	./scripts/demo.sh
+
+clean: ## remove build output and the demo's state
+	rm -rf bin demo

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"repro": func() { os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr)) },
+	})
+}
+
+// TestScripts runs testdata/script/*.txtar against the real Docker Engine,
+// the CNCF distribution registry started here on 127.0.0.1, real git and
+// real SQLite. Outside CI, scripts that need Docker or the registry skip
+// when those are missing; in CI (CI=true) that is a failure.
+func TestScripts(t *testing.T) {
+	inCI := os.Getenv("CI") == "true"
+	dockerOK := exec.Command("docker", "info").Run() == nil
+	if !dockerOK && inCI {
+		t.Fatal("CI=true but the Docker Engine is not usable (docker info failed)")
+	}
+	registry, err := startRegistry(t)
+	if err != nil {
+		if inCI {
+			t.Fatalf("CI=true but the registry could not start: %v", err)
+		}
+		t.Logf("no registry, scripts that need one skip: %v", err)
+	}
+	trainerCtx := buildTrainer(t)
+
+	testscript.Run(t, testscript.Params{
+		Dir:                 filepath.Join("..", "..", "testdata", "script"),
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		UpdateScripts:       os.Getenv("REPRO_UPDATE") == "1",
+		Setup: func(env *testscript.Env) error {
+			home := filepath.Join(env.WorkDir, "home")
+			if err := os.MkdirAll(home, 0o755); err != nil {
+				return err
+			}
+			env.Setenv("HOME", home)
+			env.Setenv("XDG_DATA_HOME", filepath.Join(home, ".local", "share"))
+			env.Setenv("DOCKER_CONFIG", filepath.Join(home, ".docker"))
+			env.Setenv("REPRO_LEDGER", filepath.Join(env.WorkDir, "ledger.db"))
+			env.Setenv("REGISTRY", registry)
+			env.Setenv("TRAINER_CTX", trainerCtx)
+			env.Setenv("GIT_AUTHOR_NAME", "Ada")
+			env.Setenv("GIT_AUTHOR_EMAIL", "ada@example.invalid")
+			env.Setenv("GIT_COMMITTER_NAME", "Ada")
+			env.Setenv("GIT_COMMITTER_EMAIL", "ada@example.invalid")
+			env.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+			env.Setenv("CI", "")
+			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "docker":
+				return dockerOK && registry != "", nil
+			case "registry":
+				return registry != "", nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"setenv-stdout":  cmdSetenvStdout,
+			"wait-container": cmdWaitContainer,
+		},
+	})
+}
+
+// setenv-stdout VAR [N]: set VAR to the Nth word (default 1) of the last
+// command's first line of stdout.
+func cmdSetenvStdout(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: setenv-stdout VAR [N]")
+	}
+	n := 1
+	if len(args) == 2 {
+		var err error
+		if n, err = strconv.Atoi(args[1]); err != nil || n < 1 {
+			ts.Fatalf("setenv-stdout: bad word number %q", args[1])
+		}
+	}
+	line, _, _ := strings.Cut(ts.ReadFile("stdout"), "\n")
+	words := strings.Fields(line)
+	if len(words) < n {
+		ts.Fatalf("setenv-stdout: stdout's first line %q has no word %d", line, n)
+	}
+	ts.Setenv(args[0], words[n-1])
+}
+
+// wait-container: wait until a container labelled repro.run is running.
+func cmdWaitContainer(ts *testscript.TestScript, neg bool, args []string) {
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		out, _ := exec.Command("docker", "ps", "-q", "--filter", "label=repro.run").Output()
+		if len(strings.TrimSpace(string(out))) > 0 {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	ts.Fatalf("no repro container started within 60s")
+}
+
+// startRegistry starts the CNCF distribution registry (Debian's
+// docker-registry) on a free 127.0.0.1 port for the whole test run.
+func startRegistry(t *testing.T) (string, error) {
+	bin, err := exec.LookPath("docker-registry")
+	if err != nil {
+		return "", fmt.Errorf("docker-registry not on PATH (apt-get install docker-registry)")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: %s
+  delete:
+    enabled: true
+http:
+  addr: %s
+`, filepath.Join(dir, "data"), addr)), 0o644); err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, "serve", cfg)
+	logf, err := os.Create(filepath.Join(dir, "log"))
+	if err != nil {
+		cancel()
+		return "", err
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		cancel()
+		return "", err
+	}
+	t.Cleanup(func() {
+		cancel()
+		cmd.Wait()
+		logf.Close()
+	})
+	for i := 0; i < 100; i++ {
+		resp, err := http.Get("http://" + addr + "/v2/")
+		if err == nil {
+			resp.Body.Close()
+			return addr, nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "log"))
+	return "", fmt.Errorf("registry on %s did not answer: %s", addr, firstLines(string(b), 5))
+}
+
+// buildTrainer builds testdata/trainer as a static binary into a fresh
+// build context directory.
+func buildTrainer(t *testing.T) string {
+	dir := filepath.Join(t.TempDir(), "trainer-context")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s", "-o", filepath.Join(dir, "trainer"), "./testdata/trainer")
+	cmd.Dir = filepath.Join("..", "..")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build the trainer: %v\n%s", err, out)
+	}
+	return dir
+}
+
+func firstLines(s string, n int) string {
+	var lines []string
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for sc.Scan() && len(lines) < n {
+		lines = append(lines, sc.Text())
+	}
+	return strings.Join(lines, "\n")
+}
