@@ -72,6 +72,11 @@ func HashPath(ctx context.Context, path string) (*Version, error) {
 			if err != nil {
 				return err
 			}
+			if rel == "-" {
+				// sha256sum reads a file named "-" as its standard input,
+				// so no one could recheck this version with coreutils.
+				return fmt.Errorf("%s: a file named '-' at the top of a dataset cannot be checked with sha256sum (it reads '-' as stdin); rename it", p)
+			}
 			files = append(files, FileDigest{Path: filepath.ToSlash(rel)})
 		}
 		return ctx.Err()

@@ -1,0 +1,112 @@
+package provenance_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reprohq/repro/provenance"
+)
+
+func git(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.invalid",
+		"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.invalid", "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// newRepo makes a repository with a few committed files and an ignore rule.
+func newRepo(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is missing")
+	}
+	dir := t.TempDir()
+	git(t, dir, "init", "-q", "-b", "main")
+	write(t, dir, "train.py", "print('hi')\n")
+	write(t, dir, "conf/params.yaml", "lr: 0.1\n")
+	write(t, dir, "run.sh", "#!/bin/sh\n")
+	write(t, dir, ".gitignore", "*.log\ncache/\n")
+	git(t, dir, "add", ".")
+	git(t, dir, "commit", "-qm", "init")
+	return dir
+}
+
+// TestCaptureCode_AgreesWithGit checks dirty detection against the git CLI
+// in every case of the work tree that matters.
+func TestCaptureCode_AgreesWithGit(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(t *testing.T, dir string)
+	}{
+		{"clean", func(t *testing.T, dir string) {}},
+		{"modified", func(t *testing.T, dir string) { write(t, dir, "train.py", "print('bye')\n") }},
+		{"staged", func(t *testing.T, dir string) {
+			write(t, dir, "conf/params.yaml", "lr: 0.2\n")
+			git(t, dir, "add", "conf/params.yaml")
+		}},
+		{"untracked", func(t *testing.T, dir string) { write(t, dir, "new.py", "x") }},
+		{"ignored only", func(t *testing.T, dir string) {
+			write(t, dir, "train.log", "log")
+			write(t, dir, "cache/x.bin", "bin")
+		}},
+		{"deleted", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, "run.sh")) }},
+		{"mode change", func(t *testing.T, dir string) { os.Chmod(filepath.Join(dir, "run.sh"), 0o755) }},
+		{"touched, unchanged", func(t *testing.T, dir string) {
+			future := time.Now().Add(time.Hour)
+			os.Chtimes(filepath.Join(dir, "train.py"), future, future)
+		}},
+		{"rewritten, same bytes", func(t *testing.T, dir string) { write(t, dir, "train.py", "print('hi')\n") }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := newRepo(t)
+			tt.change(t, dir)
+			porcelain := git(t, dir, "status", "--porcelain")
+			code, err := provenance.CaptureCode(context.Background(), filepath.Join(dir, "conf"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if code.Dirty != (porcelain != "") {
+				t.Errorf("Dirty = %v (changed %v), git status --porcelain = %q", code.Dirty, code.Changed, porcelain)
+			}
+			if code.Commit != git(t, dir, "rev-parse", "HEAD") || code.Branch != "main" {
+				t.Errorf("commit %s branch %q", code.Commit, code.Branch)
+			}
+			if resolved, _ := filepath.EvalSymlinks(dir); code.Dir != dir && code.Dir != resolved {
+				t.Errorf("Dir = %s, want %s", code.Dir, dir)
+			}
+		})
+	}
+}
+
+func TestCaptureCode_RemoteAndErrors(t *testing.T) {
+	dir := newRepo(t)
+	git(t, dir, "remote", "add", "origin", "https://bob:ghp_secret@github.com/ml/trainer.git")
+	code, err := provenance.CaptureCode(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code.Remote != "https://github.com/ml/trainer.git" {
+		t.Errorf("Remote = %q, want credentials stripped", code.Remote)
+	}
+	if _, err := provenance.CaptureCode(context.Background(), t.TempDir()); !errors.Is(err, provenance.ErrNoRepo) {
+		t.Errorf("outside a repository: %v, want ErrNoRepo", err)
+	}
+	empty := t.TempDir()
+	git(t, empty, "init", "-q")
+	if _, err := provenance.CaptureCode(context.Background(), empty); err == nil || !strings.Contains(err.Error(), "no commit yet") {
+		t.Errorf("repository without commits: %v", err)
+	}
+}

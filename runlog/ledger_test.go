@@ -1,0 +1,324 @@
+package runlog_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3"
+
+	"github.com/reprohq/repro/runlog"
+	"github.com/reprohq/repro/schema"
+)
+
+func mustOpen(t *testing.T, path string, opts ...runlog.Option) *runlog.Ledger {
+	t.Helper()
+	l, err := runlog.Open(context.Background(), path, opts...)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", path, err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+func fileSum(t *testing.T, path string) [32]byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sha256.Sum256(b)
+}
+
+func run(id string, started time.Time) *runlog.Run {
+	return &runlog.Run{
+		ID: id, Image: "r/x:1", ImageRepo: "r/x", ImageDigest: "sha256:" + strings.Repeat("a", 64),
+		Argv: []string{"train", "--lr", "0.1"}, StartedAt: started,
+		Data: []runlog.Dataset{{Name: "train", Path: "/d", Kind: "dir", Digest: "sha256:" + strings.Repeat("b", 64), Files: 2, Bytes: 10}},
+	}
+}
+
+func TestOpen_CreatesAndMigrates(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "ledger.db")
+	mustOpen(t, path)
+	db, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var version int
+	var mode string
+	if err := db.QueryRow("PRAGMA user_version").Scan(&version); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if version != schema.Latest() || mode != "wal" {
+		t.Errorf("user_version %d, journal_mode %q; want %d, wal", version, mode, schema.Latest())
+	}
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM schema_migrations").Scan(&n); err != nil || n != len(schema.Migrations()) {
+		t.Errorf("schema_migrations has %d rows (%v), want %d", n, err, len(schema.Migrations()))
+	}
+	// Opening again applies nothing twice.
+	mustOpen(t, path)
+}
+
+func TestOpen_Refusals(t *testing.T) {
+	dir := t.TempDir()
+	newer := filepath.Join(dir, "newer.db")
+	l := mustOpen(t, newer)
+	l.Close()
+	db, _ := sql.Open("sqlite3", newer)
+	if _, err := db.Exec("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA user_version = 99"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	junk := filepath.Join(dir, "junk.db")
+	if err := os.WriteFile(junk, bytes.Repeat([]byte("not sqlite "), 100), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name    string
+		path    string
+		opts    []runlog.Option
+		wantErr string
+	}{
+		{"newer schema", newer, nil, "has schema version 99, newer than this repro understands"},
+		{"newer schema read-only", newer, []runlog.Option{runlog.ReadOnly()}, "has schema version 99"},
+		{"not a database", junk, nil, "is not a readable SQLite ledger"},
+		{"directory", dir, nil, "is a directory"},
+		{"empty path", "", nil, "ledger path is empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var before [32]byte
+			if fi, err := os.Stat(tt.path); err == nil && fi.Mode().IsRegular() {
+				before = fileSum(t, tt.path)
+			}
+			_, err := runlog.Open(context.Background(), tt.path, tt.opts...)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("Open: %v, want error containing %q", err, tt.wantErr)
+			}
+			if fi, err := os.Stat(tt.path); err == nil && fi.Mode().IsRegular() && fileSum(t, tt.path) != before {
+				t.Errorf("Open changed %s while refusing it", tt.path)
+			}
+		})
+	}
+	var se *runlog.SchemaError
+	if _, err := runlog.Open(context.Background(), newer); !errors.As(err, &se) || se.Found != 99 {
+		t.Errorf("newer schema error = %v, want *SchemaError with Found 99", err)
+	}
+}
+
+func TestOpen_ReadOnlyMissingIsEmpty(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "none.db")
+	l := mustOpen(t, path, runlog.ReadOnly())
+	runs, err := l.List(context.Background(), runlog.Filter{})
+	if err != nil || len(runs) != 0 {
+		t.Fatalf("List = %v, %v; want empty", runs, err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a read-only open created %s", path)
+	}
+}
+
+func TestLedger_Resolve(t *testing.T) {
+	ctx := context.Background()
+	l := mustOpen(t, filepath.Join(t.TempDir(), "l.db"))
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	ids := []string{
+		"aaaa1111000000000000000000000000",
+		"aaaa2222000000000000000000000000",
+		"bbbb0000000000000000000000000000",
+	}
+	for i, id := range ids {
+		if err := l.Begin(ctx, run(id, t0.Add(time.Duration(i)*time.Minute))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		prefix  string
+		want    string
+		wantErr string
+	}{
+		{"bbbb", ids[2], ""},
+		{"aaaa1", ids[0], ""},
+		{ids[1], ids[1], ""},
+		{"aaaa", "", `run ID "aaaa" is ambiguous: it matches aaaa11110000, aaaa22220000; give more digits`},
+		{"cccc", "", "no such run"},
+		{"", "", "run ID is empty"},
+		{"AAAA", "", "is not hex"},
+		{"aa'; DROP TABLE runs; --", "", "is not hex"},
+		{strings.Repeat("a", 33), "", "too long"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.prefix, func(t *testing.T) {
+			got, err := l.Resolve(ctx, tt.prefix)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Resolve(%q) = %q, %v; want error %q", tt.prefix, got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("Resolve(%q) = %q, %v; want %q", tt.prefix, got, err, tt.want)
+			}
+		})
+	}
+	var ae *runlog.AmbiguousError
+	if _, err := l.Resolve(ctx, "aaaa"); !errors.As(err, &ae) || len(ae.Matches) != 2 {
+		t.Errorf("ambiguous error = %v, want *AmbiguousError with 2 matches", err)
+	}
+}
+
+func TestLedger_BeginFinishList(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	l := mustOpen(t, filepath.Join(t.TempDir(), "l.db"), runlog.WithClock(func() time.Time { return now }))
+	first, second := run(runlog.NewID(), now.Add(-2*time.Hour)), run(runlog.NewID(), now.Add(-time.Hour))
+	for _, r := range []*runlog.Run{first, second, first} { // the repeat is a retried commit
+		if err := l.Begin(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code := 0
+	if err := l.Finish(ctx, first.ID, runlog.Result{Status: runlog.StatusSucceeded, ExitCode: &code,
+		OutputsDigest: "sha256:" + strings.Repeat("c", 64),
+		Outputs:       []runlog.Output{{Path: "model.bin", Digest: "sha256:" + strings.Repeat("d", 64), Bytes: 4}}}); err != nil {
+		t.Fatal(err)
+	}
+	other := 9
+	if err := l.Finish(ctx, first.ID, runlog.Result{Status: runlog.StatusFailed, ExitCode: &other}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Finish(ctx, first.ID, runlog.Result{Status: runlog.StatusRunning}); err == nil {
+		t.Error("Finish with status running succeeded")
+	}
+	runs, err := l.List(ctx, runlog.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 2 || runs[0].ID != second.ID || runs[1].ID != first.ID {
+		t.Fatalf("List: %d runs, want 2 newest first", len(runs))
+	}
+	got := runs[1]
+	if got.Status != runlog.StatusSucceeded || got.ExitCode == nil || *got.ExitCode != 0 {
+		t.Errorf("first run: status %s exit %v; the first Finish should stand", got.Status, got.ExitCode)
+	}
+	if got.FinishedAt == nil || !got.FinishedAt.Equal(now) {
+		t.Errorf("finished_at = %v, want %v", got.FinishedAt, now)
+	}
+	if len(got.Outputs) != 1 || got.Outputs[0].Path != "model.bin" || len(got.Data) != 1 || got.Data[0].Name != "train" {
+		t.Errorf("outputs %v, datasets %v", got.Outputs, got.Data)
+	}
+	if strings.Join(got.Argv, " ") != "train --lr 0.1" {
+		t.Errorf("argv = %q", got.Argv)
+	}
+	if runs[0].Status != runlog.StatusRunning || runs[0].FinishedAt != nil {
+		t.Errorf("second run: %s, finished %v; want running", runs[0].Status, runs[0].FinishedAt)
+	}
+	if only, _ := l.List(ctx, runlog.Filter{Status: runlog.StatusRunning}); len(only) != 1 || only[0].ID != second.ID {
+		t.Errorf("List(status=running) = %d runs", len(only))
+	}
+	if one, _ := l.List(ctx, runlog.Filter{Limit: 1}); len(one) != 1 {
+		t.Errorf("List(limit=1) = %d runs", len(one))
+	}
+}
+
+func TestLedger_TagHistory(t *testing.T) {
+	ctx := context.Background()
+	l := mustOpen(t, filepath.Join(t.TempDir(), "l.db"))
+	t0 := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
+	d := func(c string) string { return "sha256:" + strings.Repeat(c, 64) }
+	events := []runlog.TagEvent{
+		{Repository: "r/x", Tag: "prod", Digest: d("1"), Action: runlog.ActionPush, At: t0},
+		{Repository: "r/x", Tag: "dev", Digest: d("2"), Action: runlog.ActionPush, At: t0.Add(time.Hour)},
+		{Repository: "r/x", Tag: "prod", Digest: d("3"), Action: runlog.ActionPromote, At: t0.Add(48 * time.Hour)},
+		{Repository: "r/y", Tag: "prod", Digest: d("4"), Action: runlog.ActionPush, At: t0},
+	}
+	if err := l.RecordImage(ctx, nil, events); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		tag  string
+		at   time.Time
+		want []string
+	}{
+		{"", time.Time{}, []string{d("1"), d("2"), d("3")}},
+		{"prod", time.Time{}, []string{d("1"), d("3")}},
+		{"prod", t0.Add(24 * time.Hour), []string{d("1")}},
+		{"prod", t0.Add(72 * time.Hour), []string{d("3")}},
+		{"", t0.Add(2 * time.Hour), []string{d("1"), d("2")}},
+		{"prod", t0.Add(-time.Hour), nil},
+	}
+	for i, tt := range tests {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			got, err := l.TagHistory(ctx, "r/x", tt.tag, tt.at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var digests []string
+			for _, e := range got {
+				digests = append(digests, e.Digest)
+			}
+			if strings.Join(digests, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("TagHistory(%q, %v) = %v, want %v", tt.tag, tt.at, digests, tt.want)
+			}
+		})
+	}
+}
+
+// Several handles writing at once, as several repro processes do: every
+// write lands, none fails with "database is locked".
+func TestLedger_ConcurrentWriters(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "l.db")
+	const writers, each = 8, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*each)
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l, err := runlog.Open(ctx, path)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer l.Close()
+			for i := 0; i < each; i++ {
+				r := run(runlog.NewID(), time.Now())
+				if err := l.Begin(ctx, r); err != nil {
+					errs <- err
+					continue
+				}
+				code := 0
+				if err := l.Finish(ctx, r.ID, runlog.Result{Status: runlog.StatusSucceeded, ExitCode: &code}); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	l := mustOpen(t, path, runlog.ReadOnly())
+	runs, err := l.List(ctx, runlog.Filter{Status: runlog.StatusSucceeded})
+	if err != nil || len(runs) != writers*each {
+		t.Fatalf("%d succeeded runs (%v), want %d", len(runs), err, writers*each)
+	}
+}
