@@ -186,6 +186,9 @@ var scriptTemplate = template.Must(template.New("rerun").Funcs(template.FuncMap{
 }).Parse(scriptText))
 
 const scriptText = `#!/bin/sh
+# Recorded values are single-quoted literals on purpose: nothing in them
+# expands (SC2016), and '\'' is how a quote is written inside them (SC1003).
+# shellcheck disable=SC1003,SC2016
 # Re-run of repro run {{.Run.ID}}, recorded {{.Recorded}}.
 # Needs only git, coreutils and the container CLI; repro is not needed.
 #

@@ -1,0 +1,349 @@
+package image_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/reprohq/repro/image"
+	"github.com/reprohq/repro/provenance"
+)
+
+func TestTagSet(t *testing.T) {
+	sha := "0123456789abcdef0123456789abcdef01234567"
+	tests := []struct {
+		version, sha, channel string
+		want                  string
+		wantErr               string
+	}{
+		{"1.4.2", sha, "dev", "1.4.2 1.4 1 git-0123456 dev", ""},
+		{"v1.4.2", "", "", "1.4.2 1.4 1", ""},
+		{"0.9.0", "", "", "0.9.0 0.9 0", ""},
+		{"2.0.0-rc.1", sha, "", "2.0.0-rc.1 git-0123456", ""},
+		{"2.0.0-rc.1", "", "staging", "2.0.0-rc.1 staging", ""},
+		{"10.20.30", "abcdef1", "", "10.20.30 10.20 10 git-abcdef1", ""},
+		{"1.4", "", "", "", "not a semantic version"},
+		{"01.2.3", "", "", "", "not a semantic version"},
+		{"1.2.3+build.5", "", "", "", "build metadata"},
+		{"latest", "", "", "", "not a semantic version"},
+		{"1.2.3", "", "latest", "", "the tag latest is refused"},
+		{"1.2.3", "", "LATEST", "", "the tag latest is refused"},
+		{"1.2.3", "", "1.2.4", "", "looks like a version"},
+		{"1.2.3", "", "-x", "", "not valid"},
+		{"1.2.3", "xyz", "", "", "is not a git commit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.version+"/"+tt.channel, func(t *testing.T) {
+			got, err := image.TagSet(tt.version, tt.sha, tt.channel)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("TagSet = %v, %v; want error %q", got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || strings.Join(got, " ") != tt.want {
+				t.Fatalf("TagSet = %v, %v; want %s", got, err, tt.want)
+			}
+		})
+	}
+}
+
+// countingRegistry is go-containerregistry's in-process registry with a
+// count of the requests that upload blobs.
+type countingRegistry struct {
+	*httptest.Server
+	mu      sync.Mutex
+	uploads int
+}
+
+func newRegistry(t *testing.T) *countingRegistry {
+	r := &countingRegistry{}
+	h := registry.New(registry.Logger(nilLogger()))
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if strings.Contains(req.URL.Path, "/blobs/uploads") {
+			r.mu.Lock()
+			r.uploads++
+			r.mu.Unlock()
+		}
+		h.ServeHTTP(w, req)
+	}))
+	t.Cleanup(r.Close)
+	return r
+}
+
+func (r *countingRegistry) host() string { return strings.TrimPrefix(r.URL, "http://") }
+
+func (r *countingRegistry) blobUploads() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.uploads
+}
+
+func writeTree(t *testing.T, root string, files map[string]string) {
+	t.Helper()
+	for rel, content := range files {
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func buildOpts(reg *countingRegistry, ctxDir string) image.BuildOptions {
+	epoch := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	return image.BuildOptions{
+		Context: ctxDir, Repository: reg.host() + "/ml/trainer", Version: "1.4.2", Channel: "dev",
+		SHA: "0123456789abcdef0123456789abcdef01234567", Entrypoint: []string{"/workspace/train"}, Epoch: &epoch,
+	}
+}
+
+func TestBuild_ReproducibleAndTagged(t *testing.T) {
+	ctx := context.Background()
+	reg := newRegistry(t)
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"train": "#!/bin/sh\n", "conf/a.yaml": "a: 1\n", "cache/big": "x", ".dockerignore": "cache\n*.log\n", "run.log": "log"})
+	first, err := image.Build(ctx, buildOpts(reg, dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	uploads := reg.blobUploads()
+	if uploads == 0 {
+		t.Fatal("the first build uploaded no blob")
+	}
+	// Same inputs: same digest, and nothing uploaded again.
+	again, err := image.Build(ctx, buildOpts(reg, dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Digest != first.Digest {
+		t.Errorf("rebuild digest %s, want %s", again.Digest, first.Digest)
+	}
+	if n := reg.blobUploads(); n != uploads {
+		t.Errorf("the unchanged rebuild uploaded %d blobs", n-uploads)
+	}
+	// Every tag points at the digest.
+	for _, tag := range []string{"1.4.2", "1.4", "1", "git-0123456", "dev"} {
+		ref, _ := name.ParseReference(reg.host() + "/ml/trainer:" + tag)
+		desc, err := remote.Head(ref)
+		if err != nil || desc.Digest.String() != first.Digest {
+			t.Errorf("tag %s -> %v, %v; want %s", tag, desc, err, first.Digest)
+		}
+	}
+	// Labels, config and the layer's contents.
+	ref, _ := name.ParseReference(first.Pinned())
+	img, err := remote.Image(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, _ := img.ConfigFile()
+	for k, v := range map[string]string{
+		image.LabelRevision: "0123456789abcdef0123456789abcdef01234567", image.LabelVersion: "1.4.2",
+		image.LabelCreated: "2026-01-01T00:00:00Z", image.LabelBaseName: "scratch",
+	} {
+		if cf.Config.Labels[k] != v {
+			t.Errorf("label %s = %q, want %q", k, cf.Config.Labels[k], v)
+		}
+	}
+	if strings.Join(cf.Config.Entrypoint, " ") != "/workspace/train" || cf.Config.WorkingDir != "/workspace" || !cf.Created.Time.Equal(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("config: entrypoint %v workdir %q created %v", cf.Config.Entrypoint, cf.Config.WorkingDir, cf.Created)
+	}
+	names := layerNames(t, img)
+	want := "workspace/ workspace/.dockerignore workspace/conf/ workspace/conf/a.yaml workspace/train"
+	if strings.Join(names, " ") != want {
+		t.Errorf("layer entries %v, want %s", names, want)
+	}
+	// A different epoch is a different image.
+	o := buildOpts(reg, dir)
+	later := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	o.Epoch = &later
+	other, err := image.Build(ctx, o)
+	if err != nil || other.Digest == first.Digest {
+		t.Errorf("a build at another time: %v, digest %s", err, other.Digest)
+	}
+}
+
+func layerNames(t *testing.T, img v1.Image) []string {
+	t.Helper()
+	layers, err := img.Layers()
+	if err != nil || len(layers) != 1 {
+		t.Fatalf("layers: %d, %v", len(layers), err)
+	}
+	rc, err := layers[0].Uncompressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	var names []string
+	tr := tar.NewReader(rc)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return names
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Uid != 0 || h.Gid != 0 || h.Uname != "" || !h.ModTime.Equal(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) {
+			t.Errorf("entry %s: uid %d gid %d uname %q mtime %v", h.Name, h.Uid, h.Gid, h.Uname, h.ModTime)
+		}
+		names = append(names, h.Name)
+	}
+}
+
+func TestWriteContextTar_Symlinks(t *testing.T) {
+	dir := t.TempDir()
+	outside := t.TempDir()
+	writeTree(t, outside, map[string]string{"secret": "do not ship"})
+	writeTree(t, dir, map[string]string{"a": "a"})
+	if err := os.Symlink(filepath.Join(outside, "secret"), filepath.Join(dir, "escape")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../..", filepath.Join(dir, "up")); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	st, err := image.WriteContextTar(&buf, dir, "/app", time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(buf.Bytes(), []byte("do not ship")) {
+		t.Fatal("a symlink out of the context was followed")
+	}
+	if st.Files != 1 || st.Links != 2 {
+		t.Errorf("stats %+v, want 1 file and 2 links", st)
+	}
+	first := append([]byte(nil), buf.Bytes()...)
+	tr := tar.NewReader(&buf)
+	links := map[string]string{}
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			break
+		}
+		if h.Typeflag == tar.TypeSymlink {
+			links[h.Name] = h.Linkname
+		}
+	}
+	if links["app/escape"] != filepath.Join(outside, "secret") || links["app/up"] != "../.." {
+		t.Errorf("links recorded as %v", links)
+	}
+	// Same tree, same bytes.
+	var again bytes.Buffer
+	if _, err := image.WriteContextTar(&again, dir, "/app", time.Unix(0, 0)); err != nil || !bytes.Equal(again.Bytes(), first) {
+		t.Error("the same context gave different tar bytes")
+	}
+}
+
+func TestPromote_UploadsNoBlob(t *testing.T) {
+	ctx := context.Background()
+	reg := newRegistry(t)
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"train": "x"})
+	res, err := image.Build(ctx, buildOpts(reg, dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := reg.blobUploads()
+	p, err := image.Promote(ctx, res.Pinned(), []string{"staging", "prod"}, provenance.RegistryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := reg.blobUploads() - before; n != 0 {
+		t.Errorf("promote made %d blob upload requests, want 0", n)
+	}
+	if p.Digest != res.Digest || strings.Join(p.Tags, ",") != "staging,prod" {
+		t.Errorf("promotion %+v", p)
+	}
+	ref, _ := name.ParseReference(reg.host() + "/ml/trainer:prod")
+	if desc, err := remote.Head(ref); err != nil || desc.Digest.String() != res.Digest {
+		t.Errorf("prod -> %v, %v", desc, err)
+	}
+	// By tag: resolved to the same digest.
+	if p, err := image.Promote(ctx, reg.host()+"/ml/trainer:1.4.2", []string{"stable"}, provenance.RegistryOptions{}); err != nil || p.Digest != res.Digest {
+		t.Errorf("promote by tag: %+v, %v", p, err)
+	}
+	for _, tt := range []struct{ src, to, wantErr string }{
+		{res.Pinned(), "latest", "the tag latest is refused"},
+		{reg.host() + "/ml/trainer@sha256:" + strings.Repeat("0", 64), "staging", "not found in the registry"},
+		{reg.host() + "/ml/trainer", "staging", "name the image by digest"},
+	} {
+		if _, err := image.Promote(ctx, tt.src, []string{tt.to}, provenance.RegistryOptions{}); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("Promote(%s, %s) = %v, want %q", tt.src, tt.to, err, tt.wantErr)
+		}
+	}
+}
+
+func TestBuild_MultiPlatformScratch(t *testing.T) {
+	reg := newRegistry(t)
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"train": "x"})
+	o := buildOpts(reg, dir)
+	o.Platforms = []string{"linux/amd64,linux/arm64"}
+	res, err := image.Build(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Platforms) != 2 || res.MediaType != "application/vnd.oci.image.index.v1+json" {
+		t.Fatalf("result %+v", res)
+	}
+	// repro run's resolution picks the host platform's manifest.
+	ref, _ := provenance.ParseRef(reg.host() + "/ml/trainer:1.4.2")
+	arm := v1.Platform{OS: "linux", Architecture: "arm64"}
+	got, err := provenance.Resolve(context.Background(), ref, provenance.RegistryOptions{Platform: &arm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.IndexDigest != res.Digest || got.Digest != res.Platforms["linux/arm64"] || got.Platform != "linux/arm64" {
+		t.Errorf("resolved %+v, want index %s and arm64 manifest %s", got, res.Digest, res.Platforms["linux/arm64"])
+	}
+}
+
+func TestBuild_BadInputPushesNothing(t *testing.T) {
+	reg := newRegistry(t)
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"train": "x"})
+	tests := []struct {
+		name    string
+		edit    func(*image.BuildOptions)
+		wantErr string
+	}{
+		{"bad version", func(o *image.BuildOptions) { o.Version = "1.4" }, "not a semantic version"},
+		{"latest channel", func(o *image.BuildOptions) { o.Channel = "latest" }, "latest is refused"},
+		{"missing context", func(o *image.BuildOptions) { o.Context = filepath.Join(dir, "nope") }, "no such file or directory"},
+		{"unknown base", func(o *image.BuildOptions) { o.Base = reg.host() + "/base:1.0" }, "not found in the registry"},
+		{"latest base", func(o *image.BuildOptions) { o.Base = reg.host() + "/base" }, "moving tag latest"},
+		{"tagged repo", func(o *image.BuildOptions) { o.Repository += ":1" }, "names a tag or digest"},
+		{"relative dest", func(o *image.BuildOptions) { o.Dest = "app" }, "must be an absolute path"},
+		{"bad platform", func(o *image.BuildOptions) { o.Platforms = []string{"amd64"} }, "write os/arch"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := buildOpts(reg, dir)
+			tt.edit(&o)
+			if _, err := image.Build(context.Background(), o); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("Build: %v, want error %q", err, tt.wantErr)
+			}
+			if n := reg.blobUploads(); n != 0 {
+				t.Fatalf("%d blob uploads after a refused build", n)
+			}
+		})
+	}
+}

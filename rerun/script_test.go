@@ -1,0 +1,276 @@
+package rerun_test
+
+import (
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/reprohq/repro/rerun"
+	"github.com/reprohq/repro/runlog"
+)
+
+const (
+	digest = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+	config = "sha256:2222222222222222222222222222222222222222222222222222222222222222"
+)
+
+// fakeEngine answers pull and image inspect like docker, and for run
+// prints each of its arguments in hex, one per line.
+const fakeEngine = `#!/bin/sh
+case "$1" in
+pull) exit 0 ;;
+image) echo "` + config + `" ;;
+run)
+	shift
+	for a in "$@"; do
+		printf '%s' "$a" | od -An -v -tx1 | tr -d ' \n'
+		echo
+	done
+	;;
+*) exit 99 ;;
+esac
+`
+
+func finishedRun(argv []string, env []runlog.EnvVar) *runlog.Run {
+	code := 0
+	end := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+	return &runlog.Run{
+		ID: "4e1d2a9c0b7f00000000000000000000", Status: runlog.StatusSucceeded, ExitCode: &code,
+		Image: "127.0.0.1:5000/t:1", ImageRepo: "127.0.0.1:5000/t", ImageDigest: digest, ImageConfigDigest: config,
+		Argv: argv, Env: env, StartedAt: end.Add(-time.Minute), FinishedAt: &end,
+		Engine: runlog.Engine{Name: "docker"},
+	}
+}
+
+func shells(t testing.TB) []string {
+	var found []string
+	for _, sh := range []string{"sh", "bash"} {
+		if _, err := exec.LookPath(sh); err == nil {
+			found = append(found, sh)
+		}
+	}
+	if len(found) == 0 {
+		t.Skip("no shell")
+	}
+	return found
+}
+
+// roundTrip runs the script for argv and env under shell with the fake
+// engine and returns the arguments the engine's run received.
+func roundTrip(t testing.TB, shell string, r *runlog.Run) []string {
+	script, err := rerun.Script(r, rerun.Options{})
+	if err != nil {
+		t.Fatalf("Script: %v", err)
+	}
+	dir := t.TempDir()
+	engine := filepath.Join(dir, "engine")
+	if err := os.WriteFile(engine, []byte(fakeEngine), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "rerun.sh")
+	if err := rerun.WriteFile(path, script); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(shell, path)
+	cmd.Env = append(os.Environ(), "REPRO_ENGINE="+engine)
+	for _, e := range r.Env {
+		if e.Secret {
+			cmd.Env = append(cmd.Env, e.Name+"=from-the-caller")
+		}
+	}
+	out, err := cmd.Output()
+	if err != nil {
+		var stderr string
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Fatalf("%s %s: %v\n%s", shell, path, err, stderr)
+	}
+	var args []string
+	for _, line := range strings.Split(strings.TrimSuffix(string(out), "\n"), "\n") {
+		b, err := hex.DecodeString(line)
+		if err != nil {
+			t.Fatalf("engine output %q: %v", line, err)
+		}
+		args = append(args, string(b))
+	}
+	return args
+}
+
+func checkArgs(t testing.TB, shell string, r *runlog.Run, got []string) {
+	t.Helper()
+	image := r.ImageRepo + "@" + r.ImageDigest
+	i := len(got) - len(r.Argv) - 1
+	if i < 1 || got[i] != image || got[i-1] != "--" {
+		t.Fatalf("%s: engine args %q do not end with -- %s and the command", shell, got, image)
+	}
+	for j, a := range r.Argv {
+		if got[i+1+j] != a {
+			t.Fatalf("%s: argument %d = %q, want %q", shell, j+1, got[i+1+j], a)
+		}
+	}
+	for _, e := range r.Env {
+		want := e.Name + "=" + e.Value
+		if e.Secret {
+			want = e.Name
+		}
+		found := false
+		for k := 0; k+1 < i; k++ {
+			if got[k] == "--env" && got[k+1] == want {
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("%s: --env %q not passed; args %q", shell, want, got)
+		}
+	}
+}
+
+var hostile = []string{
+	"", " ", "'", `"`, `'\''`, "$(id)", "`id`", "${HOME}", "$HOME", "*", "?", "[a-z]*", "~", "~root",
+	"a b\tc", "line1\nline2", "\r\n", `\`, `\\n`, "!", "!!", ";", "&&", "|", ">out", "<in", "#comment",
+	"--rm", "-e", "--", "é", "日本語", "emoji 🚀", "\x7f", "a'b\"c$d`e\\f", "%s%n", "{a,b}",
+}
+
+func TestScript_ArgvRoundTrip(t *testing.T) {
+	env := []runlog.EnvVar{{Name: "PLAIN", Value: "it's $(id) `x` \"q\"\nnext"}, {Name: "HF_TOKEN", Secret: true}}
+	r := finishedRun(hostile, env)
+	for _, sh := range shells(t) {
+		checkArgs(t, sh, r, roundTrip(t, sh, r))
+	}
+}
+
+// FuzzScript_Argv: whatever the arguments, the container receives exactly
+// them, under sh and bash.
+func FuzzScript_Argv(f *testing.F) {
+	for i := 0; i+1 < len(hostile); i += 2 {
+		f.Add(hostile[i], hostile[i+1], "v"+hostile[i])
+	}
+	f.Fuzz(func(t *testing.T, a, b, v string) {
+		r := finishedRun([]string{a, b}, []runlog.EnvVar{{Name: "FUZZ", Value: v}})
+		for _, s := range []string{a, b, v} {
+			if strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s) {
+				if _, err := rerun.Script(r, rerun.Options{}); err == nil {
+					t.Fatalf("a NUL or invalid UTF-8 was written into a script")
+				}
+				return
+			}
+		}
+		for _, sh := range shells(t) {
+			checkArgs(t, sh, r, roundTrip(t, sh, r))
+		}
+	})
+}
+
+func TestScript_Refusals(t *testing.T) {
+	tests := []struct {
+		name    string
+		edit    func(r *runlog.Run)
+		wantErr string
+	}{
+		{"dirty", func(r *runlog.Run) {
+			r.Commit, r.Dirty, r.ChangedFiles, r.CodeMount = strings.Repeat("a", 40), true, []string{"train.py"}, true
+		}, "was recorded from a dirty work tree (1 changed files: train.py)"},
+		{"running", func(r *runlog.Run) { r.Status = runlog.StatusRunning }, "still running"},
+		{"nul argv", func(r *runlog.Run) { r.Argv = []string{"a\x00b"} }, "argument 1 contains a NUL byte"},
+		{"bad utf-8", func(r *runlog.Run) { r.Argv = []string{"\xff"} }, "argument 1 is not valid UTF-8"},
+		{"bad digest", func(r *runlog.Run) { r.ImageDigest = "sha256:zz" }, "recorded image"},
+		{"bad commit", func(r *runlog.Run) { r.Commit, r.CodeMount = "HEAD; rm -rf /", true }, "not a 40-digit hex commit"},
+		{"bad data digest", func(r *runlog.Run) {
+			r.Data = []runlog.Dataset{{Name: "d", Path: "/d", Kind: "dir", Digest: "$(id)"}}
+		}, "dataset d: recorded digest"},
+		{"colliding data vars", func(r *runlog.Run) {
+			r.Data = []runlog.Dataset{{Name: "a.b", Path: "/1", Kind: "dir", Digest: digest}, {Name: "a-b", Path: "/2", Kind: "dir", Digest: digest}}
+		}, "share the variable REPRO_DATA_a_b"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := finishedRun([]string{"x"}, nil)
+			tt.edit(r)
+			if _, err := rerun.Script(r, rerun.Options{}); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("Script: %v, want error containing %q", err, tt.wantErr)
+			}
+		})
+	}
+	// --allow-dirty accepts a dirty run, and the script says so.
+	r := finishedRun([]string{"x"}, nil)
+	r.Commit, r.Dirty, r.CodeMount, r.CodeDir = strings.Repeat("a", 40), true, true, "/src"
+	script, err := rerun.Script(r, rerun.Options{AllowDirty: true})
+	if err != nil || !strings.Contains(string(script), "WARNING: the original run used uncommitted changes") {
+		t.Fatalf("Script(AllowDirty): %v", err)
+	}
+}
+
+// TestScript_Shellcheck: generated scripts, with code, data of both kinds,
+// outputs, secrets and hostile values, pass shellcheck.
+func TestScript_Shellcheck(t *testing.T) {
+	if _, err := exec.LookPath("shellcheck"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("shellcheck is missing")
+		}
+		t.Skip("shellcheck is missing")
+	}
+	r := finishedRun(hostile, []runlog.EnvVar{{Name: "MODE", Value: "it's"}, {Name: "WANDB_API_KEY", Secret: true}})
+	r.Commit, r.Branch, r.Remote, r.CodeDir, r.CodeMount = strings.Repeat("c", 40), "main\n# evil", "https://example.invalid/x.git", "/src/it's here", true
+	r.Workdir, r.OutDir = "/workspace/sub dir", "/out dir"
+	r.Data = []runlog.Dataset{
+		{Name: "train", Path: "/data/train's", Kind: "dir", Digest: digest, Files: 3, Bytes: 10},
+		{Name: "labels.v2", Path: "/data/labels.csv", Kind: "file", Digest: config, Files: 1, Bytes: 4},
+	}
+	script, err := rerun.Script(r, rerun.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "rerun.sh")
+	if err := rerun.WriteFile(path, script); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("shellcheck", "--shell=sh", path).CombinedOutput(); err != nil {
+		t.Fatalf("shellcheck: %v\n%s\n%s", err, out, script)
+	}
+	// A branch name cannot break out of its comment.
+	for _, line := range strings.Split(string(script), "\n") {
+		if strings.HasPrefix(line, "# evil") {
+			t.Fatalf("a recorded value started a line of the script: %q", line)
+		}
+	}
+}
+
+func TestWriteFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rerun.sh")
+	if err := rerun.WriteFile(path, []byte("#!/bin/sh\n")); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o755 {
+		t.Fatalf("mode %v, %v; want 0755", fi.Mode(), err)
+	}
+	if err := rerun.WriteFile(dir, []byte("x")); err == nil {
+		t.Error("writing over a directory succeeded")
+	}
+	if err := rerun.WriteFile(filepath.Join(dir, "missing", "x.sh"), []byte("x")); err == nil {
+		t.Error("writing into a missing directory succeeded")
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("left behind: %v", entries)
+	}
+}
+
+func TestQuote(t *testing.T) {
+	tests := map[string]string{"": "''", "a": "'a'", "it's": `'it'\''s'`, "$(id)": "'$(id)'", "''": `''\'''\'''`}
+	for in, want := range tests {
+		if got := rerun.Quote(in); got != want {
+			t.Errorf("Quote(%q) = %s, want %s", in, got, want)
+		}
+	}
+	if got := rerun.EnvSuffix("train.v2-x"); got != "train_v2_x" {
+		t.Errorf("EnvSuffix = %q", got)
+	}
+}
