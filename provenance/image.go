@@ -52,11 +52,36 @@ func (o RegistryOptions) RemoteOptions(ctx context.Context) []remote.Option {
 	if kc == nil {
 		kc = authn.DefaultKeychain
 	}
-	opts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc), remote.WithPlatform(o.platform())}
+	var rt http.RoundTripper = remote.DefaultTransport
 	if o.Transport != nil {
-		opts = append(opts, remote.WithTransport(o.Transport))
+		rt = o.Transport
 	}
-	return opts
+	if !o.Insecure {
+		rt = loopbackHTTPOnly{rt}
+	}
+	return []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc), remote.WithPlatform(o.platform()), remote.WithTransport(rt)}
+}
+
+// loopbackHTTPOnly refuses plain HTTP to any registry that is not on this
+// machine. (go-containerregistry falls back to HTTP for private-range
+// addresses too; credentials and images must not cross a network in clear
+// text unless the user says --insecure.)
+type loopbackHTTPOnly struct{ next http.RoundTripper }
+
+func (t loopbackHTTPOnly) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme == "http" && !IsLoopback(req.URL.Hostname()) {
+		return nil, fmt.Errorf("plain HTTP to %s refused: only loopback registries are reached without TLS; pass --insecure to allow it", req.URL.Host)
+	}
+	return t.next.RoundTrip(req)
+}
+
+// IsLoopback says whether host names this machine.
+func IsLoopback(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func (o RegistryOptions) platform() v1.Platform {

@@ -90,3 +90,14 @@ func FuzzParseRef(f *testing.F) {
 		}
 	})
 }
+
+func TestIsLoopback(t *testing.T) {
+	for host, want := range map[string]bool{
+		"127.0.0.1": true, "127.1.2.3": true, "::1": true, "localhost": true, "reg.localhost": true,
+		"10.0.0.5": false, "192.168.1.2": false, "registry.example.com": false, "localhost.example.com": false,
+	} {
+		if got := provenance.IsLoopback(host); got != want {
+			t.Errorf("IsLoopback(%q) = %v, want %v", host, got, want)
+		}
+	}
+}
