@@ -16,8 +16,8 @@ build: ## build bin/repro
 test: ## run every test: unit, fuzz seeds, end-to-end scripts (Docker, registry, git, SQLite)
 	$(GO) test -count=1 -timeout 30m $(PKGS)
 
-bench: ## run the benchmarks
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m $(PKGS)
+bench: build ## time repro against its anchors (crane, coreutils) and run the Go benchmarks
+	./scripts/bench.sh
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l . 2>&1); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

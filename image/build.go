@@ -1,7 +1,6 @@
 package image
 
 import (
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,7 +18,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/reprohq/repro/provenance"
@@ -397,25 +395,11 @@ func platformString(p v1.Platform) string {
 }
 
 func contextLayer(dir, dest string, epoch time.Time, mt types.MediaType) (v1.Layer, LayerStats, func(), error) {
-	f, err := os.CreateTemp("", "repro-build-*.tar")
+	l, stats, err := writeLayer(dir, dest, epoch, mt)
 	if err != nil {
-		return nil, LayerStats{}, nil, err
-	}
-	cleanup := func() { os.Remove(f.Name()) }
-	stats, err := WriteContextTar(f, dir, dest, epoch)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		cleanup()
 		return nil, stats, nil, err
 	}
-	layer, err := tarball.LayerFromFile(f.Name(), tarball.WithMediaType(mt), tarball.WithCompressionLevel(gzip.BestSpeed))
-	if err != nil {
-		cleanup()
-		return nil, stats, nil, err
-	}
-	return layer, stats, cleanup, nil
+	return l, stats, func() { os.Remove(l.path) }, nil
 }
 
 func assemble(b baseImage, layer v1.Layer, o BuildOptions, labels map[string]string, epoch time.Time) (v1.Image, error) {
