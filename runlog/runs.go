@@ -470,3 +470,18 @@ func nullable(s string) any {
 	}
 	return s
 }
+
+// Running returns the runs still recorded as running, oldest first.
+func (l *Ledger) Running(ctx context.Context) ([]Run, error) {
+	if l.db == nil {
+		return []Run{}, nil
+	}
+	runs, err := l.query(ctx, "WHERE r.status = 'running'", nil, 0)
+	if err != nil {
+		return nil, err
+	}
+	for i, j := 0, len(runs)-1; i < j; i, j = i+1, j-1 {
+		runs[i], runs[j] = runs[j], runs[i]
+	}
+	return runs, nil
+}

@@ -42,6 +42,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 				return usagef("-n must not be negative")
 			}
 			ctx := cmd.Context()
+			g.settleLeftovers(ctx, cmd.ErrOrStderr())
 			l, err := g.open(ctx, true)
 			if err != nil {
 				return err

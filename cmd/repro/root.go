@@ -114,6 +114,7 @@ the container's own status.`,
 		newBuildCmd(g),
 		newTagsCmd(g),
 		newPromoteCmd(g),
+		newReconcileCmd(g),
 		newVersionCmd(),
 	)
 	return root

@@ -103,11 +103,15 @@ func cmdSetenvStdout(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv(args[0], words[n-1])
 }
 
-// wait-container: wait until a container labelled repro.run is running.
+// wait-container IMAGE: wait until a repro container of IMAGE is running.
+// (Scripts run in parallel; each uses its own image.)
 func cmdWaitContainer(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: wait-container IMAGE")
+	}
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		out, _ := exec.Command("docker", "ps", "-q", "--filter", "label=repro.run").Output()
+		out, _ := exec.Command("docker", "ps", "-q", "--filter", "label=repro.run", "--filter", "ancestor="+args[0]).Output()
 		if len(strings.TrimSpace(string(out))) > 0 {
 			return
 		}

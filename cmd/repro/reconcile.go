@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/reprohq/repro/launch"
+	"github.com/reprohq/repro/runlog"
+)
+
+func newReconcileCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	var grace time.Duration
+	cmd := &cobra.Command{
+		Use:   "reconcile",
+		Short: "Settle runs left running by a repro that was killed",
+		Long: `Reconcile finds runs of this host still recorded as running although the repro
+that supervised them is gone (killed, or the machine rebooted), and asks the
+container engine, by the run's container: a container that finished has its
+real exit status recorded and its outputs hashed; a container that is gone
+makes the run lost, with the time it was noticed. A container still running
+is left alone, to be settled once it ends.
+
+Every repro command that reads the ledger does this first; this command
+does only this, and lists what it decided.
+
+Exit status: 0 ok, 1 error, 2 usage.`,
+		Example: `  repro reconcile
+  repro reconcile --json`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			l, err := g.open(ctx, false)
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			if grace < 0 {
+				return usagef("--grace must not be negative")
+			}
+			o := launch.ReconcileOptions{}
+			if cmd.Flags().Changed("grace") {
+				// Zero means "no grace", not "the default".
+				o.FinishedGrace, o.StartGrace = max(grace, time.Nanosecond), max(grace, time.Nanosecond)
+			}
+			recs, err := launch.Reconcile(ctx, l, o)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if recs == nil {
+					recs = []launch.Reconciled{}
+				}
+				return printJSON(cmd.OutOrStdout(), recs)
+			}
+			rows := make([][]string, 0, len(recs))
+			for _, r := range recs {
+				rows = append(rows, []string{runlog.Short(r.ID), r.Status, r.Reason})
+			}
+			if len(rows) == 0 {
+				fmt.Fprintln(cmd.ErrOrStderr(), "repro: no run of this host is left running")
+				return nil
+			}
+			return printTable(cmd.OutOrStdout(), []string{"ID", "STATUS", "REASON"}, rows)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of {id, status, reason}")
+	cmd.Flags().DurationVar(&grace, "grace", 0, "settle only runs whose container ended (or should have started) this long ago (default 30s and 2m)")
+	return cmd
+}
+
+// settleLeftovers runs Reconcile before a command reads or writes the
+// ledger, when a run of this host is recorded as running. Problems are
+// reported, not fatal: the command itself still runs.
+func (g *globals) settleLeftovers(ctx context.Context, stderr io.Writer) {
+	path := g.ledger
+	if path == "" {
+		var err error
+		if path, err = runlog.DefaultPath(); err != nil {
+			return
+		}
+	}
+	if _, err := os.Stat(path); err != nil {
+		return
+	}
+	ro, err := runlog.Open(ctx, path, runlog.ReadOnly())
+	if err != nil {
+		return
+	}
+	running, err := ro.Running(ctx)
+	ro.Close()
+	host, _ := os.Hostname()
+	mine := false
+	for _, r := range running {
+		mine = mine || r.Host.Hostname == host
+	}
+	if err != nil || !mine {
+		return
+	}
+	l, err := runlog.Open(ctx, path)
+	if err != nil {
+		return
+	}
+	defer l.Close()
+	if _, err := launch.Reconcile(ctx, l, launch.ReconcileOptions{Log: stderr}); err != nil {
+		fmt.Fprintf(stderr, "repro: reconcile: %v\n", err)
+	}
+}

@@ -1,0 +1,136 @@
+package launch
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/runlog"
+)
+
+// ReconcileOptions tune Reconcile. The grace periods keep it from racing
+// a live repro: a container that has just ended is being finished by its
+// own supervisor, and one that does not exist yet may still be starting.
+type ReconcileOptions struct {
+	Now           func() time.Time
+	FinishedGrace time.Duration // default 30s
+	StartGrace    time.Duration // default 2m
+	Log           io.Writer     // one line per run settled; nil: silent
+}
+
+// Reconciled is what Reconcile decided for one run.
+type Reconciled struct {
+	ID     string
+	Status string // the recorded status, or "running" when left alone
+	Reason string
+}
+
+// Reconcile looks for runs of this host that are still recorded as
+// running although no repro supervises them any more (repro was killed,
+// the machine rebooted), and asks the engine, by the run's container, how
+// they ended: a finished container's real exit status is recorded (and
+// its outputs hashed), a vanished container makes the run lost. A
+// container still running is left alone. now is the clock.
+//
+// A ledger with no running run of this host costs one indexed query.
+func Reconcile(ctx context.Context, l *runlog.Ledger, o ReconcileOptions) ([]Reconciled, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.FinishedGrace == 0 {
+		o.FinishedGrace = 30 * time.Second
+	}
+	if o.StartGrace == 0 {
+		o.StartGrace = 2 * time.Minute
+	}
+	runs, err := l.Running(ctx)
+	if err != nil {
+		return nil, err
+	}
+	host, _ := os.Hostname()
+	var out []Reconciled
+	for i := range runs {
+		r := &runs[i]
+		if r.Host.Hostname != host {
+			continue // another machine's run: only its engine knows
+		}
+		rec, res, done, err := reconcileOne(ctx, &Engine{Bin: r.Engine.Name}, r, o)
+		if err != nil {
+			return out, err
+		}
+		if done {
+			if err := l.Finish(context.WithoutCancel(ctx), r.ID, res); err != nil {
+				return out, err
+			}
+			if o.Log != nil {
+				fmt.Fprintf(o.Log, "repro: run %s was left running by a repro that is gone: recorded %s (%s)\n", r.ShortID(), rec.Status, rec.Reason)
+			}
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+func reconcileOne(ctx context.Context, eng *Engine, r *runlog.Run, o ReconcileOptions) (Reconciled, runlog.Result, bool, error) {
+	now := o.Now()
+	rec := Reconciled{ID: r.ID, Status: runlog.StatusRunning}
+	name := "repro-" + r.ShortID()
+	out, err := eng.output(ctx, "container", "inspect", "--format", "{{json .State}}{{\"\\t\"}}{{index .Config.Labels \"repro.run\"}}", name)
+	if err != nil {
+		if !strings.Contains(strings.ToLower(err.Error()), "no such") {
+			return rec, runlog.Result{}, false, fmt.Errorf("ask %s about run %s: %w", eng.bin(), r.ShortID(), err)
+		}
+		if now.Sub(r.StartedAt) < o.StartGrace {
+			rec.Reason = "its container may still be starting"
+			return rec, runlog.Result{}, false, nil
+		}
+		rec.Status = runlog.StatusLost
+		rec.Reason = fmt.Sprintf("its container %s is gone; noticed %s", name, now.UTC().Format(time.RFC3339))
+		return rec, runlog.Result{Status: runlog.StatusLost, Error: rec.Reason}, true, nil
+	}
+	stateJSON, label, _ := strings.Cut(strings.TrimSpace(out), "\t")
+	if label != r.ID {
+		rec.Reason = fmt.Sprintf("container %s belongs to another run", name)
+		return rec, runlog.Result{}, false, nil
+	}
+	var st struct {
+		Running, Restarting bool
+		ExitCode            int
+		OOMKilled           bool
+		FinishedAt          time.Time
+	}
+	if err := json.Unmarshal([]byte(stateJSON), &st); err != nil {
+		return rec, runlog.Result{}, false, fmt.Errorf("container %s state: %w", name, err)
+	}
+	if st.Running || st.Restarting {
+		rec.Reason = "its container is still running"
+		return rec, runlog.Result{}, false, nil
+	}
+	if now.Sub(st.FinishedAt) < o.FinishedGrace {
+		rec.Reason = "its container just ended; its repro may be recording it"
+		return rec, runlog.Result{}, false, nil
+	}
+	code := st.ExitCode
+	res := runlog.Result{Status: runlog.StatusSucceeded, ExitCode: &code, OOMKilled: st.OOMKilled,
+		Error: fmt.Sprintf("finished while no repro supervised it; noticed %s", now.UTC().Format(time.RFC3339))}
+	if code != 0 {
+		res.Status = runlog.StatusFailed
+	}
+	if r.OutDir != "" {
+		if v, err := provenance.HashPath(ctx, r.OutDir); err == nil {
+			res.OutputsDigest = v.Digest
+			for _, f := range v.List {
+				res.Outputs = append(res.Outputs, runlog.Output{Path: f.Path, Digest: f.Digest, Bytes: f.Size})
+			}
+		}
+	}
+	eng.quiet(ctx, "rm", "--force", name)
+	rec.Status = res.Status
+	rec.Reason = fmt.Sprintf("its container exited with status %d", code)
+	return rec, res, true, nil
+}
