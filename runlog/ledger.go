@@ -25,6 +25,7 @@ type Ledger struct {
 	db       *sql.DB
 	path     string
 	readOnly bool
+	newer    int // the schema version of a newer ledger opened read-only
 	now      func() time.Time
 }
 
@@ -109,7 +110,12 @@ func Open(ctx context.Context, path string, opts ...Option) (*Ledger, error) {
 			return nil, fmt.Errorf("ledger %q: %w", path, err)
 		}
 		if v > schema.Latest() {
-			return nil, &SchemaError{Path: path, Found: v, Supported: schema.Latest()}
+			if !o.readOnly {
+				return nil, &SchemaError{Path: path, Found: v, Supported: schema.Latest()}
+			}
+			// Reading is safe: nothing is written, and a query that meets
+			// a shape it does not know fails with a clear error.
+			l.newer = v
 		}
 	}
 
@@ -213,6 +219,10 @@ func (l *Ledger) migrate(ctx context.Context) error {
 	}
 	return nil
 }
+
+// NewerSchema reports the schema version of a ledger written by a newer
+// repro that was opened read-only (0 otherwise).
+func (l *Ledger) NewerSchema() int { return l.newer }
 
 // Path is the ledger's path as given to Open.
 func (l *Ledger) Path() string { return l.path }

@@ -96,7 +96,6 @@ func TestOpen_Refusals(t *testing.T) {
 		wantErr string
 	}{
 		{"newer schema", newer, nil, "has schema version 99, newer than this repro understands"},
-		{"newer schema read-only", newer, []runlog.Option{runlog.ReadOnly()}, "has schema version 99"},
 		{"not a database", junk, nil, "is not a readable SQLite ledger"},
 		{"directory", dir, nil, "is a directory"},
 		{"empty path", "", nil, "ledger path is empty"},
@@ -119,6 +118,19 @@ func TestOpen_Refusals(t *testing.T) {
 	var se *runlog.SchemaError
 	if _, err := runlog.Open(context.Background(), newer); !errors.As(err, &se) || se.Found != 99 {
 		t.Errorf("newer schema error = %v, want *SchemaError with Found 99", err)
+	}
+	// Read-only, a newer ledger opens for queries, untouched.
+	before := fileSum(t, newer)
+	ro := mustOpen(t, newer, runlog.ReadOnly())
+	if ro.NewerSchema() != 99 {
+		t.Errorf("NewerSchema = %d, want 99", ro.NewerSchema())
+	}
+	if _, err := ro.List(context.Background(), runlog.Filter{}); err != nil {
+		t.Errorf("List on a newer ledger: %v", err)
+	}
+	ro.Close()
+	if fileSum(t, newer) != before {
+		t.Error("a read-only open changed the newer ledger")
 	}
 }
 

@@ -257,7 +257,7 @@ func (l *Ledger) Finish(ctx context.Context, id string, res Result) error {
 				return err
 			}
 		}
-		return nil
+		return chainRun(ctx, tx, id)
 	})
 }
 
@@ -336,12 +336,21 @@ const runColumns = `r.id, r.status, r.exit_code, r.signal, r.oom_killed, r.error
 	r.host_user, r.host_name, r.host_os, r.host_arch, r.gpus, r.engine, r.engine_version, r.engine_command, r.repro_version,
 	r.started_at, r.finished_at, r.rerun_of`
 
+// querier is a *sql.DB or a *sql.Tx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 func (l *Ledger) query(ctx context.Context, where string, args []any, limit int) ([]Run, error) {
+	return queryRuns(ctx, l.db, where, args, limit)
+}
+
+func queryRuns(ctx context.Context, db querier, where string, args []any, limit int) ([]Run, error) {
 	q := "SELECT " + runColumns + " FROM runs r " + where + " ORDER BY r.started_at DESC, r.id"
 	if limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", limit)
 	}
-	rows, err := l.db.QueryContext(ctx, q, args...)
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, explain(err)
 	}
@@ -398,7 +407,8 @@ func (l *Ledger) query(ctx context.Context, where string, args []any, limit int)
 	if len(runs) == 0 {
 		return runs, nil
 	}
-	if err := l.attach(ctx, runs, index); err != nil {
+	rows.Close()
+	if err := attach(ctx, db, runs, index); err != nil {
 		return nil, err
 	}
 	return runs, nil
@@ -406,24 +416,24 @@ func (l *Ledger) query(ctx context.Context, where string, args []any, limit int)
 
 // attach loads datasets and outputs for the runs, a few hundred at a time
 // (SQLite limits the number of bound parameters).
-func (l *Ledger) attach(ctx context.Context, runs []Run, index map[string]int) error {
+func attach(ctx context.Context, db querier, runs []Run, index map[string]int) error {
 	const chunk = 500
 	for start := 0; start < len(runs); start += chunk {
-		if err := l.attachChunk(ctx, runs[start:min(start+chunk, len(runs))], runs, index); err != nil {
+		if err := attachChunk(ctx, db, runs[start:min(start+chunk, len(runs))], runs, index); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (l *Ledger) attachChunk(ctx context.Context, part, runs []Run, index map[string]int) error {
+func attachChunk(ctx context.Context, db querier, part, runs []Run, index map[string]int) error {
 	ids := make([]any, len(part))
 	marks := make([]string, len(part))
 	for i := range part {
 		ids[i], marks[i] = part[i].ID, "?"
 	}
 	in := "(" + strings.Join(marks, ",") + ")"
-	rows, err := l.db.QueryContext(ctx, "SELECT run_id, name, path, kind, digest, files, bytes FROM datasets WHERE run_id IN "+in+" ORDER BY run_id, name", ids...)
+	rows, err := db.QueryContext(ctx, "SELECT run_id, name, path, kind, digest, files, bytes FROM datasets WHERE run_id IN "+in+" ORDER BY run_id, name", ids...)
 	if err != nil {
 		return err
 	}
@@ -440,7 +450,7 @@ func (l *Ledger) attachChunk(ctx context.Context, part, runs []Run, index map[st
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	rows, err = l.db.QueryContext(ctx, "SELECT run_id, path, digest, bytes FROM outputs WHERE run_id IN "+in+" ORDER BY run_id, path", ids...)
+	rows, err = db.QueryContext(ctx, "SELECT run_id, path, digest, bytes FROM outputs WHERE run_id IN "+in+" ORDER BY run_id, path", ids...)
 	if err != nil {
 		return err
 	}

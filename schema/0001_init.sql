@@ -102,3 +102,12 @@ CREATE TABLE tag_events (
 );
 CREATE INDEX tag_events_lookup ON tag_events(repository, tag, at);
 CREATE INDEX tag_events_digest ON tag_events(digest);
+
+-- Tamper evidence: each finished run, in the order runs finished, with a
+-- hash over the previous hash and the run's canonical encoding.
+CREATE TABLE chain (
+    seq    INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL UNIQUE REFERENCES runs(id),
+    prev   TEXT NOT NULL,
+    hash   TEXT NOT NULL
+);

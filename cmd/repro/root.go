@@ -77,6 +77,7 @@ func report(err error, stderr io.Writer) int {
 // globals are the flags every command shares.
 type globals struct {
 	ledger string
+	stderr io.Writer
 }
 
 func newRootCmd() *cobra.Command {
@@ -103,6 +104,7 @@ the container's own status.`,
 		SilenceErrors: true,
 		Version:       version,
 	}
+	root.PersistentPreRun = func(cmd *cobra.Command, args []string) { g.stderr = cmd.ErrOrStderr() }
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.PersistentFlags().StringVar(&g.ledger, "ledger", "", "ledger file (default $REPRO_LEDGER, else $XDG_DATA_HOME/repro/ledger.db)")
 	root.AddCommand(
@@ -115,11 +117,14 @@ the container's own status.`,
 		newTagsCmd(g),
 		newPromoteCmd(g),
 		newReconcileCmd(g),
+		newVerifyCmd(g),
 		newVersionCmd(),
 	)
 	return root
 }
 
+// open opens the ledger; stderr gets a warning when a ledger written by a
+// newer repro is opened read-only.
 func (g *globals) open(ctx context.Context, readOnly bool) (*runlog.Ledger, error) {
 	path := g.ledger
 	if path == "" {
@@ -132,7 +137,11 @@ func (g *globals) open(ctx context.Context, readOnly bool) (*runlog.Ledger, erro
 	if readOnly {
 		opts = append(opts, runlog.ReadOnly())
 	}
-	return runlog.Open(ctx, path, opts...)
+	l, err := runlog.Open(ctx, path, opts...)
+	if err == nil && l.NewerSchema() > 0 && g.stderr != nil {
+		fmt.Fprintf(g.stderr, "repro: warning: ledger %s was written by a newer repro (schema %d); reading it without changing it\n", path, l.NewerSchema())
+	}
+	return l, err
 }
 
 // exactArgs is cobra.ExactArgs with a usage error that names what is missing.

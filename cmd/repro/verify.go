@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/runlog"
+)
+
+// exitDiffers is verify's status when what is on disk or in the ledger is
+// not what was recorded.
+const exitDiffers = 3
+
+func newVerifyCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "verify [RUN...]",
+		Short: "Check the ledger's tamper-evident chain, or a run's outputs on disk",
+		Long: `Without RUN, verify walks the ledger's chain: every finished run carries a
+hash over its canonical encoding and the previous run's hash, so a record
+edited, deleted or inserted behind repro's back (with the sqlite3 shell, say)
+is found, and the first such record is named. --ledger FILE chooses the
+ledger, as for every command.
+
+With RUN, verify hashes the run's --out directory as it is now and compares
+it with the outputs recorded when the run finished, naming each file that
+changed, vanished or appeared.
+
+Exit status: 0 intact, 3 something differs from the record, 1 error, 2 usage.`,
+		Example: `  repro verify
+  repro --ledger /shared/ledger.db verify
+  repro verify 4e1d2a9c0b7f`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			l, err := g.open(ctx, true)
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			w := cmd.OutOrStdout()
+			if len(args) == 0 {
+				rep, err := l.VerifyChain(ctx)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					if err := printJSON(w, rep); err != nil {
+						return err
+					}
+				} else if rep.Problem == nil {
+					fmt.Fprintf(w, "ledger %s: %d finished runs, chain intact\n", l.Path(), rep.Records)
+				}
+				if rep.Problem != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "repro: %v\n", rep.Problem)
+					return &statusError{exitDiffers}
+				}
+				return nil
+			}
+			differs := false
+			for _, a := range args {
+				r, err := l.Get(ctx, a)
+				if err != nil {
+					return err
+				}
+				diffs, err := verifyOutputs(ctx, r)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					if diffs == nil {
+						diffs = []outputDiff{}
+					}
+					if err := printJSON(w, map[string]any{"id": r.ID, "outputs_digest": r.OutputsDigest, "differences": diffs}); err != nil {
+						return err
+					}
+				} else if len(diffs) == 0 {
+					fmt.Fprintf(w, "run %s: %d outputs in %s as recorded\n", r.ShortID(), len(r.Outputs), r.OutDir)
+				} else {
+					rows := make([][]string, 0, len(diffs))
+					for _, d := range diffs {
+						rows = append(rows, []string{d.Path, d.Change, d.Recorded, d.Now})
+					}
+					fmt.Fprintf(w, "run %s: %d outputs in %s differ from the record\n", r.ShortID(), len(diffs), r.OutDir)
+					if err := printTable(w, []string{"PATH", "CHANGE", "RECORDED", "NOW"}, rows); err != nil {
+						return err
+					}
+				}
+				differs = differs || len(diffs) > 0
+			}
+			if differs {
+				return &statusError{exitDiffers}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return cmd
+}
+
+type outputDiff struct {
+	Path     string `json:"path"`
+	Change   string `json:"change"` // changed, vanished, appeared
+	Recorded string `json:"recorded,omitempty"`
+	Now      string `json:"now,omitempty"`
+}
+
+func verifyOutputs(ctx context.Context, r *runlog.Run) ([]outputDiff, error) {
+	if r.OutDir == "" {
+		return nil, fmt.Errorf("run %s had no --out directory; there are no outputs to verify", r.ShortID())
+	}
+	if r.Status == runlog.StatusRunning {
+		return nil, fmt.Errorf("run %s is still running", r.ShortID())
+	}
+	now := map[string]string{}
+	v, err := provenance.HashPath(ctx, r.OutDir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return nil, fmt.Errorf("run %s: %w", r.ShortID(), err)
+	default:
+		for _, f := range v.List {
+			now[f.Path] = f.Digest
+		}
+	}
+	var diffs []outputDiff
+	for _, o := range r.Outputs {
+		d, ok := now[o.Path]
+		switch {
+		case !ok:
+			diffs = append(diffs, outputDiff{Path: o.Path, Change: "vanished", Recorded: o.Digest})
+		case d != o.Digest:
+			diffs = append(diffs, outputDiff{Path: o.Path, Change: "changed", Recorded: o.Digest, Now: d})
+		}
+		delete(now, o.Path)
+	}
+	if v != nil {
+		for _, f := range v.List {
+			if _, ok := now[f.Path]; ok {
+				diffs = append(diffs, outputDiff{Path: f.Path, Change: "appeared", Now: f.Digest})
+			}
+		}
+	}
+	return diffs, nil
+}
