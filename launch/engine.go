@@ -40,6 +40,8 @@ type Container struct {
 	Mounts  []Mount
 	Env     []string          // names only: values travel in the engine's environment
 	Values  map[string]string // the values for Env
+	Memory  string            // --memory, as docker takes it ("" : no limit)
+	GPUs    string            // --gpus, as docker takes it ("" : none)
 }
 
 // Exit is how a container ended.
@@ -120,6 +122,12 @@ func (e *Engine) RunArgs(c Container) []string {
 	}
 	if c.Workdir != "" {
 		args = append(args, "--workdir", c.Workdir)
+	}
+	if c.Memory != "" {
+		args = append(args, "--memory", c.Memory)
+	}
+	if c.GPUs != "" {
+		args = append(args, "--gpus", c.GPUs)
 	}
 	for _, n := range c.Env {
 		args = append(args, "--env", n)

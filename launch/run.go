@@ -44,6 +44,8 @@ type Spec struct {
 	SecretEnv   []string
 	Workdir     string // overrides the container's working directory
 	RerunOf     string // the run this one re-runs
+	Memory      string // memory limit, as docker --memory takes it
+	GPUs        string // GPUs, as docker --gpus takes it
 	DryRun      bool
 
 	Registry   provenance.RegistryOptions
@@ -116,6 +118,8 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		CodeMount:    !s.NoCode && !s.NoCodeMount,
 		RerunOf:      s.RerunOf,
 		ReproVersion: s.Version,
+		Memory:       s.Memory,
+		GPUs:         s.GPUs,
 		Engine:       runlog.Engine{Name: eng.bin()},
 	}
 	if r.Argv == nil {
@@ -254,6 +258,13 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		Mounts:  mounts,
 		Env:     envNames,
 		Values:  values,
+		Memory:  s.Memory,
+		GPUs:    s.GPUs,
+	}
+	for flag, v := range map[string]string{"--memory": s.Memory, "--gpus": s.GPUs} {
+		if strings.HasPrefix(v, "-") || strings.ContainsAny(v, " \t\n") {
+			return nil, fmt.Errorf("%s %q is not a value the engine takes", flag, v)
+		}
 	}
 	if s.RerunOf != "" {
 		c.Labels["repro.rerun-of"] = s.RerunOf
@@ -297,7 +308,7 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 
 	// The record comes before the container.
 	if err := l.Begin(ctx, r); err != nil {
-		return nil, fmt.Errorf("record run in %s: %w; nothing was started", l.Path(), err)
+		return nil, fmt.Errorf("cannot record the run in %s (%w); nothing was started", l.Path(), err)
 	}
 	if ref.Tag != "" {
 		_ = l.RecordImage(ctx, nil, []runlog.TagEvent{{Repository: img.Repository, Tag: ref.Tag, Digest: r.ImageDigest, Action: runlog.ActionResolve}})

@@ -41,6 +41,7 @@ func Exec(ctx context.Context, l *runlog.Ledger, r *runlog.Run, o ExecOptions) (
 	}
 	s := o.Launch
 	s.Image, s.Argv, s.RerunOf, s.Workdir = p.Image, r.Argv, r.ID, r.Workdir
+	s.Memory, s.GPUs = r.Memory, r.GPUs
 	s.AllowDirty = false
 	s.Env, s.SecretEnv = nil, nil
 

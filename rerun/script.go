@@ -83,7 +83,7 @@ func newPlan(r *runlog.Run, o Options) (*plan, error) {
 			p.Plain = append(p.Plain, e)
 		}
 	}
-	checks := map[string]string{"the image": p.Image, "the workdir": r.Workdir, "the code path": r.CodeDir, "the remote URL": r.Remote}
+	checks := map[string]string{"the image": p.Image, "the workdir": r.Workdir, "the memory limit": r.Memory, "the GPUs": r.GPUs, "the code path": r.CodeDir, "the remote URL": r.Remote}
 	for i, a := range r.Argv {
 		checks[fmt.Sprintf("argument %d", i+1)] = a
 	}
@@ -325,6 +325,12 @@ status=0
 {{- end}}
 {{- if .Run.Workdir}}
 	--workdir {{q .Run.Workdir}} \
+{{- end}}
+{{- if .Run.Memory}}
+	--memory {{q .Run.Memory}} \
+{{- end}}
+{{- if .Run.GPUs}}
+	--gpus {{q .Run.GPUs}} \
 {{- end}}
 {{- range .Plain}}
 	--env {{q (printf "%s=%s" .Name .Value)}} \

@@ -124,9 +124,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*Ledger, error) {
 			l.db = nil // an absent ledger reads as empty
 			return l, nil
 		}
-		db, err := sql.Open("sqlite3", dsn(abs, "mode=ro&_busy_timeout=10000"))
+		db, err := openReadOnly(ctx, abs)
 		if err != nil {
-			return nil, fmt.Errorf("ledger %q: %w", path, err)
+			return nil, fmt.Errorf("ledger %q: %w", path, explain(err))
 		}
 		l.db = db
 		return l, nil
@@ -152,10 +152,41 @@ func dsn(abs, params string) string {
 	return "file:" + r.Replace(abs) + "?" + params
 }
 
+// readOnlyParams open a ledger for reading. A WAL ledger needs its -shm
+// file even to be read; where that cannot be created (a full or read-only
+// filesystem) the file is read as immutable instead: nobody can be writing
+// to it then either. (An immutable read does not see a -wal file left by a
+// crash; repro's writers checkpoint it away when they close.)
+var readOnlyParams = []string{"mode=ro&_busy_timeout=10000", "mode=ro&immutable=1"}
+
+// openReadOnly opens abs for reading with the first of readOnlyParams that
+// can read its schema.
+func openReadOnly(ctx context.Context, abs string) (*sql.DB, error) {
+	var firstErr error
+	for _, params := range readOnlyParams {
+		db, err := sql.Open("sqlite3", dsn(abs, params))
+		if err == nil {
+			var v int
+			if err = db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err == nil {
+				return db, nil
+			}
+			db.Close()
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+		var se sqlite3.Error
+		if !errors.As(err, &se) || (se.Code != sqlite3.ErrIoErr && se.Code != sqlite3.ErrCantOpen && se.Code != sqlite3.ErrReadonly) {
+			break
+		}
+	}
+	return nil, firstErr
+}
+
 func peekVersion(ctx context.Context, abs string) (int, error) {
-	db, err := sql.Open("sqlite3", dsn(abs, "mode=ro&_busy_timeout=10000"))
+	db, err := openReadOnly(ctx, abs)
 	if err != nil {
-		return 0, err
+		return 0, explain(err)
 	}
 	defer db.Close()
 	var v int
@@ -185,14 +216,29 @@ func explain(err error) error {
 		case sqlite3.ErrReadonly, sqlite3.ErrCantOpen, sqlite3.ErrPerm:
 			return fmt.Errorf("cannot be written (%v); check the file and its directory are writable, or pass another path with --ledger", err)
 		case sqlite3.ErrFull:
-			return fmt.Errorf("cannot be written: the disk is full (%v)", err)
+			return fmt.Errorf("the disk is full (%v); free space, or keep the ledger elsewhere with --ledger", err)
+		case sqlite3.ErrIoErr:
+			return fmt.Errorf("the disk could not be written (%v); check free space and the filesystem, or keep the ledger elsewhere with --ledger", err)
 		}
 	}
 	return err
 }
 
+// migrations is the list Open applies (tests replace it to inject a
+// failure).
+var migrations = schema.Migrations
+
+// explainWrite explains a failed write the way explain does, and leaves
+// other errors alone.
+func explainWrite(err error) error {
+	if err == nil {
+		return nil
+	}
+	return explain(err)
+}
+
 func (l *Ledger) migrate(ctx context.Context) error {
-	for _, m := range schema.Migrations() {
+	for _, m := range migrations() {
 		err := l.write(ctx, func(tx *sql.Tx) error {
 			var v int
 			if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {

@@ -334,3 +334,37 @@ func TestLedger_ConcurrentWriters(t *testing.T) {
 		t.Fatalf("%d succeeded runs (%v), want %d", len(runs), err, writers*each)
 	}
 }
+
+// A migration that fails halfway leaves the ledger at the schema it had.
+func TestOpen_MigrationIsAtomic(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "l.db")
+	l := mustOpen(t, path)
+	if err := l.Begin(ctx, run(runlog.NewID(), time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+
+	broken := append(schema.Migrations(), schema.Migration{
+		Version: schema.Latest() + 1, Name: "9999_broken.sql",
+		SQL: "ALTER TABLE runs ADD COLUMN half TEXT; CREATE TABLE half_done (x); INSERT INTO no_such_table VALUES (1);",
+	})
+	restore := runlog.SetMigrations(broken)
+	_, err := runlog.Open(ctx, path)
+	restore()
+	if err == nil || !strings.Contains(err.Error(), "migration 9999_broken.sql") {
+		t.Fatalf("Open with a failing migration: %v", err)
+	}
+	db, _ := sql.Open("sqlite3", path)
+	defer db.Close()
+	var version, halfTables, halfColumns, runs int
+	db.QueryRow("PRAGMA user_version").Scan(&version)
+	db.QueryRow("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'").Scan(&halfTables)
+	db.QueryRow("SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'half'").Scan(&halfColumns)
+	db.QueryRow("SELECT count(*) FROM runs").Scan(&runs)
+	if version != schema.Latest() || halfTables != 0 || halfColumns != 0 || runs != 1 {
+		t.Errorf("after a failed migration: user_version %d, half_done tables %d, half columns %d, runs %d", version, halfTables, halfColumns, runs)
+	}
+	// And the ledger still works with this repro.
+	mustOpen(t, path)
+}

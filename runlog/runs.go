@@ -52,6 +52,8 @@ type Run struct {
 
 	Argv    []string  `json:"argv"`
 	Workdir string    `json:"workdir,omitempty"`
+	Memory  string    `json:"memory,omitempty"`
+	GPUs    string    `json:"gpu_request,omitempty"`
 	Env     []EnvVar  `json:"env"`
 	Data    []Dataset `json:"datasets"`
 
@@ -202,17 +204,17 @@ func (l *Ledger) Begin(ctx context.Context, r *Run) error {
 		r.StartedAt = l.now()
 	}
 	r.Status = StatusRunning
-	return l.write(ctx, func(tx *sql.Tx) error {
+	return explainWrite(l.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO runs (
 			id, status, image, image_repo, image_tag, image_digest, image_index_digest, image_config_digest, image_platform,
 			code_dir, code_commit, code_branch, code_remote, code_dirty, code_changed, code_mount,
-			argv, workdir, env, out_dir,
+			argv, workdir, env, out_dir, memory, gpu_request,
 			host_user, host_name, host_os, host_arch, gpus, engine, engine_version, engine_command, repro_version,
 			started_at, rerun_of
-		) VALUES (?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?, ?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?)`,
+		) VALUES (?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?)`,
 			r.ID, r.Status, r.Image, r.ImageRepo, r.ImageTag, r.ImageDigest, r.ImageIndexDigest, r.ImageConfigDigest, r.ImagePlatform,
 			r.CodeDir, r.Commit, r.Branch, r.Remote, r.Dirty, js(r.ChangedFiles, "[]"), r.CodeMount,
-			js(r.Argv, "[]"), r.Workdir, js(r.Env, "[]"), r.OutDir,
+			js(r.Argv, "[]"), r.Workdir, js(r.Env, "[]"), r.OutDir, r.Memory, r.GPUs,
 			r.Host.User, r.Host.Hostname, r.Host.OS, r.Host.Arch, js(r.Host.GPUs, "[]"), r.Engine.Name, r.Engine.Version, js(r.Engine.Command, "[]"), r.ReproVersion,
 			r.StartedAt.UTC().Format(TimeFormat), nullable(r.RerunOf))
 		if err != nil {
@@ -228,7 +230,7 @@ func (l *Ledger) Begin(ctx context.Context, r *Run) error {
 			}
 		}
 		return nil
-	})
+	}))
 }
 
 // Finish records how run id ended. Finishing a run twice keeps the first
@@ -332,7 +334,7 @@ func (l *Ledger) List(ctx context.Context, f Filter) ([]Run, error) {
 const runColumns = `r.id, r.status, r.exit_code, r.signal, r.oom_killed, r.error,
 	r.image, r.image_repo, r.image_tag, r.image_digest, r.image_index_digest, r.image_config_digest, r.image_platform,
 	r.code_dir, r.code_commit, r.code_branch, r.code_remote, r.code_dirty, r.code_changed, r.code_mount,
-	r.argv, r.workdir, r.env, r.out_dir, r.outputs_digest,
+	r.argv, r.workdir, r.env, r.out_dir, r.memory, r.gpu_request, r.outputs_digest,
 	r.host_user, r.host_name, r.host_os, r.host_arch, r.gpus, r.engine, r.engine_version, r.engine_command, r.repro_version,
 	r.started_at, r.finished_at, r.rerun_of`
 
@@ -368,7 +370,7 @@ func queryRuns(ctx context.Context, db querier, where string, args []any, limit 
 		if err := rows.Scan(&r.ID, &r.Status, &exit, &r.Signal, &r.OOMKilled, &r.Error,
 			&r.Image, &r.ImageRepo, &r.ImageTag, &r.ImageDigest, &r.ImageIndexDigest, &r.ImageConfigDigest, &r.ImagePlatform,
 			&r.CodeDir, &r.Commit, &r.Branch, &r.Remote, &r.Dirty, &changed, &r.CodeMount,
-			&argv, &r.Workdir, &env, &r.OutDir, &r.OutputsDigest,
+			&argv, &r.Workdir, &env, &r.OutDir, &r.Memory, &r.GPUs, &r.OutputsDigest,
 			&r.Host.User, &r.Host.Hostname, &r.Host.OS, &r.Host.Arch, &gpus, &r.Engine.Name, &r.Engine.Version, &cmd, &r.ReproVersion,
 			&started, &finished, &rerunOf); err != nil {
 			return nil, err

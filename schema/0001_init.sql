@@ -36,6 +36,8 @@ CREATE TABLE runs (
     workdir             TEXT NOT NULL DEFAULT '',
     env                 TEXT NOT NULL DEFAULT '[]', -- JSON [{name, value, secret}]; secrets have no value
     out_dir             TEXT NOT NULL DEFAULT '',
+    memory              TEXT NOT NULL DEFAULT '',  -- the container's memory limit, as docker --memory
+    gpu_request         TEXT NOT NULL DEFAULT '',  -- the GPUs asked for, as docker --gpus
     outputs_digest      TEXT NOT NULL DEFAULT '',
 
     host_user           TEXT NOT NULL DEFAULT '',

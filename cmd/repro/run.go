@@ -26,6 +26,8 @@ type runOptions struct {
 	env         []string
 	secretEnv   []string
 	workdir     string
+	memory      string
+	gpus        string
 	dryRun      bool
 }
 
@@ -108,7 +110,7 @@ is recorded then); 2 for a usage error.`,
 			spec := launch.Spec{
 				Image: image, Argv: argv, CodeDir: o.code, NoCode: o.noCode, NoCodeMount: o.noCodeMount,
 				AllowDirty: o.allowDirty, AllowLatest: o.allowLatest, OutDir: o.out, Env: o.env,
-				SecretEnv: o.secretEnv, Workdir: o.workdir, DryRun: o.dryRun,
+				SecretEnv: o.secretEnv, Workdir: o.workdir, DryRun: o.dryRun, Memory: o.memory, GPUs: o.gpus,
 				Registry: o.registryFlags.options(), Engine: o.engineFlags.engine(cmd),
 				Log: cmd.ErrOrStderr(), Version: version,
 			}
@@ -130,7 +132,7 @@ is recorded then); 2 for a usage error.`,
 			g.settleLeftovers(ctx, cmd.ErrOrStderr())
 			l, err := g.open(ctx, false)
 			if err != nil {
-				return err
+				return fmt.Errorf("%w; nothing was started", err)
 			}
 			defer l.Close()
 			interrupts := make(chan os.Signal, 2)
@@ -152,7 +154,7 @@ is recorded then); 2 for a usage error.`,
 			case out.ExitCode != 0:
 				msg := fmt.Sprintf("repro: run %s failed with exit status %d", r.ShortID(), out.ExitCode)
 				if r.OOMKilled {
-					msg += " (out of memory)"
+					msg += " (killed for running out of memory; raise --memory)"
 				} else if r.Error != "" {
 					msg += ": " + oneLine(r.Error)
 				}
@@ -177,6 +179,8 @@ is recorded then); 2 for a usage error.`,
 	f.StringArrayVarP(&o.env, "env", "e", nil, "NAME=VALUE, or NAME to pass your value; repeatable")
 	f.StringArrayVar(&o.secretEnv, "secret-env", nil, "NAME of a variable passed from your environment and never recorded; repeatable")
 	f.StringVar(&o.workdir, "workdir", "", "the container's working directory (default /workspace when the code is mounted)")
+	f.StringVar(&o.memory, "memory", "", "memory limit for the container, as in 16g (recorded in the engine command)")
+	f.StringVar(&o.gpus, "gpus", "", "GPUs for the container, as in all or device=0,1 (docker --gpus)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "capture and print everything, record and start nothing")
 	o.registryFlags.addFlags(cmd)
 	o.engineFlags.addFlags(cmd)

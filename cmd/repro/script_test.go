@@ -72,12 +72,15 @@ func TestScripts(t *testing.T) {
 				return dockerOK && registry != "", nil
 			case "registry":
 				return registry != "", nil
+			case "mount":
+				return canMount(), nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"setenv-stdout":  cmdSetenvStdout,
 			"wait-container": cmdWaitContainer,
+			"tmpfs":          cmdTmpfs,
 		},
 	})
 }
@@ -118,6 +121,43 @@ func cmdWaitContainer(ts *testscript.TestScript, neg bool, args []string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	ts.Fatalf("no repro container started within 60s")
+}
+
+// tmpfs DIR SIZE [ro]: mount a tmpfs of SIZE on DIR for the rest of the
+// script; "tmpfs DIR remount-ro" makes a mounted one read-only.
+func cmdTmpfs(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: tmpfs DIR SIZE | tmpfs DIR remount-ro")
+	}
+	dir := ts.MkAbs(args[0])
+	if args[1] == "remount-ro" {
+		if out, err := exec.Command("mount", "-o", "remount,ro", dir).CombinedOutput(); err != nil {
+			ts.Fatalf("remount %s read-only: %v\n%s", dir, err, out)
+		}
+		return
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+args[1], "tmpfs", dir).CombinedOutput(); err != nil {
+		ts.Fatalf("mount a tmpfs on %s: %v\n%s", dir, err, out)
+	}
+	ts.Defer(func() { exec.Command("umount", "-l", dir).Run() })
+}
+
+// canMount says whether this process may mount filesystems (root with
+// the capability, as on the project's machines).
+func canMount() bool {
+	if os.Geteuid() != 0 {
+		return false
+	}
+	dir, err := os.MkdirTemp("", "repro-mount-probe-")
+	if err != nil {
+		return false
+	}
+	defer os.Remove(dir)
+	if exec.Command("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", dir).Run() != nil {
+		return false
+	}
+	exec.Command("umount", dir).Run()
+	return true
 }
 
 // startRegistry starts the CNCF distribution registry (Debian's

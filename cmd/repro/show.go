@@ -83,6 +83,8 @@ func showFields(r *runlog.Run) [][2]string {
 	}
 	add("command", shellJoin(r.Argv))
 	add("workdir", r.Workdir)
+	add("memory", r.Memory)
+	add("gpus", r.GPUs)
 	for _, e := range r.Env {
 		if e.Secret {
 			add("env", e.Name+" (secret, not recorded)")

@@ -29,6 +29,8 @@ func main() {
 	argv := flag.Bool("argv", false, "print each argument as hex on its own line and exit")
 	env := flag.String("env", "", "print the value of this variable and exit")
 	noise := flag.Bool("noise", false, "mix /dev/urandom into the model (a non-deterministic trainer)")
+	ignoreTerm := flag.Bool("ignore-term", false, "with --sleep: ignore SIGTERM and SIGINT")
+	alloc := flag.Int("alloc-mib", 0, "allocate and touch this many MiB first (memory-limit tests)")
 	flag.Parse()
 
 	if *argv {
@@ -40,6 +42,21 @@ func main() {
 	if *env != "" {
 		fmt.Printf("%s=%s\n", *env, os.Getenv(*env))
 		return
+	}
+	if *alloc > 0 {
+		var blocks [][]byte
+		for i := 0; i < *alloc; i++ {
+			b := make([]byte, 1<<20)
+			for j := range b {
+				b[j] = byte(i + j)
+			}
+			blocks = append(blocks, b)
+		}
+		fmt.Printf("trainer: holding %d MiB\n", len(blocks))
+	}
+	if *sleep > 0 && *ignoreTerm {
+		signal.Ignore(syscall.SIGTERM, syscall.SIGINT)
+		time.Sleep(*sleep)
 	}
 	if *sleep > 0 {
 		sigs := make(chan os.Signal, 1)
