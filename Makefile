@@ -5,7 +5,9 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 PKGS    := ./...
 
-.PHONY: help build test bench lint check demo clean
+FUZZTIME ?= 30s
+
+.PHONY: help build test bench fuzz lint check demo clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -18,6 +20,13 @@ test: ## run every test: unit, fuzz seeds, end-to-end scripts (Docker, registry,
 
 bench: build ## time repro against its anchors (crane, coreutils) and run the Go benchmarks
 	./scripts/bench.sh
+
+fuzz: ## run every fuzzer for FUZZTIME (default 30s) each; failures land in testdata/fuzz as regression cases
+	@for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l . 2>&1); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

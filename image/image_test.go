@@ -347,3 +347,40 @@ func TestBuild_BadInputPushesNothing(t *testing.T) {
 		})
 	}
 }
+
+// FuzzWriteContextTar_Dockerignore: whatever the .dockerignore says, the
+// archive is written or refused without a panic, holds only entries under
+// dest, and never the file outside the context a symlink points at.
+func FuzzWriteContextTar_Dockerignore(f *testing.F) {
+	for _, s := range []string{"*", "!keep", "**/*.log", "../*", "/abs", "[", "\\", "dir/\n!dir/keep", "#c\n*.bin", "link"} {
+		f.Add(s)
+	}
+	outside := f.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "secret"), []byte("outside-the-context"), 0o644); err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, patterns string) {
+		dir := t.TempDir()
+		writeTree(t, dir, map[string]string{"keep": "k", "a.log": "l", "dir/keep": "d", "dir/x.bin": "b", ".dockerignore": patterns})
+		if err := os.Symlink(filepath.Join(outside, "secret"), filepath.Join(dir, "link")); err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if _, err := image.WriteContextTar(&buf, dir, "/app", time.Unix(0, 0)); err != nil {
+			return
+		}
+		if bytes.Contains(buf.Bytes(), []byte("outside-the-context")) {
+			t.Fatal("a file outside the context was archived")
+		}
+		tr := tar.NewReader(&buf)
+		for {
+			h, err := tr.Next()
+			if err != nil {
+				break
+			}
+			if !strings.HasPrefix(h.Name, "app/") && h.Name != "app/" {
+				t.Fatalf("entry %q is outside dest", h.Name)
+			}
+		}
+	})
+}

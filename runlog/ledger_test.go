@@ -368,3 +368,43 @@ func TestOpen_MigrationIsAtomic(t *testing.T) {
 	// And the ledger still works with this repro.
 	mustOpen(t, path)
 }
+
+// FuzzLedger_Resolve: any string given as a run ID either resolves to a
+// recorded run it prefixes, or is refused with an error; none reaches SQL
+// as anything but a bound value.
+func FuzzLedger_Resolve(f *testing.F) {
+	for _, s := range []string{"", "a", "aaaa", "AAAA", "' OR 1=1 --", "%", "_", "aaaa%", strings.Repeat("f", 40), "g"} {
+		f.Add(s)
+	}
+	ctx := context.Background()
+	path := filepath.Join(f.TempDir(), "l.db")
+	l, err := runlog.Open(ctx, path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer l.Close()
+	ids := []string{"aaaa1111000000000000000000000000", "aaaa2222000000000000000000000000", "0123456789abcdef0123456789abcdef"}
+	for _, id := range ids {
+		if err := l.Begin(ctx, run(id, time.Now())); err != nil {
+			f.Fatal(err)
+		}
+	}
+	f.Fuzz(func(t *testing.T, prefix string) {
+		got, err := l.Resolve(ctx, prefix)
+		matches := 0
+		for _, id := range ids {
+			if prefix != "" && strings.HasPrefix(id, prefix) {
+				matches++
+			}
+		}
+		if err != nil {
+			if matches == 1 {
+				t.Fatalf("Resolve(%q) failed although one run matches: %v", prefix, err)
+			}
+			return
+		}
+		if matches != 1 || !strings.HasPrefix(got, prefix) {
+			t.Fatalf("Resolve(%q) = %q with %d matching runs", prefix, got, matches)
+		}
+	})
+}
