@@ -84,6 +84,20 @@ func TestOpen_Refusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
+	truncated := filepath.Join(dir, "truncated.db")
+	{
+		l := mustOpen(t, truncated)
+		for i := 0; i < 50; i++ {
+			if err := l.Begin(context.Background(), run(runlog.NewID(), time.Now())); err != nil {
+				t.Fatal(err)
+			}
+		}
+		l.Close()
+		b, _ := os.ReadFile(truncated)
+		if err := os.WriteFile(truncated, b[:len(b)/2], 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	junk := filepath.Join(dir, "junk.db")
 	if err := os.WriteFile(junk, bytes.Repeat([]byte("not sqlite "), 100), 0o644); err != nil {
 		t.Fatal(err)
@@ -97,6 +111,7 @@ func TestOpen_Refusals(t *testing.T) {
 	}{
 		{"newer schema", newer, nil, "has schema version 99, newer than this repro understands"},
 		{"not a database", junk, nil, "is not a readable SQLite ledger"},
+		{"truncated", truncated, nil, "is not a readable SQLite ledger"},
 		{"directory", dir, nil, "is a directory"},
 		{"empty path", "", nil, "ledger path is empty"},
 	}

@@ -58,13 +58,13 @@ Exit status: 0 ok, 1 error (nothing is recorded), 2 usage.`,
       --base registry.example.com/python:3.12-slim --cmd '["python", "train.py"]'`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
-				return usagef("repro build takes at most one CONTEXT directory")
+				return usagef("build takes at most one CONTEXT directory")
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.repo == "" || o.version == "" {
-				return usagef("repro build needs --repo REGISTRY/NAME and --version V")
+				return usagef("build needs --repo REGISTRY/NAME and --version V")
 			}
 			bo := image.BuildOptions{
 				Context: ".", Repository: o.repo, Version: o.version, SHA: o.sha, Channel: o.channel,

@@ -27,7 +27,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
   repro digest --list ./data/train | diff - <(cd ./data/train && find . -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 -r sha256sum --)`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usagef("repro digest needs at least one PATH")
+				return usagef("digest needs at least one PATH")
 			}
 			return nil
 		},

@@ -27,7 +27,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 		Args: exactArgs(1, "one image, REGISTRY/NAME@sha256:... or REGISTRY/NAME:TAG"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(to) == 0 {
-				return usagef("repro promote needs --to TAG")
+				return usagef("promote needs --to TAG")
 			}
 			ctx := cmd.Context()
 			l, err := g.open(ctx, false)

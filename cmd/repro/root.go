@@ -67,7 +67,7 @@ func report(err error, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "repro: %s\n", err)
 	var ue *usageError
-	if errors.As(err, &ue) {
+	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") {
 		fmt.Fprintln(stderr, "Try: repro help")
 		return exitUsage
 	}
@@ -148,7 +148,7 @@ func (g *globals) open(ctx context.Context, readOnly bool) (*runlog.Ledger, erro
 func exactArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usagef("%s needs %s (got %d arguments); see repro %s --help", cmd.CommandPath(), what, len(args), cmd.Name())
+			return usagef("%s needs %s (got %d arguments); see %s --help", strings.TrimPrefix(cmd.CommandPath(), "repro "), what, len(args), cmd.CommandPath())
 		}
 		return nil
 	}

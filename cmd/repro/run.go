@@ -90,7 +90,7 @@ is recorded then); 2 for a usage error.`,
   repro run --dry-run 127.0.0.1:5000/trainer:1.0 -- /trainer`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 || cmd.ArgsLenAtDash() == 0 {
-				return usagef("repro run needs an IMAGE, as in repro run REGISTRY/NAME:TAG -- COMMAND")
+				return usagef("run needs an IMAGE, as in repro run REGISTRY/NAME:TAG -- COMMAND")
 			}
 			return nil
 		},

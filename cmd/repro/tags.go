@@ -27,7 +27,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 		Args: exactArgs(0, "no arguments (did you mean repro tags history?)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if version == "" {
-				return usagef("repro tags needs --version, as in --version 1.4.2")
+				return usagef("tags needs --version, as in --version 1.4.2")
 			}
 			if sha == "" {
 				dir := code
