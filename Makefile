@@ -7,7 +7,7 @@ PKGS    := ./...
 
 FUZZTIME ?= 30s
 
-.PHONY: help build test bench fuzz lint check demo clean
+.PHONY: help build test bench fuzz lint docs check demo clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -32,7 +32,10 @@ lint: ## gofmt and go vet
 	@out=$$(gofmt -l . 2>&1); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 
-check: lint test ## what CI runs, and lint
+docs: ## regenerate docs/cli, the command reference, from the commands' help (checked by the tests)
+	REPRO_UPDATE=1 $(GO) test -count=1 -run '^TestDocs$$' ./cmd/repro
+
+check: lint test ## lint, then every test (the docs check included)
 
 demo: build ## set up a local registry, build a trainer image, run it, list runs, print the re-run script
 	./scripts/demo.sh
