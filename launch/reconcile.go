@@ -128,6 +128,7 @@ func reconcileOne(ctx context.Context, eng *Engine, r *runlog.Run, o ReconcileOp
 				res.Outputs = append(res.Outputs, runlog.Output{Path: f.Path, Digest: f.Digest, Bytes: f.Size})
 			}
 		}
+		res.Metrics = readMetrics(r.OutDir, func(string, ...any) {})
 	}
 	eng.quiet(ctx, "rm", "--force", name)
 	rec.Status = res.Status

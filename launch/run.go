@@ -351,6 +351,7 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 				res.Outputs = append(res.Outputs, runlog.Output{Path: f.Path, Digest: f.Digest, Bytes: f.Size})
 			}
 		}
+		res.Metrics = readMetrics(r.OutDir, logf)
 	}
 	if err := l.Finish(context.WithoutCancel(ctx), r.ID, res); err != nil {
 		return out, fmt.Errorf("record the end of run %s: %w", r.ShortID(), err)
@@ -401,4 +402,19 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// MetricsFile is the file under --out whose numbers are recorded as the
+// run's metrics.
+const MetricsFile = "metrics.json"
+
+func readMetrics(outDir string, logf func(string, ...any)) map[string]float64 {
+	m, err := provenance.ReadMetrics(filepath.Join(outDir, MetricsFile))
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			logf("metrics not recorded: %v", err)
+		}
+		return nil
+	}
+	return m
 }

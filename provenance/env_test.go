@@ -96,3 +96,25 @@ func TestParseGPUs(t *testing.T) {
 		t.Errorf("ParseGPUs = %+v", got)
 	}
 }
+
+func TestReadMetrics(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "m.json", `{"loss": 0.25, "accuracy": 0.9, "eval": {"f1": 0.5, "name": "x"}, "ok": true, "n": 3}`)
+	got, err := provenance.ReadMetrics(dir + "/m.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{"loss": 0.25, "accuracy": 0.9, "eval.f1": 0.5, "n": 3}
+	if len(got) != len(want) {
+		t.Fatalf("ReadMetrics = %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v", k, got[k], v)
+		}
+	}
+	write(t, dir, "bad.json", `[1, 2]`)
+	if _, err := provenance.ReadMetrics(dir + "/bad.json"); err == nil {
+		t.Error("a JSON array was accepted as metrics")
+	}
+}

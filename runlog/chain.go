@@ -16,42 +16,43 @@ import (
 // the ledger's own format. It never changes; a new encoding gets a new
 // name.
 type canonicalV1 struct {
-	V                 int       `json:"v"`
-	ID                string    `json:"id"`
-	Status            string    `json:"status"`
-	ExitCode          *int      `json:"exit_code"`
-	Signal            string    `json:"signal"`
-	OOMKilled         bool      `json:"oom_killed"`
-	Error             string    `json:"error"`
-	Image             string    `json:"image"`
-	ImageRepo         string    `json:"image_repo"`
-	ImageTag          string    `json:"image_tag"`
-	ImageDigest       string    `json:"image_digest"`
-	ImageIndexDigest  string    `json:"image_index_digest"`
-	ImageConfigDigest string    `json:"image_config_digest"`
-	ImagePlatform     string    `json:"image_platform"`
-	CodeDir           string    `json:"code_dir"`
-	Commit            string    `json:"commit"`
-	Branch            string    `json:"branch"`
-	Remote            string    `json:"remote"`
-	Dirty             bool      `json:"dirty"`
-	ChangedFiles      []string  `json:"changed_files"`
-	CodeMount         bool      `json:"code_mount"`
-	Argv              []string  `json:"argv"`
-	Workdir           string    `json:"workdir"`
-	Memory            string    `json:"memory"`
-	GPUs              string    `json:"gpu_request"`
-	Env               []EnvVar  `json:"env"`
-	Data              []Dataset `json:"datasets"`
-	OutDir            string    `json:"out_dir"`
-	OutputsDigest     string    `json:"outputs_digest"`
-	Outputs           []Output  `json:"outputs"`
-	Host              Host      `json:"host"`
-	Engine            Engine    `json:"engine"`
-	ReproVersion      string    `json:"repro_version"`
-	StartedAt         string    `json:"started_at"`
-	FinishedAt        string    `json:"finished_at"`
-	RerunOf           string    `json:"rerun_of"`
+	V                 int                `json:"v"`
+	ID                string             `json:"id"`
+	Status            string             `json:"status"`
+	ExitCode          *int               `json:"exit_code"`
+	Signal            string             `json:"signal"`
+	OOMKilled         bool               `json:"oom_killed"`
+	Error             string             `json:"error"`
+	Image             string             `json:"image"`
+	ImageRepo         string             `json:"image_repo"`
+	ImageTag          string             `json:"image_tag"`
+	ImageDigest       string             `json:"image_digest"`
+	ImageIndexDigest  string             `json:"image_index_digest"`
+	ImageConfigDigest string             `json:"image_config_digest"`
+	ImagePlatform     string             `json:"image_platform"`
+	CodeDir           string             `json:"code_dir"`
+	Commit            string             `json:"commit"`
+	Branch            string             `json:"branch"`
+	Remote            string             `json:"remote"`
+	Dirty             bool               `json:"dirty"`
+	ChangedFiles      []string           `json:"changed_files"`
+	CodeMount         bool               `json:"code_mount"`
+	Argv              []string           `json:"argv"`
+	Workdir           string             `json:"workdir"`
+	Memory            string             `json:"memory"`
+	GPUs              string             `json:"gpu_request"`
+	Env               []EnvVar           `json:"env"`
+	Data              []Dataset          `json:"datasets"`
+	OutDir            string             `json:"out_dir"`
+	OutputsDigest     string             `json:"outputs_digest"`
+	Outputs           []Output           `json:"outputs"`
+	Metrics           map[string]float64 `json:"metrics"`
+	Host              Host               `json:"host"`
+	Engine            Engine             `json:"engine"`
+	ReproVersion      string             `json:"repro_version"`
+	StartedAt         string             `json:"started_at"`
+	FinishedAt        string             `json:"finished_at"`
+	RerunOf           string             `json:"rerun_of"`
 }
 
 func canonical(r *Run) []byte {
@@ -60,7 +61,7 @@ func canonical(r *Run) []byte {
 		ImageConfigDigest: r.ImageConfigDigest, ImagePlatform: r.ImagePlatform, CodeDir: r.CodeDir, Commit: r.Commit, Branch: r.Branch,
 		Remote: r.Remote, Dirty: r.Dirty, ChangedFiles: r.ChangedFiles, CodeMount: r.CodeMount, Argv: r.Argv, Workdir: r.Workdir, Memory: r.Memory, GPUs: r.GPUs,
 		Env: r.Env, Data: append([]Dataset{}, r.Data...), OutDir: r.OutDir, OutputsDigest: r.OutputsDigest,
-		Outputs: append([]Output{}, r.Outputs...), Host: r.Host, Engine: r.Engine, ReproVersion: r.ReproVersion,
+		Outputs: append([]Output{}, r.Outputs...), Metrics: r.Metrics, Host: r.Host, Engine: r.Engine, ReproVersion: r.ReproVersion,
 		StartedAt: r.StartedAt.UTC().Format(TimeFormat), RerunOf: r.RerunOf}
 	if r.FinishedAt != nil {
 		c.FinishedAt = r.FinishedAt.UTC().Format(TimeFormat)

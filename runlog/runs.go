@@ -57,9 +57,10 @@ type Run struct {
 	Env     []EnvVar  `json:"env"`
 	Data    []Dataset `json:"datasets"`
 
-	OutDir        string   `json:"out_dir,omitempty"`
-	OutputsDigest string   `json:"outputs_digest,omitempty"`
-	Outputs       []Output `json:"outputs"`
+	OutDir        string             `json:"out_dir,omitempty"`
+	OutputsDigest string             `json:"outputs_digest,omitempty"`
+	Outputs       []Output           `json:"outputs"`
+	Metrics       map[string]float64 `json:"metrics"`
 
 	Host   Host   `json:"host"`
 	Engine Engine `json:"engine"`
@@ -137,6 +138,7 @@ type Result struct {
 	Error         string
 	OutputsDigest string
 	Outputs       []Output
+	Metrics       map[string]float64
 }
 
 // NewID returns a fresh random run ID (32 hex digits; 12 are shown).
@@ -250,8 +252,8 @@ func (l *Ledger) Finish(ctx context.Context, id string, res Result) error {
 		if status != StatusRunning {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, exit_code = ?, signal = ?, oom_killed = ?, error = ?, outputs_digest = ?, finished_at = ? WHERE id = ?`,
-			res.Status, res.ExitCode, res.Signal, res.OOMKilled, res.Error, res.OutputsDigest, l.stamp(), id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, exit_code = ?, signal = ?, oom_killed = ?, error = ?, outputs_digest = ?, metrics = ?, finished_at = ? WHERE id = ?`,
+			res.Status, res.ExitCode, res.Signal, res.OOMKilled, res.Error, res.OutputsDigest, js(res.Metrics, "{}"), l.stamp(), id); err != nil {
 			return err
 		}
 		for _, o := range res.Outputs {
@@ -334,7 +336,7 @@ func (l *Ledger) List(ctx context.Context, f Filter) ([]Run, error) {
 const runColumns = `r.id, r.status, r.exit_code, r.signal, r.oom_killed, r.error,
 	r.image, r.image_repo, r.image_tag, r.image_digest, r.image_index_digest, r.image_config_digest, r.image_platform,
 	r.code_dir, r.code_commit, r.code_branch, r.code_remote, r.code_dirty, r.code_changed, r.code_mount,
-	r.argv, r.workdir, r.env, r.out_dir, r.memory, r.gpu_request, r.outputs_digest,
+	r.argv, r.workdir, r.env, r.out_dir, r.memory, r.gpu_request, r.outputs_digest, r.metrics,
 	r.host_user, r.host_name, r.host_os, r.host_arch, r.gpus, r.engine, r.engine_version, r.engine_command, r.repro_version,
 	r.started_at, r.finished_at, r.rerun_of`
 
@@ -363,14 +365,14 @@ func queryRuns(ctx context.Context, db querier, where string, args []any, limit 
 		var (
 			r                             Run
 			changed, argv, env, gpus, cmd string
-			started                       string
+			started, metrics              string
 			finished, rerunOf             sql.NullString
 			exit                          sql.NullInt64
 		)
 		if err := rows.Scan(&r.ID, &r.Status, &exit, &r.Signal, &r.OOMKilled, &r.Error,
 			&r.Image, &r.ImageRepo, &r.ImageTag, &r.ImageDigest, &r.ImageIndexDigest, &r.ImageConfigDigest, &r.ImagePlatform,
 			&r.CodeDir, &r.Commit, &r.Branch, &r.Remote, &r.Dirty, &changed, &r.CodeMount,
-			&argv, &r.Workdir, &env, &r.OutDir, &r.Memory, &r.GPUs, &r.OutputsDigest,
+			&argv, &r.Workdir, &env, &r.OutDir, &r.Memory, &r.GPUs, &r.OutputsDigest, &metrics,
 			&r.Host.User, &r.Host.Hostname, &r.Host.OS, &r.Host.Arch, &gpus, &r.Engine.Name, &r.Engine.Version, &cmd, &r.ReproVersion,
 			&started, &finished, &rerunOf); err != nil {
 			return nil, err
@@ -382,7 +384,7 @@ func queryRuns(ctx context.Context, db querier, where string, args []any, limit 
 		for _, u := range []struct {
 			s string
 			v any
-		}{{changed, &r.ChangedFiles}, {argv, &r.Argv}, {env, &r.Env}, {gpus, &r.Host.GPUs}, {cmd, &r.Engine.Command}} {
+		}{{changed, &r.ChangedFiles}, {argv, &r.Argv}, {env, &r.Env}, {gpus, &r.Host.GPUs}, {cmd, &r.Engine.Command}, {metrics, &r.Metrics}} {
 			if err := json.Unmarshal([]byte(u.s), u.v); err != nil {
 				return nil, fmt.Errorf("run %s: damaged field: %w", Short(r.ID), err)
 			}

@@ -39,6 +39,7 @@ CREATE TABLE runs (
     memory              TEXT NOT NULL DEFAULT '',  -- the container's memory limit, as docker --memory
     gpu_request         TEXT NOT NULL DEFAULT '',  -- the GPUs asked for, as docker --gpus
     outputs_digest      TEXT NOT NULL DEFAULT '',
+    metrics             TEXT NOT NULL DEFAULT '{}', -- JSON object: the numbers in the run's /out/metrics.json
 
     host_user           TEXT NOT NULL DEFAULT '',
     host_name           TEXT NOT NULL DEFAULT '',

@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/reprohq/repro/launch"
 	"github.com/reprohq/repro/rerun"
+	"github.com/reprohq/repro/runlog"
 )
 
 type rerunOptions struct {
@@ -19,6 +21,7 @@ type rerunOptions struct {
 	exec       bool
 	allowDirty bool
 	out        string
+	verify     bool
 }
 
 func newRerunCmd(g *globals) *cobra.Command {
@@ -44,10 +47,17 @@ linked to RUN (rerun_of).
 
 RUN is a run ID or any unique prefix of one.
 
-Exit status: 0 ok; with --exec, the container's own status; 1 error; 2 usage.`,
+With --exec --verify, the new run's outputs are compared with the original's,
+file by file: identical, or a table of the files that changed, vanished or
+appeared, with both digests, and the metric deltas.
+
+Exit status: 0 ok (and, with --verify, identical outputs); with --exec, the
+container's own status when it is not 0; 3 with --verify when the outputs
+differ; 1 error; 2 usage.`,
 		Example: `  repro rerun 4e1d2a9c0b7f > rerun.sh
   repro rerun 4e1d -o rerun.sh && REPRO_DATA_train=/mnt/archive/train ./rerun.sh
-  repro rerun 4e1d --exec --out ./out-again`,
+  repro rerun 4e1d --exec --out ./out-again
+  repro rerun 4e1d --exec --verify`,
 		Args: exactArgs(1, "one RUN (an ID or unique prefix; see repro ls)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.engineFlags.validate(); err != nil {
@@ -58,6 +68,9 @@ Exit status: 0 ok; with --exec, the container's own status; 1 error; 2 usage.`,
 			}
 			if !o.exec && o.out != "" {
 				return usagef("--out goes with --exec; a script takes REPRO_OUT")
+			}
+			if o.verify && !o.exec {
+				return usagef("--verify goes with --exec: it compares the new run's outputs with the original's")
 			}
 			ctx := cmd.Context()
 			l, err := g.open(ctx, !o.exec)
@@ -106,6 +119,9 @@ Exit status: 0 ok; with --exec, the container's own status; 1 error; 2 usage.`,
 			if out.ExitCode != 0 {
 				return &statusError{out.ExitCode}
 			}
+			if o.verify {
+				return reportVerification(cmd, r, out.Run)
+			}
 			return nil
 		},
 	}
@@ -113,8 +129,58 @@ Exit status: 0 ok; with --exec, the container's own status; 1 error; 2 usage.`,
 	f.StringVarP(&o.output, "output", "o", "", "write the script to FILE (atomically, mode 0755) instead of stdout")
 	f.BoolVar(&o.exec, "exec", false, "run the re-run now and record it as a new run linked to RUN")
 	f.BoolVar(&o.allowDirty, "allow-dirty", false, "re-run a run from a dirty tree at its commit, without the unrecorded changes")
+	f.BoolVar(&o.verify, "verify", false, "with --exec: compare the outputs and metrics with the original run's; exit 3 when they differ")
 	f.StringVar(&o.out, "out", "", "with --exec: empty directory for the outputs (default $REPRO_OUT, else a new directory here)")
 	o.registryFlags.addFlags(cmd)
 	o.engineFlags.addFlags(cmd)
 	return cmd
+}
+
+// reportVerification compares a re-run's outputs and metrics with the
+// original's: stdout says identical, or shows what differs (exit 3).
+func reportVerification(cmd *cobra.Command, orig, next *runlog.Run) error {
+	w := cmd.OutOrStdout()
+	diffs := rerun.CompareOutputs(orig.Outputs, next.Outputs)
+	metrics := rerun.CompareMetrics(orig.Metrics, next.Metrics)
+	if len(diffs) == 0 {
+		fmt.Fprintf(w, "outputs of run %s are identical to run %s's (%d files)\n", next.ShortID(), orig.ShortID(), len(next.Outputs))
+		return nil
+	}
+	tty := isTerminal(w)
+	fmt.Fprintf(w, "outputs of run %s differ from run %s's:\n", next.ShortID(), orig.ShortID())
+	rows := make([][]string, 0, len(diffs))
+	for _, d := range diffs {
+		rows = append(rows, []string{d.Path, d.Change, orEmpty(shortDigest(d.Original, tty)), orEmpty(shortDigest(d.New, tty))})
+	}
+	if err := printTable(w, []string{"PATH", "CHANGE", "ORIGINAL", "RE-RUN"}, rows); err != nil {
+		return err
+	}
+	var mrows [][]string
+	for _, m := range metrics {
+		if m.Same() {
+			continue
+		}
+		mrows = append(mrows, []string{m.Name, formatMetric(m.Original), formatMetric(m.New), formatMetric(m.Delta)})
+	}
+	if len(mrows) > 0 {
+		fmt.Fprintln(w, "metrics:")
+		if err := printTable(w, []string{"METRIC", "ORIGINAL", "RE-RUN", "DELTA"}, mrows); err != nil {
+			return err
+		}
+	}
+	return &statusError{exitDiffers}
+}
+
+func formatMetric(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	return strconv.FormatFloat(*v, 'g', -1, 64)
+}
+
+func orEmpty(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

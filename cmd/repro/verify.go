@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/rerun"
 	"github.com/reprohq/repro/runlog"
 )
 
@@ -72,9 +73,6 @@ Exit status: 0 intact, 3 something differs from the record, 1 error, 2 usage.`,
 					return err
 				}
 				if asJSON {
-					if diffs == nil {
-						diffs = []outputDiff{}
-					}
 					if err := printJSON(w, map[string]any{"id": r.ID, "outputs_digest": r.OutputsDigest, "differences": diffs}); err != nil {
 						return err
 					}
@@ -83,7 +81,7 @@ Exit status: 0 intact, 3 something differs from the record, 1 error, 2 usage.`,
 				} else {
 					rows := make([][]string, 0, len(diffs))
 					for _, d := range diffs {
-						rows = append(rows, []string{d.Path, d.Change, d.Recorded, d.Now})
+						rows = append(rows, []string{d.Path, d.Change, d.Original, d.New})
 					}
 					fmt.Fprintf(w, "run %s: %d outputs in %s differ from the record\n", r.ShortID(), len(diffs), r.OutDir)
 					if err := printTable(w, []string{"PATH", "CHANGE", "RECORDED", "NOW"}, rows); err != nil {
@@ -102,21 +100,14 @@ Exit status: 0 intact, 3 something differs from the record, 1 error, 2 usage.`,
 	return cmd
 }
 
-type outputDiff struct {
-	Path     string `json:"path"`
-	Change   string `json:"change"` // changed, vanished, appeared
-	Recorded string `json:"recorded,omitempty"`
-	Now      string `json:"now,omitempty"`
-}
-
-func verifyOutputs(ctx context.Context, r *runlog.Run) ([]outputDiff, error) {
+func verifyOutputs(ctx context.Context, r *runlog.Run) ([]rerun.OutputDiff, error) {
 	if r.OutDir == "" {
 		return nil, fmt.Errorf("run %s had no --out directory; there are no outputs to verify", r.ShortID())
 	}
 	if r.Status == runlog.StatusRunning {
 		return nil, fmt.Errorf("run %s is still running", r.ShortID())
 	}
-	now := map[string]string{}
+	var now []runlog.Output
 	v, err := provenance.HashPath(ctx, r.OutDir)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -124,26 +115,8 @@ func verifyOutputs(ctx context.Context, r *runlog.Run) ([]outputDiff, error) {
 		return nil, fmt.Errorf("run %s: %w", r.ShortID(), err)
 	default:
 		for _, f := range v.List {
-			now[f.Path] = f.Digest
+			now = append(now, runlog.Output{Path: f.Path, Digest: f.Digest, Bytes: f.Size})
 		}
 	}
-	var diffs []outputDiff
-	for _, o := range r.Outputs {
-		d, ok := now[o.Path]
-		switch {
-		case !ok:
-			diffs = append(diffs, outputDiff{Path: o.Path, Change: "vanished", Recorded: o.Digest})
-		case d != o.Digest:
-			diffs = append(diffs, outputDiff{Path: o.Path, Change: "changed", Recorded: o.Digest, Now: d})
-		}
-		delete(now, o.Path)
-	}
-	if v != nil {
-		for _, f := range v.List {
-			if _, ok := now[f.Path]; ok {
-				diffs = append(diffs, outputDiff{Path: f.Path, Change: "appeared", Now: f.Digest})
-			}
-		}
-	}
-	return diffs, nil
+	return rerun.CompareOutputs(r.Outputs, now), nil
 }

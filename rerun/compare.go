@@ -1,0 +1,85 @@
+package rerun
+
+import (
+	"math"
+	"sort"
+
+	"github.com/reprohq/repro/runlog"
+)
+
+// OutputDiff is one output file that is not the same in two sets.
+type OutputDiff struct {
+	Path     string `json:"path"`
+	Change   string `json:"change"` // changed, vanished (only in the first), appeared (only in the second)
+	Original string `json:"original,omitempty"`
+	New      string `json:"new,omitempty"`
+}
+
+// CompareOutputs lists the files whose digests differ between orig and
+// next, by path.
+func CompareOutputs(orig, next []runlog.Output) []OutputDiff {
+	now := map[string]string{}
+	for _, o := range next {
+		now[o.Path] = o.Digest
+	}
+	diffs := []OutputDiff{}
+	for _, o := range orig {
+		d, ok := now[o.Path]
+		switch {
+		case !ok:
+			diffs = append(diffs, OutputDiff{Path: o.Path, Change: "vanished", Original: o.Digest})
+		case d != o.Digest:
+			diffs = append(diffs, OutputDiff{Path: o.Path, Change: "changed", Original: o.Digest, New: d})
+		}
+		delete(now, o.Path)
+	}
+	for _, o := range next {
+		if _, ok := now[o.Path]; ok {
+			diffs = append(diffs, OutputDiff{Path: o.Path, Change: "appeared", New: o.Digest})
+		}
+	}
+	sort.Slice(diffs, func(i, j int) bool { return diffs[i].Path < diffs[j].Path })
+	return diffs
+}
+
+// MetricDelta is one metric in either run; Original or New is nil where
+// the run did not report it.
+type MetricDelta struct {
+	Name     string   `json:"name"`
+	Original *float64 `json:"original"`
+	New      *float64 `json:"new"`
+	Delta    *float64 `json:"delta"`
+}
+
+// Same says whether both runs reported the same value.
+func (m MetricDelta) Same() bool {
+	return m.Original != nil && m.New != nil && (*m.Original == *m.New || math.IsNaN(*m.Original) && math.IsNaN(*m.New))
+}
+
+// CompareMetrics pairs the metrics of two runs by name.
+func CompareMetrics(orig, next map[string]float64) []MetricDelta {
+	names := map[string]bool{}
+	for k := range orig {
+		names[k] = true
+	}
+	for k := range next {
+		names[k] = true
+	}
+	out := []MetricDelta{}
+	for k := range names {
+		m := MetricDelta{Name: k}
+		if v, ok := orig[k]; ok {
+			m.Original = &v
+		}
+		if v, ok := next[k]; ok {
+			m.New = &v
+		}
+		if m.Original != nil && m.New != nil {
+			d := *m.New - *m.Original
+			m.Delta = &d
+		}
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
