@@ -146,6 +146,14 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		}
 		r.CodeDir, r.Commit, r.Branch, r.Remote, r.Dirty = code.Dir, code.Commit, code.Branch, code.Remote, code.Dirty
 		r.ChangedFiles = code.Changed
+		if code.Dirty {
+			// The exact uncommitted state, so that a re-run can rebuild it.
+			p, err := provenance.CapturePatch(ctx, code.Dir)
+			if err != nil {
+				return nil, fmt.Errorf("record the uncommitted changes of %s: %w", code.Dir, err)
+			}
+			r.CodeTree, r.Patch, r.PatchDigest = p.Tree, p.Bytes, runlog.BlobDigest(p.Bytes)
+		}
 		if r.CodeMount {
 			if err := checkMountPath(code.Dir); err != nil {
 				return nil, fmt.Errorf("code %w", err)
@@ -190,7 +198,11 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		if err != nil {
 			return nil, fmt.Errorf("--data %s=%s: %w", d.Name, d.Path, err)
 		}
-		r.Data = append(r.Data, runlog.Dataset{Name: d.Name, Path: abs, Kind: v.Kind, Digest: v.Digest, Files: v.Files, Bytes: v.Bytes})
+		ds := runlog.Dataset{Name: d.Name, Path: abs, Kind: v.Kind, Digest: v.Digest, Files: v.Files, Bytes: v.Bytes}
+		if v.Kind == "dir" {
+			ds.Listing = v.Listing()
+		}
+		r.Data = append(r.Data, ds)
 		mounts = append(mounts, Mount{Source: abs, Target: DataTarget + "/" + d.Name, ReadOnly: true})
 	}
 	if r.Data == nil {

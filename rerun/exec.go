@@ -31,6 +31,13 @@ type ExecOptions struct {
 // (verified), command and environment, recorded as a new run linked to r.
 // Anything gone or changed is refused before a container starts.
 func Exec(ctx context.Context, l *runlog.Ledger, r *runlog.Run, o ExecOptions) (*launch.Outcome, error) {
+	if r.PatchDigest != "" && o.Patch == nil {
+		patch, err := l.Blob(ctx, r.PatchDigest)
+		if err != nil {
+			return nil, fmt.Errorf("run %s: its uncommitted changes: %w", r.ShortID(), err)
+		}
+		o.Patch = patch
+	}
 	p, err := newPlan(r, o.Options)
 	if err != nil {
 		return nil, err
@@ -42,7 +49,6 @@ func Exec(ctx context.Context, l *runlog.Ledger, r *runlog.Run, o ExecOptions) (
 	s := o.Launch
 	s.Image, s.Argv, s.RerunOf, s.Workdir = p.Image, r.Argv, r.ID, r.Workdir
 	s.Memory, s.GPUs = r.Memory, r.GPUs
-	s.AllowDirty = false
 	s.Env, s.SecretEnv = nil, nil
 
 	// Data first: it is the cheapest thing to find changed.
@@ -94,6 +100,12 @@ func Exec(ctx context.Context, l *runlog.Ledger, r *runlog.Run, o ExecOptions) (
 		code := filepath.Join(dir, "code")
 		if err := checkout(ctx, sources, r.Commit, code); err != nil {
 			return nil, err
+		}
+		if r.PatchDigest != "" && !p.NoPatch {
+			if err := provenance.ApplyPatch(ctx, code, o.Patch, r.CodeTree); err != nil {
+				return nil, fmt.Errorf("run %s: %w", p.Short, err)
+			}
+			s.AllowDirty = true
 		}
 		s.CodeDir = code
 	} else {

@@ -2,6 +2,7 @@ package rerun
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,8 +16,11 @@ import (
 // Options shape a re-run.
 type Options struct {
 	// AllowDirty re-runs a run recorded from a dirty tree at its commit,
-	// without the uncommitted changes (which were not stored).
+	// without the uncommitted changes, when they were not stored.
 	AllowDirty bool
+	// Patch is the run's stored uncommitted changes (runlog's Blob of
+	// its PatchDigest); Script carries them, Exec reads them itself.
+	Patch []byte
 }
 
 // plan is what Script and Exec both check and use.
@@ -30,6 +34,10 @@ type plan struct {
 	Secrets  []string
 	Plain    []runlog.EnvVar
 	Recorded string
+	PatchB64 string // the uncommitted changes, base64 in lines of 76
+	DirData  bool   // a dataset is a directory (the script needs dir_digest)
+	Mounts   bool   // something is bind-mounted (the script needs mountable)
+	NoPatch  bool   // dirty, changes not stored, re-run at the commit
 }
 
 type planData struct {
@@ -50,9 +58,23 @@ func newPlan(r *runlog.Run, o Options) (*plan, error) {
 	if p.Engine == "" {
 		p.Engine = "docker"
 	}
-	if r.Dirty && !o.AllowDirty {
+	switch {
+	case r.Dirty && r.PatchDigest != "" && r.CodeMount:
+		if o.Patch == nil {
+			return nil, fmt.Errorf("run %s: its uncommitted changes (%s) were not given to the re-run", r.ShortID(), r.PatchDigest)
+		}
+		if runlog.BlobDigest(o.Patch) != r.PatchDigest {
+			return nil, fmt.Errorf("run %s: the stored uncommitted changes do not match their recorded digest %s; the ledger is damaged", r.ShortID(), r.PatchDigest)
+		}
+		p.PatchB64 = wrap(base64.StdEncoding.EncodeToString(o.Patch), 76)
+	case r.Dirty && o.AllowDirty:
+		p.NoPatch = true
+	case r.Dirty && r.CodeMount:
 		return nil, fmt.Errorf("run %s was recorded from a dirty work tree (%d changed files: %s); its uncommitted changes were not stored, so it cannot be re-run exactly; pass --allow-dirty to re-run at commit %s without them",
 			r.ShortID(), len(r.ChangedFiles), strings.Join(head(r.ChangedFiles, 5), ", "), short(r.Commit))
+	}
+	if p.PatchB64 != "" && !isHex40(r.CodeTree) {
+		return nil, fmt.Errorf("run %s: recorded tree %q is not a 40-digit hex git tree", r.ShortID(), r.CodeTree)
 	}
 	if r.Commit != "" && r.CodeMount {
 		if !isHex40(r.Commit) {
@@ -75,7 +97,9 @@ func newPlan(r *runlog.Run, o Options) (*plan, error) {
 		}
 		vars[v] = d.Name
 		p.Data = append(p.Data, planData{Dataset: d, Var: v, Target: "/data/" + d.Name})
+		p.DirData = p.DirData || d.Kind == "dir"
 	}
+	p.Mounts = len(p.Code) > 0 || len(p.Data) > 0 || r.OutDir != ""
 	for _, e := range r.Env {
 		if e.Secret {
 			p.Secrets = append(p.Secrets, e.Name)
@@ -173,6 +197,17 @@ func head(s []string, n int) []string {
 	return s
 }
 
+func wrap(s string, n int) string {
+	var b strings.Builder
+	for len(s) > n {
+		b.WriteString(s[:n])
+		b.WriteByte('\n')
+		s = s[n:]
+	}
+	b.WriteString(s)
+	return b.String()
+}
+
 // display renders a value for a comment line: quoted Go-style so that no
 // newline can end the comment.
 func display(s string) string {
@@ -214,7 +249,7 @@ const scriptText = `#!/bin/sh
 {{- range .Secrets}}
 #   {{.}}   secret, not recorded: must be set
 {{- end}}
-{{- if .Run.Dirty}}
+{{- if .NoPatch}}
 #
 # WARNING: the original run used uncommitted changes that were not recorded;
 # this re-run uses commit {{.Run.Commit}} without them.
@@ -235,16 +270,21 @@ for tool in git sha256sum find sort xargs mktemp cut; do
 done
 command -v "$engine" >/dev/null 2>&1 || die "container CLI $engine is not on PATH; set REPRO_ENGINE"
 
+{{- if .DirData}}
+
 # The version of a directory: sha256 of its coreutils sha256sum listing.
 dir_digest() {
 	(cd -- "$1" && find . -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 -r sha256sum --) | sha256sum | cut -d ' ' -f 1
 }
+{{- end}}
+{{- if .Mounts}}
 
 mountable() {
 	case $2 in
 	*,* | *'"'*) die "$1 path $2 contains a comma or quote, which the container engine cannot mount" ;;
 	esac
 }
+{{- end}}
 
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/repro-rerun.XXXXXX")
@@ -273,6 +313,18 @@ for src in "$@"; do
 done
 [ -n "$found" ] || die "commit $commit is in none of: $*; set REPRO_CODE to a clone that has it"
 printf 'repro-rerun: code %s at %s\n' "$found" "$commit" >&2
+{{- if .PatchB64}}
+
+# The original run's uncommitted changes, applied and checked: the work
+# tree must become git tree {{.Run.CodeTree}}.
+base64 -d >"$work/changes.patch" <<'REPRO_PATCH' || die "cannot decode the recorded changes"
+{{.PatchB64}}
+REPRO_PATCH
+git -C "$work/code" apply --binary --whitespace=nowarn "$work/changes.patch" || die "the recorded uncommitted changes do not apply to $commit"
+git -C "$work/code" add --all -- ':/'
+tree=$(git -C "$work/code" write-tree)
+[ "$tree" = {{q .Run.CodeTree}} ] || die "the re-created work tree is git tree $tree, but the run used {{.Run.CodeTree}}"
+{{- end}}
 mountable code "$work"
 {{- end}}
 {{- range $i, $d := .Data}}

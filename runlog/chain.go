@@ -37,6 +37,8 @@ type canonicalV1 struct {
 	Dirty             bool               `json:"dirty"`
 	ChangedFiles      []string           `json:"changed_files"`
 	CodeMount         bool               `json:"code_mount"`
+	CodeTree          string             `json:"code_tree"`
+	PatchDigest       string             `json:"code_patch"`
 	Argv              []string           `json:"argv"`
 	Workdir           string             `json:"workdir"`
 	Memory            string             `json:"memory"`
@@ -59,7 +61,7 @@ func canonical(r *Run) []byte {
 	c := canonicalV1{V: 1, ID: r.ID, Status: r.Status, ExitCode: r.ExitCode, Signal: r.Signal, OOMKilled: r.OOMKilled, Error: r.Error,
 		Image: r.Image, ImageRepo: r.ImageRepo, ImageTag: r.ImageTag, ImageDigest: r.ImageDigest, ImageIndexDigest: r.ImageIndexDigest,
 		ImageConfigDigest: r.ImageConfigDigest, ImagePlatform: r.ImagePlatform, CodeDir: r.CodeDir, Commit: r.Commit, Branch: r.Branch,
-		Remote: r.Remote, Dirty: r.Dirty, ChangedFiles: r.ChangedFiles, CodeMount: r.CodeMount, Argv: r.Argv, Workdir: r.Workdir, Memory: r.Memory, GPUs: r.GPUs,
+		Remote: r.Remote, Dirty: r.Dirty, ChangedFiles: r.ChangedFiles, CodeMount: r.CodeMount, CodeTree: r.CodeTree, PatchDigest: r.PatchDigest, Argv: r.Argv, Workdir: r.Workdir, Memory: r.Memory, GPUs: r.GPUs,
 		Env: r.Env, Data: append([]Dataset{}, r.Data...), OutDir: r.OutDir, OutputsDigest: r.OutputsDigest,
 		Outputs: append([]Output{}, r.Outputs...), Metrics: r.Metrics, Host: r.Host, Engine: r.Engine, ReproVersion: r.ReproVersion,
 		StartedAt: r.StartedAt.UTC().Format(TimeFormat), RerunOf: r.RerunOf}

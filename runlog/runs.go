@@ -49,6 +49,9 @@ type Run struct {
 	Dirty        bool     `json:"dirty"`
 	ChangedFiles []string `json:"changed_files"`
 	CodeMount    bool     `json:"code_mount"`
+	CodeTree     string   `json:"code_tree,omitempty"`  // git tree of a dirty work tree
+	PatchDigest  string   `json:"code_patch,omitempty"` // sha256 of the patch HEAD -> CodeTree
+	Patch        []byte   `json:"-"`                    // written by Begin; read with Blob
 
 	Argv    []string  `json:"argv"`
 	Workdir string    `json:"workdir,omitempty"`
@@ -98,6 +101,9 @@ type Dataset struct {
 	Digest string `json:"digest"`
 	Files  int64  `json:"files"`
 	Bytes  int64  `json:"bytes"`
+	// Listing is the sha256sum listing of a directory, stored once per
+	// version by Begin (read with Blob).
+	Listing []byte `json:"-"`
 }
 
 // Output is one file the run wrote under --out.
@@ -209,13 +215,13 @@ func (l *Ledger) Begin(ctx context.Context, r *Run) error {
 	return explainWrite(l.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO runs (
 			id, status, image, image_repo, image_tag, image_digest, image_index_digest, image_config_digest, image_platform,
-			code_dir, code_commit, code_branch, code_remote, code_dirty, code_changed, code_mount,
+			code_dir, code_commit, code_branch, code_remote, code_dirty, code_changed, code_mount, code_tree, code_patch,
 			argv, workdir, env, out_dir, memory, gpu_request,
 			host_user, host_name, host_os, host_arch, gpus, engine, engine_version, engine_command, repro_version,
 			started_at, rerun_of
-		) VALUES (?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?)`,
+		) VALUES (?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?)`,
 			r.ID, r.Status, r.Image, r.ImageRepo, r.ImageTag, r.ImageDigest, r.ImageIndexDigest, r.ImageConfigDigest, r.ImagePlatform,
-			r.CodeDir, r.Commit, r.Branch, r.Remote, r.Dirty, js(r.ChangedFiles, "[]"), r.CodeMount,
+			r.CodeDir, r.Commit, r.Branch, r.Remote, r.Dirty, js(r.ChangedFiles, "[]"), r.CodeMount, r.CodeTree, r.PatchDigest,
 			js(r.Argv, "[]"), r.Workdir, js(r.Env, "[]"), r.OutDir, r.Memory, r.GPUs,
 			r.Host.User, r.Host.Hostname, r.Host.OS, r.Host.Arch, js(r.Host.GPUs, "[]"), r.Engine.Name, r.Engine.Version, js(r.Engine.Command, "[]"), r.ReproVersion,
 			r.StartedAt.UTC().Format(TimeFormat), nullable(r.RerunOf))
@@ -225,7 +231,17 @@ func (l *Ledger) Begin(ctx context.Context, r *Run) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil // already recorded: a retried commit
 		}
+		if len(r.Patch) > 0 {
+			if err := putBlob(ctx, tx, r.PatchDigest, "patch", r.Patch); err != nil {
+				return err
+			}
+		}
 		for _, d := range r.Data {
+			if len(d.Listing) > 0 {
+				if err := putBlob(ctx, tx, d.Digest, "listing", d.Listing); err != nil {
+					return err
+				}
+			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO datasets (run_id, name, path, kind, digest, files, bytes) VALUES (?,?,?,?,?,?,?)`,
 				r.ID, d.Name, d.Path, d.Kind, d.Digest, d.Files, d.Bytes); err != nil {
 				return err
@@ -335,7 +351,7 @@ func (l *Ledger) List(ctx context.Context, f Filter) ([]Run, error) {
 
 const runColumns = `r.id, r.status, r.exit_code, r.signal, r.oom_killed, r.error,
 	r.image, r.image_repo, r.image_tag, r.image_digest, r.image_index_digest, r.image_config_digest, r.image_platform,
-	r.code_dir, r.code_commit, r.code_branch, r.code_remote, r.code_dirty, r.code_changed, r.code_mount,
+	r.code_dir, r.code_commit, r.code_branch, r.code_remote, r.code_dirty, r.code_changed, r.code_mount, r.code_tree, r.code_patch,
 	r.argv, r.workdir, r.env, r.out_dir, r.memory, r.gpu_request, r.outputs_digest, r.metrics,
 	r.host_user, r.host_name, r.host_os, r.host_arch, r.gpus, r.engine, r.engine_version, r.engine_command, r.repro_version,
 	r.started_at, r.finished_at, r.rerun_of`
@@ -371,7 +387,7 @@ func queryRuns(ctx context.Context, db querier, where string, args []any, limit 
 		)
 		if err := rows.Scan(&r.ID, &r.Status, &exit, &r.Signal, &r.OOMKilled, &r.Error,
 			&r.Image, &r.ImageRepo, &r.ImageTag, &r.ImageDigest, &r.ImageIndexDigest, &r.ImageConfigDigest, &r.ImagePlatform,
-			&r.CodeDir, &r.Commit, &r.Branch, &r.Remote, &r.Dirty, &changed, &r.CodeMount,
+			&r.CodeDir, &r.Commit, &r.Branch, &r.Remote, &r.Dirty, &changed, &r.CodeMount, &r.CodeTree, &r.PatchDigest,
 			&argv, &r.Workdir, &env, &r.OutDir, &r.Memory, &r.GPUs, &r.OutputsDigest, &metrics,
 			&r.Host.User, &r.Host.Hostname, &r.Host.OS, &r.Host.Arch, &gpus, &r.Engine.Name, &r.Engine.Version, &cmd, &r.ReproVersion,
 			&started, &finished, &rerunOf); err != nil {

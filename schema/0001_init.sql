@@ -31,6 +31,8 @@ CREATE TABLE runs (
     code_dirty          INTEGER NOT NULL DEFAULT 0,
     code_changed        TEXT NOT NULL DEFAULT '[]', -- JSON array of paths
     code_mount          INTEGER NOT NULL DEFAULT 1,
+    code_tree           TEXT NOT NULL DEFAULT '',   -- git tree of the dirty work tree (tracked + untracked, not ignored)
+    code_patch          TEXT NOT NULL DEFAULT '',   -- sha256 of the binary patch HEAD -> code_tree, in blobs
 
     argv                TEXT NOT NULL,          -- JSON array
     workdir             TEXT NOT NULL DEFAULT '',
@@ -113,4 +115,13 @@ CREATE TABLE chain (
     run_id TEXT NOT NULL UNIQUE REFERENCES runs(id),
     prev   TEXT NOT NULL,
     hash   TEXT NOT NULL
+);
+
+-- Content-addressed, gzip-compressed bytes: the patches of dirty runs and
+-- the sha256sum listings of dataset versions (for per-file diffs).
+CREATE TABLE blobs (
+    digest TEXT PRIMARY KEY,
+    kind   TEXT NOT NULL CHECK (kind IN ('patch', 'listing')),
+    size   INTEGER NOT NULL,
+    data   BLOB NOT NULL
 );

@@ -83,7 +83,13 @@ differ; 1 error; 2 usage.`,
 				return err
 			}
 			if !o.exec {
-				script, err := rerun.Script(r, rerun.Options{AllowDirty: o.allowDirty})
+				opts := rerun.Options{AllowDirty: o.allowDirty}
+				if r.PatchDigest != "" {
+					if opts.Patch, err = l.Blob(ctx, r.PatchDigest); err != nil {
+						return fmt.Errorf("run %s: its uncommitted changes: %w", r.ShortID(), err)
+					}
+				}
+				script, err := rerun.Script(r, opts)
 				if err != nil {
 					return err
 				}

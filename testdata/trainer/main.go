@@ -1,6 +1,6 @@
 // Command trainer is the training program of repro's tests and demo: a
 // static binary for a scratch image. It reads every file under /data and
-// /workspace/params.txt, and writes /out/model.bin and /out/metrics.json
+// /workspace (but .git), and writes /out/model.bin and /out/metrics.json
 // as a pure function of those bytes and --seed, so a faithful re-run
 // writes byte-identical outputs.
 package main
@@ -90,8 +90,27 @@ func main() {
 		h.Write([]byte(f))
 		h.Write(b)
 	}
-	if b, err := os.ReadFile("/workspace/params.txt"); err == nil {
-		h.Write(b)
+	// The code is part of what is trained: every file under /workspace
+	// but git's own.
+	var code []string
+	filepath.WalkDir("/workspace", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() && d.Name() == ".git" {
+			return filepath.SkipDir
+		}
+		if d.Type().IsRegular() {
+			code = append(code, p)
+		}
+		return nil
+	})
+	sort.Strings(code)
+	for _, f := range code {
+		if b, err := os.ReadFile(f); err == nil {
+			h.Write([]byte(f))
+			h.Write(b)
+		}
 	}
 	if *noise {
 		if f, err := os.Open("/dev/urandom"); err == nil {

@@ -1,0 +1,54 @@
+package runlog
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// BlobDigest is the digest a blob is stored under: sha256 of its bytes.
+func BlobDigest(b []byte) string {
+	h := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(h[:])
+}
+
+func putBlob(ctx context.Context, tx *sql.Tx, digest, kind string, data []byte) error {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(data)
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO blobs (digest, kind, size, data) VALUES (?, ?, ?, ?)`, digest, kind, len(data), buf.Bytes())
+	return err
+}
+
+// ErrNoBlob is returned for a blob the ledger does not hold.
+var ErrNoBlob = errors.New("not stored in the ledger")
+
+// Blob returns the bytes stored under digest: a dirty run's patch, or a
+// dataset version's listing.
+func (l *Ledger) Blob(ctx context.Context, digest string) ([]byte, error) {
+	if l.db == nil {
+		return nil, fmt.Errorf("blob %s: %w", digest, ErrNoBlob)
+	}
+	var data []byte
+	err := l.db.QueryRowContext(ctx, "SELECT data FROM blobs WHERE digest = ?", digest).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("blob %s: %w", digest, ErrNoBlob)
+	}
+	if err != nil {
+		return nil, explain(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("blob %s is damaged: %w", digest, err)
+	}
+	return io.ReadAll(zr)
+}
