@@ -111,7 +111,11 @@ func Exec(ctx context.Context, l *runlog.Ledger, r *runlog.Run, o ExecOptions) (
 	} else {
 		s.NoCode = true
 	}
-	return launch.Run(ctx, l, s)
+	out, err := launch.Run(ctx, l, s)
+	if errors.Is(err, provenance.ErrImageNotFound) {
+		return nil, fmt.Errorf("the image run %s used, %s, is no longer in its registry (%v); push it back (crane or skopeo copy from a backup) to re-run exactly", p.Short, p.Image, err)
+	}
+	return out, err
 }
 
 // checkout clones the first source that has commit into dir and checks
