@@ -39,3 +39,18 @@ func TestCompareMetrics(t *testing.T) {
 		t.Errorf("one-sided metrics: old %+v new %+v", byName["old"], byName["new"])
 	}
 }
+
+func TestParseListing_Escapes(t *testing.T) {
+	// Lines as sha256sum prints them for odd names.
+	listing := "aa  plain\n\\bb  new\\nline\n\\cc  back\\\\slash\n\\dd  car\\rriage\nee  with  two spaces\n"
+	got := rerun.ParseListing([]byte(listing))
+	want := []string{"plain", "new\nline", `back\slash`, "car\rriage", "with  two spaces"}
+	if len(got) != len(want) {
+		t.Fatalf("ParseListing = %+v", got)
+	}
+	for i, w := range want {
+		if got[i].Path != w || !strings.HasPrefix(got[i].Digest, "sha256:") {
+			t.Errorf("entry %d = %+v, want path %q", i, got[i], w)
+		}
+	}
+}

@@ -118,6 +118,7 @@ the container's own status.`,
 		newPromoteCmd(g),
 		newReconcileCmd(g),
 		newVerifyCmd(g),
+		newDiffCmd(g),
 		newVersionCmd(),
 	)
 	return root

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/reprohq/repro/rerun"
+)
+
+func newDiffCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "diff RUN_A RUN_B",
+		Short: "Show what differs between two runs: provenance, outputs, metrics",
+		Long: `Diff compares two recorded runs and shows only what differs: the image
+digest, the commit and its uncommitted changes, each dataset (and which of its
+files changed, from the listings stored when the runs started), the command,
+the environment (secret values were never recorded), host, GPUs and engine,
+then the outputs file by file and the metrics.
+
+Exit status: 0 the runs are the same in every recorded respect, 3 they
+differ, 1 error, 2 usage.`,
+		Example: `  repro diff 4e1d 8c1f
+  repro diff 4e1d 8c1f --json | jq .datasets`,
+		Args: exactArgs(2, "two runs, RUN_A and RUN_B"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			l, err := g.open(ctx, true)
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			a, err := l.Get(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			b, err := l.Get(ctx, args[1])
+			if err != nil {
+				return err
+			}
+			d, err := rerun.Diff(ctx, l, a, b)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if asJSON {
+				if err := printJSON(w, d); err != nil {
+					return err
+				}
+			} else if d.Same() {
+				fmt.Fprintf(w, "runs %s and %s are the same in every recorded respect\n", a.ShortID(), b.ShortID())
+			} else {
+				tty := isTerminal(w)
+				var rows [][]string
+				for _, f := range d.Fields {
+					rows = append(rows, []string{f.Field, f.A, f.B})
+				}
+				for _, ds := range d.Datasets {
+					rows = append(rows, []string{"data " + ds.Name, orEmpty(shortDigest(ds.A, tty)), orEmpty(shortDigest(ds.B, tty))})
+					for _, f := range ds.Files {
+						rows = append(rows, []string{"data " + ds.Name + ": " + f.Path + " (" + f.Change + ")", orEmpty(shortDigest(f.Original, tty)), orEmpty(shortDigest(f.New, tty))})
+					}
+					if ds.Unknown {
+						rows = append(rows, []string{"data " + ds.Name + ": files", "(listing not stored)", ""})
+					}
+				}
+				for _, o := range d.Outputs {
+					rows = append(rows, []string{"output " + o.Path + " (" + o.Change + ")", orEmpty(shortDigest(o.Original, tty)), orEmpty(shortDigest(o.New, tty))})
+				}
+				for _, m := range d.Metrics {
+					rows = append(rows, []string{"metric " + m.Name, formatMetric(m.Original), formatMetric(m.New)})
+				}
+				if err := printTable(w, []string{"WHAT", "RUN " + a.ShortID(), "RUN " + b.ShortID()}, rows); err != nil {
+					return err
+				}
+			}
+			if !d.Same() {
+				return &statusError{exitDiffers}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the differences as JSON")
+	return cmd
+}

@@ -1,0 +1,4 @@
+package rerun
+
+// ParseListing is parseListing, for the tests.
+var ParseListing = parseListing
