@@ -22,6 +22,10 @@ type rerunOptions struct {
 	allowDirty bool
 	out        string
 	verify     bool
+	format     string
+	gitImage   string
+	secretName string
+	namespace  string
 }
 
 func newRerunCmd(g *globals) *cobra.Command {
@@ -47,6 +51,13 @@ linked to RUN (rerun_of).
 
 RUN is a run ID or any unique prefix of one.
 
+With --format k8s, the re-run is a Kubernetes Job manifest instead: the image
+pinned by digest, the same argv and environment (secret variables as
+references to a Secret, never values), each dataset as a read-only volume
+from the PersistentVolumeClaim repro-data-<NAME>, the outputs in
+repro-out-<RUN>, the commit checked out by an init container running
+--git-image, and the run ID, commit and dataset digests as annotations.
+
 With --exec --verify, the new run's outputs are compared with the original's,
 file by file: identical, or a table of the files that changed, vanished or
 appeared, with both digests, and the metric deltas.
@@ -57,7 +68,8 @@ differ; 1 error; 2 usage.`,
 		Example: `  repro rerun 4e1d2a9c0b7f > rerun.sh
   repro rerun 4e1d -o rerun.sh && REPRO_DATA_train=/mnt/archive/train ./rerun.sh
   repro rerun 4e1d --exec --out ./out-again
-  repro rerun 4e1d --exec --verify`,
+  repro rerun 4e1d --exec --verify
+  repro rerun 4e1d --format k8s --git-image registry.example.com/git@sha256:... -o job.yaml`,
 		Args: exactArgs(1, "one RUN (an ID or unique prefix; see repro ls)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.engineFlags.validate(); err != nil {
@@ -68,6 +80,12 @@ differ; 1 error; 2 usage.`,
 			}
 			if !o.exec && o.out != "" {
 				return usagef("--out goes with --exec; a script takes REPRO_OUT")
+			}
+			if o.format != "sh" && o.format != "k8s" {
+				return usagef("--format %q: choose sh or k8s", o.format)
+			}
+			if o.format == "k8s" && o.exec {
+				return usagef("--format k8s writes a Job manifest; apply it with kubectl rather than --exec")
 			}
 			if o.verify && !o.exec {
 				return usagef("--verify goes with --exec: it compares the new run's outputs with the original's")
@@ -89,7 +107,12 @@ differ; 1 error; 2 usage.`,
 						return fmt.Errorf("run %s: its uncommitted changes: %w", r.ShortID(), err)
 					}
 				}
-				script, err := rerun.Script(r, opts)
+				var script []byte
+				if o.format == "k8s" {
+					script, err = rerun.K8sJob(r, rerun.K8sOptions{Options: opts, GitImage: o.gitImage, SecretName: o.secretName, Namespace: o.namespace})
+				} else {
+					script, err = rerun.Script(r, opts)
+				}
 				if err != nil {
 					return err
 				}
@@ -99,6 +122,10 @@ differ; 1 error; 2 usage.`,
 				}
 				if err := rerun.WriteFile(o.output, script); err != nil {
 					return err
+				}
+				if o.format == "k8s" {
+					fmt.Fprintf(cmd.ErrOrStderr(), "repro: wrote %s; apply it with: kubectl apply -f %s\n", o.output, o.output)
+					return os.Chmod(o.output, 0o644)
 				}
 				fmt.Fprintf(cmd.ErrOrStderr(), "repro: wrote %s; run it with: sh %s\n", o.output, o.output)
 				return nil
@@ -135,6 +162,10 @@ differ; 1 error; 2 usage.`,
 	f.StringVarP(&o.output, "output", "o", "", "write the script to FILE (atomically, mode 0755) instead of stdout")
 	f.BoolVar(&o.exec, "exec", false, "run the re-run now and record it as a new run linked to RUN")
 	f.BoolVar(&o.allowDirty, "allow-dirty", false, "re-run a run from a dirty tree at its commit, without the unrecorded changes")
+	f.StringVar(&o.format, "format", "sh", "sh: a POSIX sh script; k8s: a Kubernetes batch/v1 Job manifest")
+	f.StringVar(&o.gitImage, "git-image", "", "with --format k8s: an image with git, pinned by digest, to check out the commit")
+	f.StringVar(&o.secretName, "k8s-secret", "repro-secrets", "with --format k8s: the Secret whose keys hold the run's secret variables")
+	f.StringVar(&o.namespace, "namespace", "", "with --format k8s: the Job's namespace")
 	f.BoolVar(&o.verify, "verify", false, "with --exec: compare the outputs and metrics with the original run's; exit 3 when they differ")
 	f.StringVar(&o.out, "out", "", "with --exec: empty directory for the outputs (default $REPRO_OUT, else a new directory here)")
 	o.registryFlags.addFlags(cmd)
