@@ -42,10 +42,12 @@ type Spec struct {
 	OutDir      string
 	Env         []string // -e NAME=VALUE or -e NAME
 	SecretEnv   []string
-	Workdir     string // overrides the container's working directory
-	RerunOf     string // the run this one re-runs
-	Memory      string // memory limit, as docker --memory takes it
-	GPUs        string // GPUs, as docker --gpus takes it
+	Workdir     string            // overrides the container's working directory
+	RerunOf     string            // the run this one re-runs
+	Name        string            // optional run name
+	Labels      map[string]string // optional labels
+	Memory      string            // memory limit, as docker --memory takes it
+	GPUs        string            // GPUs, as docker --gpus takes it
 	DryRun      bool
 
 	Registry   provenance.RegistryOptions
@@ -120,10 +122,20 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		ReproVersion: s.Version,
 		Memory:       s.Memory,
 		GPUs:         s.GPUs,
+		Name:         s.Name,
+		Labels:       s.Labels,
 		Engine:       runlog.Engine{Name: eng.bin()},
 	}
 	if r.Argv == nil {
 		r.Argv = []string{}
+	}
+	if r.Labels == nil {
+		r.Labels = map[string]string{}
+	}
+	if s.Name != "" {
+		if err := runlog.ValidateName(s.Name); err != nil {
+			return nil, err
+		}
 	}
 
 	// Code.

@@ -18,6 +18,7 @@ import (
 type canonicalV1 struct {
 	V                 int                `json:"v"`
 	ID                string             `json:"id"`
+	Name              string             `json:"name"`
 	Status            string             `json:"status"`
 	ExitCode          *int               `json:"exit_code"`
 	Signal            string             `json:"signal"`
@@ -58,7 +59,7 @@ type canonicalV1 struct {
 }
 
 func canonical(r *Run) []byte {
-	c := canonicalV1{V: 1, ID: r.ID, Status: r.Status, ExitCode: r.ExitCode, Signal: r.Signal, OOMKilled: r.OOMKilled, Error: r.Error,
+	c := canonicalV1{V: 1, ID: r.ID, Name: r.Name, Status: r.Status, ExitCode: r.ExitCode, Signal: r.Signal, OOMKilled: r.OOMKilled, Error: r.Error,
 		Image: r.Image, ImageRepo: r.ImageRepo, ImageTag: r.ImageTag, ImageDigest: r.ImageDigest, ImageIndexDigest: r.ImageIndexDigest,
 		ImageConfigDigest: r.ImageConfigDigest, ImagePlatform: r.ImagePlatform, CodeDir: r.CodeDir, Commit: r.Commit, Branch: r.Branch,
 		Remote: r.Remote, Dirty: r.Dirty, ChangedFiles: r.ChangedFiles, CodeMount: r.CodeMount, CodeTree: r.CodeTree, PatchDigest: r.PatchDigest, Argv: r.Argv, Workdir: r.Workdir, Memory: r.Memory, GPUs: r.GPUs,

@@ -171,7 +171,9 @@ func TestLedger_Resolve(t *testing.T) {
 		"bbbb0000000000000000000000000000",
 	}
 	for i, id := range ids {
-		if err := l.Begin(ctx, run(id, t0.Add(time.Duration(i)*time.Minute))); err != nil {
+		r := run(id, t0.Add(time.Duration(i)*time.Minute))
+		r.Name = []string{"baseline", "baseline", "sweep-7"}[i] // a name means its newest run
+		if err := l.Begin(ctx, r); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -186,9 +188,12 @@ func TestLedger_Resolve(t *testing.T) {
 		{"aaaa", "", `run ID "aaaa" is ambiguous: it matches aaaa11110000, aaaa22220000; give more digits`},
 		{"cccc", "", "no such run"},
 		{"", "", "run ID is empty"},
-		{"AAAA", "", "is not hex"},
-		{"aa'; DROP TABLE runs; --", "", "is not hex"},
-		{strings.Repeat("a", 33), "", "too long"},
+		{"AAAA", "", "no run has that ID or name"},
+		{"baseline", ids[1], ""},
+		{"sweep-7", ids[2], ""},
+		{"aa'; DROP TABLE runs; --", "", "is neither a run ID"},
+		{strings.Repeat("a", 33), "", "no run has that ID or name"},
+		{"bad name!", "", "is neither a run ID"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.prefix, func(t *testing.T) {

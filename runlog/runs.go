@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -27,12 +28,14 @@ const ShortIDLen = 12
 // Run is one recorded run. Its JSON form is what `repro ls --json` and
 // `repro show --json` print; field names are stable.
 type Run struct {
-	ID        string `json:"id"`
-	Status    string `json:"status"`
-	ExitCode  *int   `json:"exit_code"`
-	Signal    string `json:"signal,omitempty"`
-	OOMKilled bool   `json:"oom_killed,omitempty"`
-	Error     string `json:"error,omitempty"`
+	ID        string            `json:"id"`
+	Name      string            `json:"name,omitempty"`
+	Labels    map[string]string `json:"labels"`
+	Status    string            `json:"status"`
+	ExitCode  *int              `json:"exit_code"`
+	Signal    string            `json:"signal,omitempty"`
+	OOMKilled bool              `json:"oom_killed,omitempty"`
+	Error     string            `json:"error,omitempty"`
 
 	Image             string `json:"image"`
 	ImageRepo         string `json:"image_repo"`
@@ -214,13 +217,13 @@ func (l *Ledger) Begin(ctx context.Context, r *Run) error {
 	r.Status = StatusRunning
 	return explainWrite(l.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO runs (
-			id, status, image, image_repo, image_tag, image_digest, image_index_digest, image_config_digest, image_platform,
+			name, id, status, image, image_repo, image_tag, image_digest, image_index_digest, image_config_digest, image_platform,
 			code_dir, code_commit, code_branch, code_remote, code_dirty, code_changed, code_mount, code_tree, code_patch,
 			argv, workdir, env, out_dir, memory, gpu_request,
 			host_user, host_name, host_os, host_arch, gpus, engine, engine_version, engine_command, repro_version,
 			started_at, rerun_of
-		) VALUES (?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?)`,
-			r.ID, r.Status, r.Image, r.ImageRepo, r.ImageTag, r.ImageDigest, r.ImageIndexDigest, r.ImageConfigDigest, r.ImagePlatform,
+		) VALUES (?, ?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?)`,
+			nullable(r.Name), r.ID, r.Status, r.Image, r.ImageRepo, r.ImageTag, r.ImageDigest, r.ImageIndexDigest, r.ImageConfigDigest, r.ImagePlatform,
 			r.CodeDir, r.Commit, r.Branch, r.Remote, r.Dirty, js(r.ChangedFiles, "[]"), r.CodeMount, r.CodeTree, r.PatchDigest,
 			js(r.Argv, "[]"), r.Workdir, js(r.Env, "[]"), r.OutDir, r.Memory, r.GPUs,
 			r.Host.User, r.Host.Hostname, r.Host.OS, r.Host.Arch, js(r.Host.GPUs, "[]"), r.Engine.Name, r.Engine.Version, js(r.Engine.Command, "[]"), r.ReproVersion,
@@ -230,6 +233,11 @@ func (l *Ledger) Begin(ctx context.Context, r *Run) error {
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil // already recorded: a retried commit
+		}
+		for k, v := range r.Labels {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO run_labels (run_id, key, value) VALUES (?,?,?)`, r.ID, k, v); err != nil {
+				return err
+			}
 		}
 		if len(r.Patch) > 0 {
 			if err := putBlob(ctx, tx, r.PatchDigest, "patch", r.Patch); err != nil {
@@ -281,16 +289,23 @@ func (l *Ledger) Finish(ctx context.Context, id string, res Result) error {
 	})
 }
 
-// Resolve turns a run ID or unique prefix into the full ID.
-func (l *Ledger) Resolve(ctx context.Context, prefix string) (string, error) {
-	if err := ValidatePrefix(prefix); err != nil {
-		return "", err
-	}
+// Resolve turns a run ID, a unique prefix of one, or a run name (meaning
+// the newest run of that name) into the full ID.
+func (l *Ledger) Resolve(ctx context.Context, ref string) (string, error) {
 	if l.db == nil {
-		return "", fmt.Errorf("run %q: %w (the ledger %s is empty)", prefix, ErrNotFound, l.path)
+		return "", fmt.Errorf("run %q: %w (the ledger %s is empty)", ref, ErrNotFound, l.path)
+	}
+	if err := ValidatePrefix(ref); err != nil {
+		if ValidateName(ref) == nil {
+			return l.resolveName(ctx, ref)
+		}
+		if ref == "" || len(ref) > 100 {
+			return "", err
+		}
+		return "", fmt.Errorf("run %q is neither a run ID (hex, as in 4e1d2a9c0b7f) nor a run name (letters, digits, '.', '_', '-'); see repro ls", truncate(ref))
 	}
 	// The range scan uses the primary key: prefix <= id < prefix+"g".
-	rows, err := l.db.QueryContext(ctx, "SELECT id FROM runs WHERE id >= ? AND id < ? ORDER BY id LIMIT ?", prefix, prefix+"g", maxMatches)
+	rows, err := l.db.QueryContext(ctx, "SELECT id FROM runs WHERE id >= ? AND id < ? ORDER BY id LIMIT ?", ref, ref+"g", maxMatches)
 	if err != nil {
 		return "", explain(err)
 	}
@@ -308,11 +323,69 @@ func (l *Ledger) Resolve(ctx context.Context, prefix string) (string, error) {
 	}
 	switch len(ids) {
 	case 0:
-		return "", fmt.Errorf("run %q: %w in %s; see repro ls", prefix, ErrNotFound, l.path)
+		return "", fmt.Errorf("run %q: %w in %s; see repro ls", ref, ErrNotFound, l.path)
 	case 1:
 		return ids[0], nil
 	}
-	return "", &AmbiguousError{Prefix: prefix, Matches: ids}
+	return "", &AmbiguousError{Prefix: ref, Matches: ids}
+}
+
+func (l *Ledger) resolveName(ctx context.Context, name string) (string, error) {
+	var id string
+	err := l.db.QueryRowContext(ctx, "SELECT id FROM runs WHERE name = ? ORDER BY started_at DESC LIMIT 1", name).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("run %q: %w: no run has that ID or name in %s; see repro ls", name, ErrNotFound, l.path)
+	}
+	if err != nil {
+		return "", explain(err)
+	}
+	return id, nil
+}
+
+var nameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
+
+// ValidateName checks a run name: letters, digits, '.', '_', '-', at most
+// 100, and not something that reads as a run ID prefix.
+func ValidateName(n string) error {
+	if !nameRe.MatchString(n) {
+		return fmt.Errorf("run name %q: use letters, digits, '.', '_' and '-' (at most 100, starting with a letter or digit)", truncate(n))
+	}
+	if ValidatePrefix(n) == nil {
+		return fmt.Errorf("run name %q reads as a run ID prefix (only 0-9 and a-f); add another letter or a '-'", n)
+	}
+	return nil
+}
+
+var labelKeyRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$`)
+
+// ParseLabel parses key=value.
+func ParseLabel(s string) (string, string, error) {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || !labelKeyRe.MatchString(k) {
+		return "", "", fmt.Errorf("label %q: write key=value; keys have letters, digits, '.', '_', '/', '-'", truncate(s))
+	}
+	if len(v) > 1000 || strings.ContainsAny(v, "\x00\n") {
+		return "", "", fmt.Errorf("label %q: the value must be one line of at most 1000 bytes", k)
+	}
+	return k, v, nil
+}
+
+// SetLabels sets and removes labels of a run after the fact. Labels are
+// annotations, not part of the tamper-evident record.
+func (l *Ledger) SetLabels(ctx context.Context, id string, set map[string]string, remove []string) error {
+	return explainWrite(l.write(ctx, func(tx *sql.Tx) error {
+		for _, k := range remove {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM run_labels WHERE run_id = ? AND key = ?", id, k); err != nil {
+				return err
+			}
+		}
+		for k, v := range set {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO run_labels (run_id, key, value) VALUES (?,?,?) ON CONFLICT(run_id, key) DO UPDATE SET value = excluded.value", id, k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
 }
 
 // Get returns the run whose ID is, or starts with, ref.
@@ -331,25 +404,7 @@ func (l *Ledger) Get(ctx context.Context, ref string) (*Run, error) {
 	return &runs[0], nil
 }
 
-// Filter selects runs for List.
-type Filter struct {
-	Limit  int    // 0: no limit
-	Status string // "" : any
-}
-
-// List returns runs, newest first.
-func (l *Ledger) List(ctx context.Context, f Filter) ([]Run, error) {
-	if l.db == nil {
-		return []Run{}, nil
-	}
-	where, args := "", []any{}
-	if f.Status != "" {
-		where, args = "WHERE r.status = ?", append(args, f.Status)
-	}
-	return l.query(ctx, where, args, f.Limit)
-}
-
-const runColumns = `r.id, r.status, r.exit_code, r.signal, r.oom_killed, r.error,
+const runColumns = `r.name, r.id, r.status, r.exit_code, r.signal, r.oom_killed, r.error,
 	r.image, r.image_repo, r.image_tag, r.image_digest, r.image_index_digest, r.image_config_digest, r.image_platform,
 	r.code_dir, r.code_commit, r.code_branch, r.code_remote, r.code_dirty, r.code_changed, r.code_mount, r.code_tree, r.code_patch,
 	r.argv, r.workdir, r.env, r.out_dir, r.memory, r.gpu_request, r.outputs_digest, r.metrics,
@@ -366,7 +421,11 @@ func (l *Ledger) query(ctx context.Context, where string, args []any, limit int)
 }
 
 func queryRuns(ctx context.Context, db querier, where string, args []any, limit int) ([]Run, error) {
-	q := "SELECT " + runColumns + " FROM runs r " + where + " ORDER BY r.started_at DESC, r.id"
+	return queryRunsOrdered(ctx, db, where, args, "r.started_at DESC, r.id", limit)
+}
+
+func queryRunsOrdered(ctx context.Context, db querier, where string, args []any, order string, limit int) ([]Run, error) {
+	q := "SELECT " + runColumns + " FROM runs r " + where + " ORDER BY " + order
 	if limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", limit)
 	}
@@ -382,10 +441,10 @@ func queryRuns(ctx context.Context, db querier, where string, args []any, limit 
 			r                             Run
 			changed, argv, env, gpus, cmd string
 			started, metrics              string
-			finished, rerunOf             sql.NullString
+			finished, rerunOf, name       sql.NullString
 			exit                          sql.NullInt64
 		)
-		if err := rows.Scan(&r.ID, &r.Status, &exit, &r.Signal, &r.OOMKilled, &r.Error,
+		if err := rows.Scan(&name, &r.ID, &r.Status, &exit, &r.Signal, &r.OOMKilled, &r.Error,
 			&r.Image, &r.ImageRepo, &r.ImageTag, &r.ImageDigest, &r.ImageIndexDigest, &r.ImageConfigDigest, &r.ImagePlatform,
 			&r.CodeDir, &r.Commit, &r.Branch, &r.Remote, &r.Dirty, &changed, &r.CodeMount, &r.CodeTree, &r.PatchDigest,
 			&argv, &r.Workdir, &env, &r.OutDir, &r.Memory, &r.GPUs, &r.OutputsDigest, &metrics,
@@ -416,8 +475,8 @@ func queryRuns(ctx context.Context, db querier, where string, args []any, limit 
 			}
 			r.FinishedAt = &t
 		}
-		r.RerunOf = rerunOf.String
-		r.Data, r.Outputs = []Dataset{}, []Output{}
+		r.RerunOf, r.Name = rerunOf.String, name.String
+		r.Data, r.Outputs, r.Labels = []Dataset{}, []Output{}, map[string]string{}
 		index[r.ID] = len(runs)
 		runs = append(runs, r)
 	}
@@ -465,6 +524,22 @@ func attachChunk(ctx context.Context, db querier, part, runs []Run, index map[st
 			return err
 		}
 		runs[index[id]].Data = append(runs[index[id]].Data, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = db.QueryContext(ctx, "SELECT run_id, key, value FROM run_labels WHERE run_id IN "+in, ids...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id, k, v string
+		if err := rows.Scan(&id, &k, &v); err != nil {
+			rows.Close()
+			return err
+		}
+		runs[index[id]].Labels[k] = v
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

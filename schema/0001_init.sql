@@ -10,6 +10,7 @@ CREATE TABLE schema_migrations (
 
 CREATE TABLE runs (
     id                  TEXT PRIMARY KEY CHECK (length(id) = 32),
+    name                TEXT,                       -- optional, not unique: a name means its newest run
     status              TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'interrupted', 'lost')),
     exit_code           INTEGER,
     signal              TEXT NOT NULL DEFAULT '',
@@ -58,8 +59,11 @@ CREATE TABLE runs (
     rerun_of            TEXT REFERENCES runs(id)
 );
 CREATE INDEX runs_started_at ON runs(started_at);
-CREATE INDEX runs_image_digest ON runs(image_digest);
-CREATE INDEX runs_code_commit ON runs(code_commit);
+CREATE INDEX runs_image_digest ON runs(image_digest, started_at);
+CREATE INDEX runs_image_index_digest ON runs(image_index_digest, started_at) WHERE image_index_digest != '';
+CREATE INDEX runs_code_commit ON runs(code_commit, started_at);
+CREATE INDEX runs_outputs_digest ON runs(outputs_digest) WHERE outputs_digest != '';
+CREATE INDEX runs_name ON runs(name, started_at) WHERE name IS NOT NULL;
 CREATE INDEX runs_rerun_of ON runs(rerun_of) WHERE rerun_of IS NOT NULL;
 CREATE INDEX runs_running ON runs(status) WHERE status = 'running';
 
@@ -73,7 +77,8 @@ CREATE TABLE datasets (
     bytes  INTEGER NOT NULL,
     PRIMARY KEY (run_id, name)
 ) WITHOUT ROWID;
-CREATE INDEX datasets_digest ON datasets(digest);
+CREATE INDEX datasets_digest ON datasets(digest, run_id);
+CREATE INDEX datasets_name ON datasets(name, run_id);
 
 CREATE TABLE outputs (
     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -83,6 +88,14 @@ CREATE TABLE outputs (
     PRIMARY KEY (run_id, path)
 ) WITHOUT ROWID;
 CREATE INDEX outputs_digest ON outputs(digest);
+
+CREATE TABLE run_labels (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key    TEXT NOT NULL,
+    value  TEXT NOT NULL,
+    PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
+CREATE INDEX run_labels_kv ON run_labels(key, value);
 
 CREATE TABLE images (
     digest        TEXT PRIMARY KEY,

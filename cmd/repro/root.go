@@ -119,6 +119,9 @@ the container's own status.`,
 		newReconcileCmd(g),
 		newVerifyCmd(g),
 		newDiffCmd(g),
+		newLabelCmd(g),
+		newLineageCmd(g),
+		newImagesCmd(g),
 		newVersionCmd(),
 	)
 	return root

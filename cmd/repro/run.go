@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reprohq/repro/launch"
+	"github.com/reprohq/repro/runlog"
 )
 
 type runOptions struct {
@@ -28,6 +29,8 @@ type runOptions struct {
 	workdir     string
 	memory      string
 	gpus        string
+	name        string
+	labels      []string
 	dryRun      bool
 }
 
@@ -112,7 +115,17 @@ is recorded then); 2 for a usage error.`,
 				AllowDirty: o.allowDirty, AllowLatest: o.allowLatest, OutDir: o.out, Env: o.env,
 				SecretEnv: o.secretEnv, Workdir: o.workdir, DryRun: o.dryRun, Memory: o.memory, GPUs: o.gpus,
 				Registry: o.registryFlags.options(), Engine: o.engineFlags.engine(cmd),
-				Log: cmd.ErrOrStderr(), Version: version,
+				Log: cmd.ErrOrStderr(), Version: version, Name: o.name,
+			}
+			for _, lbl := range o.labels {
+				k, v, err := runlog.ParseLabel(lbl)
+				if err != nil {
+					return usagef("--label: %v", err)
+				}
+				if spec.Labels == nil {
+					spec.Labels = map[string]string{}
+				}
+				spec.Labels[k] = v
 			}
 			for _, d := range o.data {
 				da, err := launch.ParseDataArg(d)
@@ -181,6 +194,8 @@ is recorded then); 2 for a usage error.`,
 	f.StringVar(&o.workdir, "workdir", "", "the container's working directory (default /workspace when the code is mounted)")
 	f.StringVar(&o.memory, "memory", "", "memory limit for the container, as in 16g (recorded in the engine command)")
 	f.StringVar(&o.gpus, "gpus", "", "GPUs for the container, as in all or device=0,1 (docker --gpus)")
+	f.StringVar(&o.name, "name", "", "a name for the run, usable wherever a run ID is (the newest run of that name)")
+	f.StringArrayVar(&o.labels, "label", nil, "label key=value for the run; repeatable (repro label changes them later)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "capture and print everything, record and start nothing")
 	o.registryFlags.addFlags(cmd)
 	o.engineFlags.addFlags(cmd)

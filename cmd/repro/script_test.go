@@ -3,12 +3,14 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -81,6 +83,7 @@ func TestScripts(t *testing.T) {
 			"setenv-stdout":  cmdSetenvStdout,
 			"wait-container": cmdWaitContainer,
 			"tmpfs":          cmdTmpfs,
+			"json-field":     cmdJSONField,
 		},
 	})
 }
@@ -121,6 +124,53 @@ func cmdWaitContainer(ts *testscript.TestScript, neg bool, args []string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	ts.Fatalf("no repro container started within 60s")
+}
+
+// json-field PATH REGEXP: the value at PATH (dot-separated keys and array
+// indexes, as in children.2.name) of the last command's stdout, parsed as
+// JSON, must match REGEXP (strings as they are, other values as JSON).
+func cmdJSONField(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: json-field PATH REGEXP")
+	}
+	var v any
+	if err := json.Unmarshal([]byte(ts.ReadFile("stdout")), &v); err != nil {
+		ts.Fatalf("stdout is not JSON: %v", err)
+	}
+	missing := func(why string) {
+		if !neg {
+			ts.Fatalf("json-field %s: %s", args[0], why)
+		}
+	}
+	for _, key := range strings.Split(args[0], ".") {
+		switch x := v.(type) {
+		case map[string]any:
+			var ok bool
+			if v, ok = x[key]; !ok {
+				missing(fmt.Sprintf("no key %q", key))
+				return
+			}
+		case []any:
+			i, err := strconv.Atoi(key)
+			if err != nil || i < 0 || i >= len(x) {
+				missing(fmt.Sprintf("no element %q", key))
+				return
+			}
+			v = x[i]
+		default:
+			missing(fmt.Sprintf("%q is not inside an object or array", key))
+			return
+		}
+	}
+	s, ok := v.(string)
+	if !ok {
+		b, _ := json.Marshal(v)
+		s = string(b)
+	}
+	matched := regexp.MustCompile(args[1]).MatchString(s)
+	if matched == neg {
+		ts.Fatalf("json-field %s = %q; want match for %q: %v", args[0], s, args[1], !neg)
+	}
 }
 
 // tmpfs DIR SIZE [ro]: mount a tmpfs of SIZE on DIR for the rest of the

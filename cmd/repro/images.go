@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/reprohq/repro/provenance"
+)
+
+func newImagesCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "images [REPOSITORY]",
+		Short: "List images built or run, with their tags now and before",
+		Long: `Images lists the images repro built or ran (in one repository, or all): each
+digest with the tags that point at it now and those that pointed at it and
+moved on (from the ledger's tag events), the commit it was built from, and
+how many runs used it.
+
+Exit status: 0 ok, 1 error, 2 usage.`,
+		Example: `  repro images
+  repro images 127.0.0.1:5000/trainer --json`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usagef("images takes at most one REPOSITORY")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			repo := ""
+			if len(args) == 1 {
+				ref, err := provenance.ParseRef(args[0])
+				if err != nil {
+					return usagef("%v", err)
+				}
+				if ref.Tag != "" || ref.Digest != "" {
+					return usagef("images takes a REPOSITORY, without a tag or digest")
+				}
+				repo = ref.Repository
+			}
+			ctx := cmd.Context()
+			l, err := g.open(ctx, true)
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			imgs, err := l.Images(ctx, repo)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if asJSON {
+				return printJSON(w, imgs)
+			}
+			tty := isTerminal(w)
+			rows := make([][]string, 0, len(imgs))
+			for _, i := range imgs {
+				commit := i.SourceCommit
+				if tty && len(commit) > 12 {
+					commit = commit[:12]
+				}
+				last := "-"
+				if i.LastRun != nil {
+					last = formatTime(*i.LastRun, tty)
+				}
+				rows = append(rows, []string{i.Repository, shortDigest(i.Digest, tty), orEmpty(strings.Join(i.Tags, ",")),
+					orEmpty(strings.Join(i.PastTags, ",")), orEmpty(commit), fmt.Sprint(i.Runs), last})
+			}
+			if len(rows) == 0 {
+				fmt.Fprintln(cmd.ErrOrStderr(), "repro: no images recorded")
+				return nil
+			}
+			return printTable(w, []string{"REPOSITORY", "DIGEST", "TAGS", "PAST TAGS", "COMMIT", "RUNS", "LAST RUN"}, rows)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of images")
+	return cmd
+}

@@ -1,0 +1,148 @@
+package runlog
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Filter selects runs for List. Zero values select everything.
+type Filter struct {
+	Limit        int
+	Status       string
+	ImageDigests []string // the run's manifest or index digest is one of these
+	ImagePrefix  string   // or starts with this (sha256:4e1d...)
+	ImageRepo    string   // the image's repository
+	CommitPrefix string
+	DataDigest   string // a dataset's digest starts with this
+	DataName     string // a dataset has this name
+	Since, Until time.Time
+	Name         string
+	Labels       map[string]string
+	RerunOf      string
+	Sort         string // started (default), duration, exit, status, name, metric:NAME; add :asc to reverse
+}
+
+func prefixRange(column, prefix string) (string, []any) {
+	return column + " >= ? AND " + column + " < ?", []any{prefix, prefix + "\uffff"}
+}
+
+func (f Filter) where() (string, []any, error) {
+	var conds []string
+	var args []any
+	add := func(c string, a ...any) { conds = append(conds, c); args = append(args, a...) }
+	if f.Status != "" {
+		add("r.status = ?", f.Status)
+	}
+	if len(f.ImageDigests) > 0 {
+		marks := strings.TrimSuffix(strings.Repeat("?,", len(f.ImageDigests)), ",")
+		var a []any
+		for _, d := range f.ImageDigests {
+			a = append(a, d)
+		}
+		add("(r.image_digest IN ("+marks+") OR r.image_index_digest IN ("+marks+"))", append(a, a...)...)
+	}
+	if f.ImagePrefix != "" {
+		c1, a1 := prefixRange("r.image_digest", f.ImagePrefix)
+		c2, a2 := prefixRange("r.image_index_digest", f.ImagePrefix)
+		add("(("+c1+") OR ("+c2+"))", append(a1, a2...)...)
+	}
+	if f.ImageRepo != "" {
+		add("r.image_repo = ?", f.ImageRepo)
+	}
+	if f.CommitPrefix != "" {
+		c, a := prefixRange("r.code_commit", f.CommitPrefix)
+		add(c, a...)
+	}
+	if f.DataDigest != "" {
+		c, a := prefixRange("d.digest", f.DataDigest)
+		add("r.id IN (SELECT d.run_id FROM datasets d WHERE "+c+")", a...)
+	}
+	if f.DataName != "" {
+		add("r.id IN (SELECT d.run_id FROM datasets d WHERE d.name = ?)", f.DataName)
+	}
+	if !f.Since.IsZero() {
+		add("r.started_at >= ?", f.Since.UTC().Format(TimeFormat))
+	}
+	if !f.Until.IsZero() {
+		add("r.started_at <= ?", f.Until.UTC().Format(TimeFormat))
+	}
+	if f.Name != "" {
+		add("r.name = ?", f.Name)
+	}
+	keys := make([]string, 0, len(f.Labels))
+	for k := range f.Labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		add("r.id IN (SELECT run_id FROM run_labels WHERE key = ? AND value = ?)", k, f.Labels[k])
+	}
+	if f.RerunOf != "" {
+		add("r.rerun_of = ?", f.RerunOf)
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = "WHERE " + strings.Join(conds, " AND ")
+	}
+	return where, args, nil
+}
+
+// order turns a sort key into SQL. Every order ends with the ID so that
+// equal keys list the same way every time.
+func (f Filter) order() (string, []any, error) {
+	key, dir := f.Sort, "DESC"
+	if k, ok := strings.CutSuffix(key, ":asc"); ok {
+		key, dir = k, "ASC"
+	}
+	switch {
+	case key == "" || key == "started":
+		return "r.started_at " + dir + ", r.id", nil, nil
+	case key == "duration":
+		return "(julianday(r.finished_at) - julianday(r.started_at)) " + dir + " NULLS LAST, r.id", nil, nil
+	case key == "exit":
+		return "r.exit_code " + dir + " NULLS LAST, r.id", nil, nil
+	case key == "status" || key == "name":
+		return "r." + key + " " + dir + ", r.started_at DESC, r.id", nil, nil
+	case strings.HasPrefix(key, "metric:") && len(key) > len("metric:"):
+		return "json_extract(r.metrics, ?) " + dir + " NULLS LAST, r.started_at DESC, r.id", []any{jsonPath(strings.TrimPrefix(key, "metric:"))}, nil
+	}
+	return "", nil, fmt.Errorf("--sort %q: choose started, duration, exit, status, name or metric:NAME, with :asc to reverse", f.Sort)
+}
+
+func jsonPath(name string) string {
+	return `$."` + strings.ReplaceAll(strings.ReplaceAll(name, `\`, `\\`), `"`, `\"`) + `"`
+}
+
+// List returns the runs the filter selects, newest first unless sorted
+// otherwise.
+func (l *Ledger) List(ctx context.Context, f Filter) ([]Run, error) {
+	if l.db == nil {
+		return []Run{}, nil
+	}
+	where, args, err := f.where()
+	if err != nil {
+		return nil, err
+	}
+	order, oargs, err := f.order()
+	if err != nil {
+		return nil, err
+	}
+	return queryRunsOrdered(ctx, l.db, where, append(args, oargs...), order, f.Limit)
+}
+
+// DigestsOfTag returns the digest a repository's tag points at now,
+// according to the ledger's tag events.
+func (l *Ledger) DigestsOfTag(ctx context.Context, repository, tag string) ([]string, error) {
+	if l.db == nil {
+		return nil, nil
+	}
+	var d string
+	err := l.db.QueryRowContext(ctx, "SELECT digest FROM tag_events WHERE repository = ? AND tag = ? ORDER BY at DESC, id DESC LIMIT 1", repository, tag).Scan(&d)
+	if err != nil {
+		return nil, nil
+	}
+	return []string{d}, nil
+}
