@@ -1,0 +1,101 @@
+package runlog_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reprohq/repro/runlog"
+)
+
+// realisticRun is a run the size of a real one: argv, env, engine
+// command, two datasets and two outputs.
+func realisticRun(i int, t time.Time) *runlog.Run {
+	hex := func(n int) string { return fmt.Sprintf("%064x", n) }
+	r := run(runlog.NewID(), t)
+	r.Image, r.ImageRepo, r.ImageTag = "registry.example.com/ml/trainer:1.4", "registry.example.com/ml/trainer", "1.4"
+	r.ImageDigest, r.ImageConfigDigest = "sha256:"+hex(i%200), "sha256:"+hex(i%200+1000)
+	r.Commit, r.Branch, r.Remote, r.CodeDir, r.CodeMount = fmt.Sprintf("%040x", i%5000), "main", "https://git.example.com/ml/model.git", "/home/ada/src/model", true
+	r.Argv = []string{"python", "train.py", "--lr", "0.01", "--epochs", "30", "--seed", fmt.Sprint(i)}
+	r.Env = []runlog.EnvVar{{Name: "WANDB_API_KEY", Secret: true}, {Name: "CUDA_VISIBLE_DEVICES", Value: "0,1"}, {Name: "MODE", Value: "full"}}
+	r.Data = []runlog.Dataset{
+		{Name: "train", Path: "/datasets/train", Kind: "dir", Digest: "sha256:" + hex(i%2000+5000), Files: 100000, Bytes: 2 << 30},
+		{Name: "labels", Path: "/datasets/labels.csv", Kind: "file", Digest: "sha256:" + hex(i%2000+9000), Files: 1, Bytes: 1 << 20},
+	}
+	r.OutDir, r.Workdir = "/home/ada/runs/"+r.ID[:12], "/workspace"
+	r.Host = runlog.Host{User: "ada", Hostname: "gpu-node-07", OS: "linux", Arch: "amd64", GPUs: []runlog.GPU{{Model: "NVIDIA A100-SXM4-80GB", Driver: "535.104.05"}}}
+	r.Engine = runlog.Engine{Name: "docker", Version: "27.3.1", Command: strings.Fields("docker run --name repro-" + r.ID[:12] +
+		" --init --sig-proxy=false --label repro.run=" + r.ID + " --mount type=bind,source=/home/ada/src/model,target=/workspace,readonly" +
+		" --mount type=bind,source=/datasets/train,target=/data/train,readonly --mount type=bind,source=/datasets/labels.csv,target=/data/labels,readonly" +
+		" --mount type=bind,source=/home/ada/runs/x,target=/out --workdir /workspace --env WANDB_API_KEY --env CUDA_VISIBLE_DEVICES --env MODE -- " +
+		r.ImageRepo + "@" + r.ImageDigest + " python train.py --lr 0.01 --epochs 30")}
+	return r
+}
+
+// BenchmarkLedger_RecordRun: recording one finished run (Begin, then
+// Finish with two outputs and metrics), each its own transaction, as
+// repro run does.
+func BenchmarkLedger_RecordRun(b *testing.B) {
+	ctx := context.Background()
+	l, err := runlog.Open(ctx, filepath.Join(b.TempDir(), "l.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	code := 0
+	t0 := time.Now()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r := realisticRun(i, t0.Add(time.Duration(i)*time.Second))
+		if err := l.Begin(ctx, r); err != nil {
+			b.Fatal(err)
+		}
+		if err := l.Finish(ctx, r.ID, runlog.Result{Status: runlog.StatusSucceeded, ExitCode: &code, OutputsDigest: "sha256:" + fmt.Sprintf("%064x", i),
+			Outputs: []runlog.Output{{Path: "model.bin", Digest: "sha256:" + fmt.Sprintf("%064x", i+1), Bytes: 1 << 28}, {Path: "metrics.json", Digest: "sha256:" + fmt.Sprintf("%064x", i+2), Bytes: 200}},
+			Metrics: map[string]float64{"accuracy": 0.91, "loss": 0.2}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestFillLedger writes REPRO_FILL_RUNS realistic finished runs into the
+// ledger at REPRO_FILL_LEDGER, for timing whole commands against a big
+// ledger (make bench). It does nothing unless both are set.
+func TestFillLedger(t *testing.T) {
+	path, n := os.Getenv("REPRO_FILL_LEDGER"), os.Getenv("REPRO_FILL_RUNS")
+	if path == "" || n == "" {
+		t.Skip("set REPRO_FILL_LEDGER and REPRO_FILL_RUNS to fill a ledger")
+	}
+	count, err := strconv.Atoi(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	l, err := runlog.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	code := 0
+	t0 := time.Now().Add(-time.Duration(count) * time.Minute)
+	for i := 0; i < count; i++ {
+		r := realisticRun(i, t0.Add(time.Duration(i)*time.Minute))
+		if i > 0 && i%10 == 0 {
+			// Every tenth run trains on an earlier run's outputs.
+			r.Data[0].Digest = "sha256:" + fmt.Sprintf("%064x", 1<<40+i-5)
+		}
+		if err := l.Begin(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Finish(ctx, r.ID, runlog.Result{Status: runlog.StatusSucceeded, ExitCode: &code, OutputsDigest: "sha256:" + fmt.Sprintf("%064x", 1<<40+i),
+			Outputs: []runlog.Output{{Path: "model.bin", Digest: "sha256:" + fmt.Sprintf("%064x", 1<<41+i), Bytes: 1 << 28}, {Path: "metrics.json", Digest: "sha256:" + fmt.Sprintf("%064x", 1<<42+i), Bytes: 200}},
+			Metrics: map[string]float64{"accuracy": float64(i%1000) / 1000, "loss": 0.2}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
