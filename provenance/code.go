@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"time"
 
 	git "github.com/go-git/go-git/v5"
@@ -67,16 +66,13 @@ func CaptureCode(ctx context.Context, dir string) (*Code, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	st, err := wt.Status()
+	commit, err := repo.CommitObject(head.Hash())
 	if err != nil {
+		return nil, fmt.Errorf("git repository %s: read HEAD: %w", c.Dir, err)
+	}
+	if c.Changed, err = changedFiles(repo, c.Dir, commit); err != nil {
 		return nil, fmt.Errorf("git status of %s: %w", c.Dir, err)
 	}
-	for path, fs := range st {
-		if fs.Staging != git.Unmodified || fs.Worktree != git.Unmodified {
-			c.Changed = append(c.Changed, path)
-		}
-	}
-	sort.Strings(c.Changed)
 	c.Dirty = len(c.Changed) > 0
 	return c, nil
 }

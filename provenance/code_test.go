@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -68,18 +69,41 @@ func TestCaptureCode_AgreesWithGit(t *testing.T) {
 			os.Chtimes(filepath.Join(dir, "train.py"), future, future)
 		}},
 		{"rewritten, same bytes", func(t *testing.T, dir string) { write(t, dir, "train.py", "print('hi')\n") }},
+		{"same size and mtime, new content", func(t *testing.T, dir string) {
+			p := filepath.Join(dir, "train.py")
+			fi, _ := os.Stat(p)
+			write(t, dir, "train.py", "print('HI')\n")
+			os.Chtimes(p, fi.ModTime(), fi.ModTime())
+		}},
+		{"nested gitignore", func(t *testing.T, dir string) {
+			write(t, dir, "conf/.gitignore", "*.tmp\n")
+			git(t, dir, "add", "conf/.gitignore")
+			git(t, dir, "commit", "-qm", "ignore tmp")
+			write(t, dir, "conf/x.tmp", "scratch")
+		}},
+		{"untracked deep", func(t *testing.T, dir string) { write(t, dir, "a/b/c/d.txt", "x") }},
+		{"empty new directory", func(t *testing.T, dir string) { os.MkdirAll(filepath.Join(dir, "empty/dir"), 0o755) }},
+		{"ignored directory with files", func(t *testing.T, dir string) { write(t, dir, "cache/a/b.bin", "x") }},
+		{"symlink added", func(t *testing.T, dir string) { os.Symlink("train.py", filepath.Join(dir, "link.py")) }},
+		{"committed after change", func(t *testing.T, dir string) {
+			write(t, dir, "train.py", "v2")
+			git(t, dir, "commit", "-qam", "v2")
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := newRepo(t)
 			tt.change(t, dir)
-			porcelain := git(t, dir, "status", "--porcelain")
+			porcelain := git(t, dir, "status", "--porcelain", "--untracked-files=all")
 			code, err := provenance.CaptureCode(context.Background(), filepath.Join(dir, "conf"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if code.Dirty != (porcelain != "") {
 				t.Errorf("Dirty = %v (changed %v), git status --porcelain = %q", code.Dirty, code.Changed, porcelain)
+			}
+			if want := porcelainPaths(porcelain); strings.Join(code.Changed, " ") != strings.Join(want, " ") {
+				t.Errorf("Changed = %v, git status --porcelain names %v", code.Changed, want)
 			}
 			if code.Commit != git(t, dir, "rev-parse", "HEAD") || code.Branch != "main" {
 				t.Errorf("commit %s branch %q", code.Commit, code.Branch)
@@ -163,4 +187,17 @@ func TestCapturePatch_RoundTrip(t *testing.T) {
 	if err := provenance.ApplyPatch(context.Background(), clone2, p.Bytes, strings.Repeat("0", 40)); err == nil || !strings.Contains(err.Error(), "but the run used") {
 		t.Errorf("a mismatching tree: %v", err)
 	}
+}
+
+// porcelainPaths reads the paths out of git status --porcelain (with
+// untracked files listed one by one).
+func porcelainPaths(out string) []string {
+	var paths []string
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) >= 2 { // (the test paths have no spaces)
+			paths = append(paths, f[len(f)-1])
+		}
+	}
+	sort.Strings(paths)
+	return paths
 }
