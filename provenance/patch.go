@@ -108,3 +108,29 @@ func gitOut(ctx context.Context, dir string, env []string, args ...string) (stri
 	}
 	return stdout.String(), nil
 }
+
+// Checkout clones the first of sources (URLs or paths) that has commit
+// into dir and checks the commit out, fetching it by name when no branch
+// reaches it.
+func Checkout(ctx context.Context, sources []string, commit, dir string) error {
+	var tried []string
+	for _, src := range sources {
+		os.RemoveAll(dir)
+		if _, err := gitOut(ctx, "", nil, "clone", "--quiet", "--no-checkout", "--", src, dir); err != nil {
+			tried = append(tried, src+" ("+err.Error()+")")
+			continue
+		}
+		if _, err := gitOut(ctx, dir, nil, "cat-file", "-e", commit+"^{commit}"); err != nil {
+			if _, err := gitOut(ctx, dir, nil, "fetch", "--quiet", "origin", commit); err != nil {
+				tried = append(tried, src+" (no such commit)")
+				continue
+			}
+		}
+		if _, err := gitOut(ctx, dir, nil, "-c", "advice.detachedHead=false", "checkout", "--quiet", commit); err != nil {
+			tried = append(tried, src+" ("+err.Error()+")")
+			continue
+		}
+		return nil
+	}
+	return fmt.Errorf("commit %s is not available from %s; set REPRO_CODE to a clone that has it", commit, strings.Join(tried, ", "))
+}

@@ -1,14 +1,11 @@
 package rerun
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/reprohq/repro/launch"
@@ -81,7 +78,7 @@ func Exec(ctx context.Context, l *runlog.Ledger, r *runlog.Run, o ExecOptions) (
 			if v, ok := lookup("REPRO_OUT"); ok && v != "" {
 				out = v
 			} else {
-				out = fmt.Sprintf("repro-rerun-%s-%s", p.Short, runlogStamp())
+				out = fmt.Sprintf("repro-rerun-%s-%s", p.Short, time.Now().UTC().Format("20060102T150405Z"))
 			}
 		}
 		s.OutDir = out
@@ -98,7 +95,7 @@ func Exec(ctx context.Context, l *runlog.Ledger, r *runlog.Run, o ExecOptions) (
 		}
 		defer os.RemoveAll(dir)
 		code := filepath.Join(dir, "code")
-		if err := checkout(ctx, sources, r.Commit, code); err != nil {
+		if err := provenance.Checkout(ctx, sources, r.Commit, code); err != nil {
 			return nil, err
 		}
 		if r.PatchDigest != "" && !p.NoPatch {
@@ -118,55 +115,6 @@ func Exec(ctx context.Context, l *runlog.Ledger, r *runlog.Run, o ExecOptions) (
 	return out, err
 }
 
-// checkout clones the first source that has commit into dir and checks
-// the commit out.
-func checkout(ctx context.Context, sources []string, commit, dir string) error {
-	var tried []string
-	for _, src := range sources {
-		os.RemoveAll(dir)
-		steps := [][]string{
-			{"clone", "--quiet", "--no-checkout", "--", src, dir},
-		}
-		if err := git(ctx, "", steps[0]...); err != nil {
-			tried = append(tried, src+" ("+err.Error()+")")
-			continue
-		}
-		if git(ctx, dir, "cat-file", "-e", commit+"^{commit}") != nil {
-			if err := git(ctx, dir, "fetch", "--quiet", "origin", commit); err != nil {
-				tried = append(tried, src+" (no such commit)")
-				continue
-			}
-		}
-		if err := git(ctx, dir, "-c", "advice.detachedHead=false", "checkout", "--quiet", commit); err != nil {
-			tried = append(tried, src+" ("+err.Error()+")")
-			continue
-		}
-		return nil
-	}
-	return fmt.Errorf("commit %s is not available from %s; set REPRO_CODE to a clone that has it", commit, strings.Join(tried, ", "))
-}
-
-func git(ctx context.Context, dir string, args ...string) error {
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		if errors.Is(err, exec.ErrNotFound) {
-			return errors.New("git is not on PATH")
-		}
-		msg := strings.TrimSpace(stderr.String())
-		if i := strings.IndexByte(msg, '\n'); i >= 0 {
-			msg = msg[:i]
-		}
-		if msg == "" {
-			msg = err.Error()
-		}
-		return errors.New(msg)
-	}
-	return nil
-}
-
 func unwrap(err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
@@ -174,7 +122,3 @@ func unwrap(err error) error {
 	}
 	return err
 }
-
-func runlogStamp() string { return nowUTC().Format("20060102T150405Z") }
-
-var nowUTC = func() time.Time { return time.Now().UTC() }
