@@ -206,7 +206,11 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		if err := checkMountPath(abs); err != nil {
 			return nil, fmt.Errorf("--data %s: %w", d.Name, err)
 		}
-		v, err := provenance.HashPath(ctx, abs)
+		var cache provenance.HashCache
+		if l != nil {
+			cache = LedgerCache{l}
+		}
+		v, err := provenance.HashPathCached(ctx, abs, cache)
 		if err != nil {
 			return nil, fmt.Errorf("--data %s=%s: %w", d.Name, d.Path, err)
 		}

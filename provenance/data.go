@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // FileDigest is one regular file of a tree.
@@ -44,6 +45,12 @@ type Version struct {
 // files skipped. Names with a backslash, newline or carriage return are
 // escaped as sha256sum escapes them.
 func HashPath(ctx context.Context, path string) (*Version, error) {
+	return HashPathCached(ctx, path, nil)
+}
+
+// HashPathCached is HashPath that reads only the files of a directory
+// whose stat data changed since the cache last saw them; nil: no cache.
+func HashPathCached(ctx context.Context, path string, cache HashCache) (*Version, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -85,8 +92,30 @@ func HashPath(ctx context.Context, path string) (*Version, error) {
 		return nil, err
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
-	if err := hashAll(ctx, root, files); err != nil {
+	var known map[string]CachedDigest
+	if cache != nil {
+		if known, err = cache.Load(ctx, root); err != nil {
+			known, cache = nil, nil // a cache that cannot be read is no cache
+		}
+	}
+	fresh, err := hashAll(ctx, root, files, known)
+	if err != nil {
 		return nil, err
+	}
+	if cache != nil {
+		// Remember every present file: the ones just read, and the ones
+		// whose remembered digest still held.
+		all := make(map[string]CachedDigest, len(files))
+		for _, f := range files {
+			if c, ok := fresh[f.Path]; ok {
+				all[f.Path] = c
+			} else if c, ok := known[f.Path]; ok {
+				all[f.Path] = c
+			}
+		}
+		if len(fresh) > 0 || len(all) != len(known) {
+			_ = cache.Save(ctx, root, all) // a cache that cannot be written costs time, not truth
+		}
 	}
 	v := &Version{Kind: "dir", Files: int64(len(files)), List: files}
 	h := sha256.New()
@@ -123,21 +152,44 @@ func (v *Version) Listing() []byte {
 	return b.Bytes()
 }
 
-func hashAll(ctx context.Context, root string, files []FileDigest) error {
+// hashAll fills in each file's digest and size, on every core. A file
+// whose stat data match a trusted cached entry is not read. It returns the
+// entries to remember: every file it read.
+func hashAll(ctx context.Context, root string, files []FileDigest, known map[string]CachedDigest) (map[string]CachedDigest, error) {
 	workers := min(runtime.GOMAXPROCS(0), max(len(files), 1))
 	next := make(chan int)
 	errs := make([]error, workers)
+	fresh := make([]map[string]CachedDigest, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
+		fresh[w] = map[string]CachedDigest{}
 		go func(w int) {
 			defer wg.Done()
 			for i := range next {
 				if errs[w] != nil {
 					continue
 				}
-				d, n, err := hashFile(filepath.Join(root, filepath.FromSlash(files[i].Path)))
+				full := filepath.Join(root, filepath.FromSlash(files[i].Path))
+				var st FileState
+				if known != nil {
+					fi, err := os.Lstat(full)
+					if err != nil {
+						errs[w] = err
+						continue
+					}
+					st = fileState(fi)
+					if c, ok := known[files[i].Path]; ok && c.trusted(st) {
+						files[i].Digest, files[i].Size = c.Digest, st.Size
+						continue
+					}
+				}
+				hashedAt := time.Now().UnixNano()
+				d, n, err := hashFile(full)
 				files[i].Digest, files[i].Size, errs[w] = d, n, err
+				if err == nil && known != nil && n == st.Size {
+					fresh[w][files[i].Path] = CachedDigest{State: st, Digest: d, HashedAtNs: hashedAt}
+				}
 			}
 		}(w)
 	}
@@ -153,7 +205,16 @@ feed:
 	}
 	close(next)
 	wg.Wait()
-	return errors.Join(append(errs, err)...)
+	if err := errors.Join(append(errs, err)...); err != nil {
+		return nil, err
+	}
+	all := map[string]CachedDigest{}
+	for _, m := range fresh {
+		for k, v := range m {
+			all[k] = v
+		}
+	}
+	return all, nil
 }
 
 func hashFile(path string) (string, int64, error) {

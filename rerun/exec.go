@@ -54,7 +54,7 @@ func Exec(ctx context.Context, l *runlog.Ledger, r *runlog.Run, o ExecOptions) (
 		if v, ok := lookup(d.Var); ok && v != "" {
 			path = v
 		}
-		got, err := provenance.HashPath(ctx, path)
+		got, err := provenance.HashPathCached(ctx, path, launch.LedgerCache{L: l})
 		if err != nil {
 			return nil, fmt.Errorf("dataset %s: %s: %w; point %s at a copy of it", d.Name, path, unwrap(err), d.Var)
 		}

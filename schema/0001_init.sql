@@ -138,3 +138,13 @@ CREATE TABLE blobs (
     size   INTEGER NOT NULL,
     data   BLOB NOT NULL
 );
+
+-- The data hash cache: a file whose size, mtime, ctime, inode and device
+-- are what they were when it was hashed (and that had been still for a
+-- while then) is not read again. One compact record per dataset directory
+-- (provenance encodes it), so a warm look-up is one row, not one per file.
+CREATE TABLE file_hashes (
+    root       TEXT PRIMARY KEY,   -- the dataset directory, absolute
+    data       BLOB NOT NULL,
+    updated_at TEXT NOT NULL
+);

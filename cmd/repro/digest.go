@@ -5,10 +5,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/reprohq/repro/launch"
 	"github.com/reprohq/repro/provenance"
 )
 
-func newDigestCmd() *cobra.Command {
+func newDigestCmd(g *globals) *cobra.Command {
 	var list, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "digest PATH...",
@@ -21,6 +22,10 @@ sha256 of the listing that GNU coreutils prints inside it for
 
 so anyone can recompute it with coreutils alone. Symlinks and special files
 are not part of the version. --list prints that listing itself.
+
+When a ledger exists, files whose size, mtime, ctime and inode are what
+they were when last hashed (and had been still for two seconds then) are
+not read again; any change to a file changes its ctime.
 
 Exit status: 0 ok, 1 error, 2 usage.`,
 		Example: `  repro digest ./data/train
@@ -41,8 +46,15 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 			}
 			var entries []entry
 			w := cmd.OutOrStdout()
+			// The ledger's hash cache, when there is a ledger: unchanged
+			// files are not read again.
+			var cache provenance.HashCache
+			if l := g.openIfExists(cmd.Context()); l != nil {
+				defer l.Close()
+				cache = launch.LedgerCache{L: l}
+			}
 			for _, p := range args {
-				v, err := provenance.HashPath(cmd.Context(), p)
+				v, err := provenance.HashPathCached(cmd.Context(), p, cache)
 				if err != nil {
 					return fmt.Errorf("digest %s: %w", p, unwrapPath(err))
 				}

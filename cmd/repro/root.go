@@ -112,7 +112,7 @@ the container's own status.`,
 		newRerunCmd(g),
 		newLsCmd(g),
 		newShowCmd(g),
-		newDigestCmd(),
+		newDigestCmd(g),
 		newBuildCmd(g),
 		newTagsCmd(g),
 		newPromoteCmd(g),
@@ -146,6 +146,26 @@ func (g *globals) open(ctx context.Context, readOnly bool) (*runlog.Ledger, erro
 		fmt.Fprintf(g.stderr, "repro: warning: ledger %s was written by a newer repro (schema %d); reading it without changing it\n", path, l.NewerSchema())
 	}
 	return l, err
+}
+
+// openIfExists opens the ledger for writing only if its file exists; nil
+// otherwise (or when it cannot be opened: callers then do without it).
+func (g *globals) openIfExists(ctx context.Context) *runlog.Ledger {
+	path := g.ledger
+	if path == "" {
+		var err error
+		if path, err = runlog.DefaultPath(); err != nil {
+			return nil
+		}
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil
+	}
+	l, err := runlog.Open(ctx, path)
+	if err != nil {
+		return nil
+	}
+	return l
 }
 
 // exactArgs is cobra.ExactArgs with a usage error that names what is missing.

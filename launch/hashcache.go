@@ -1,0 +1,26 @@
+package launch
+
+import (
+	"context"
+
+	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/runlog"
+)
+
+// LedgerCache keeps provenance's data hash cache in the ledger, one
+// record per dataset directory.
+type LedgerCache struct{ L *runlog.Ledger }
+
+// Load implements provenance.HashCache.
+func (c LedgerCache) Load(ctx context.Context, root string) (map[string]provenance.CachedDigest, error) {
+	data, err := c.L.FileHashes(ctx, root)
+	if err != nil || data == nil {
+		return map[string]provenance.CachedDigest{}, err
+	}
+	return provenance.DecodeHashCache(data)
+}
+
+// Save implements provenance.HashCache.
+func (c LedgerCache) Save(ctx context.Context, root string, all map[string]provenance.CachedDigest) error {
+	return c.L.PutFileHashes(ctx, root, provenance.EncodeHashCache(all))
+}
