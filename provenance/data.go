@@ -218,15 +218,31 @@ feed:
 }
 
 func hashFile(path string) (string, int64, error) {
+	buf := bufPool.Get().(*[]byte)
+	defer bufPool.Put(buf)
 	f, err := os.Open(path)
 	if err != nil {
 		return "", 0, err
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, fmt.Errorf("read %s: %w", path, err)
+	// A plain read loop: io.CopyBuffer would hand the copy to
+	// (*os.File).WriteTo, which allocates a buffer of its own per file.
+	var n int64
+	for {
+		m, err := f.Read(*buf)
+		h.Write((*buf)[:m])
+		n += int64(m)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", 0, fmt.Errorf("read %s: %w", path, err)
+		}
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), n, nil
 }
+
+// bufPool holds read buffers: a dataset of many small files would
+// otherwise allocate one per file.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}

@@ -1,27 +1,113 @@
 #!/usr/bin/env bash
-# make bench: whole-command timings against their anchors, on this machine.
-# Prints one table: work, repro's median, the anchor's median, the ratio,
-# the target and pass/fail. Everything runs on 127.0.0.1; state is under a
-# temporary directory removed at the end.
+# make bench: whole-command timings against their anchors on this machine,
+# as one table: work, repro's median, the anchor's median, the ratio, the
+# target, pass/fail. Everything runs on 127.0.0.1; state lives in a
+# temporary directory removed at the end. BENCH_SMALL=1 shrinks the data
+# for a quick look (the targets are for the full sizes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 runs=${BENCH_RUNS:-3}
-size_mib=${BENCH_CONTEXT_MIB:-1024}
+small=${BENCH_SMALL:-}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/repro-bench.XXXXXX")
-trap 'kill $registry_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 registry_pid=
+trap 'kill $registry_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
 repro=$root/bin/repro
 [ -x "$repro" ] || { echo "bench: run make build first" >&2; exit 1; }
 export REPRO_LEDGER=$tmp/ledger.db
+say() { echo "bench: $*" >&2; }
 
-# crane, the anchor for build and push, from the Go module proxy.
-crane_version=$(go list -m -f '{{.Version}}' github.com/google/go-containerregistry)
-GOBIN=$tmp/bin go install "github.com/google/go-containerregistry/cmd/crane@$crane_version"
-crane=$tmp/bin/crane
+# seconds CMD...: wall seconds of one run of CMD.
+seconds() {
+	local start end
+	start=$(date +%s.%N)
+	"$@" >/dev/null 2>>"$tmp/errors"
+	end=$(date +%s.%N)
+	printf '%.3f\n' "$(echo "$end - $start" | bc -l)"
+}
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# timed CMD...: median wall seconds of $runs runs after one warm-up.
+timed() {
+	"$@" >/dev/null 2>>"$tmp/errors" || true
+	for _ in $(seq "$runs"); do seconds "$@"; done | median
+}
+ratio() { echo "scale=2; $1 / $2" | bc -l | sed 's/^\./0./'; }
+rows=()
+row() { # work repro anchor ratio target verdict
+	rows+=("$(printf '%-48s %9s %9s %7s %8s %s' "$@")")
+}
+judge() { if [ "$(echo "$1 <= $2" | bc -l)" = 1 ]; then echo pass; else echo FAIL; fi; }
 
-# A registry with request logs, so uploads can be counted.
+# --- Code capture: repro tags reads commit, branch, remote and dirty state.
+gitrepo() { # DIR FILES
+	mkdir -p "$1"
+	(cd "$1" && git init -q && python3 -c "
+import os, sys
+n = int(sys.argv[1])
+for i in range(n):
+    d = 'd%d' % (i // 100)
+    os.makedirs(d, exist_ok=True)
+    open('%s/f%d.py' % (d, i), 'w').write('x = %d\n' % i)
+" "$2" && printf '*.log\n' >.gitignore && git add -A && git -c user.name=b -c user.email=b@example.invalid commit -qm init)
+}
+for n in 20000 100000; do
+	[ -n "$small" ] && n=$((n / 10))
+	say "a git repository of $n files"
+	gitrepo "$tmp/repo-$n" "$n"
+	a=$(timed "$repro" tags --version 1.0.0 --code "$tmp/repo-$n")
+	b=$(timed git -C "$tmp/repo-$n" status --porcelain)
+	r=$(ratio "$a" "$b")
+	row "code capture, $n files (anchor: git status)" "$a" "$b" "$r" "<= 1.0" "$(judge "$r" 1.0)"
+done
+
+# --- Data: a few large files, and many small ones.
+say "datasets"
+big=$tmp/data-big
+mkdir -p "$big"
+big_mib=2048
+[ -n "$small" ] && big_mib=256
+head -c "${big_mib}M" /dev/urandom | split -b $((big_mib * 1024 * 1024 / 1000 + 1)) -a 4 - "$big/part-"
+many=$tmp/data-many
+n_many=100000
+[ -n "$small" ] && n_many=10000
+python3 -c "
+import os, sys
+root, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    d = os.path.join(root, 'd%d' % (i // 1000))
+    os.makedirs(d, exist_ok=True)
+    open(os.path.join(d, 'f%d.txt' % i), 'w').write('sample %d\n' % i * 20)
+" "$many" "$n_many"
+coreutils() { (cd "$1" && find . -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 -r sha256sum -- | sha256sum); }
+export -f coreutils
+for set in big many; do
+	dir=$tmp/data-$set
+	size=$(du -sm "$dir" | cut -f1)
+	files=$(find "$dir" -type f | wc -l)
+	# No ledger: no cache, every byte read (from memory, as the anchor's).
+	a=$(REPRO_LEDGER=$tmp/none/ledger.db timed "$repro" digest "$dir")
+	b=$(timed bash -c "coreutils '$dir'")
+	r=$(ratio "$b" "$a")
+	gbs=$(echo "scale=2; $size / 1024 / $a" | bc -l | sed 's/^\./0./')
+	row "data cold, $files files, $size MiB ($gbs GiB/s; x = speed-up)" "$a" "$b" "${r}x" ">= 6x" "$(judge 6 "$r")"
+done
+peak=$( { /usr/bin/time -f '%M' env REPRO_LEDGER="$tmp/none/ledger.db" "$repro" digest "$big" >/dev/null; } 2>&1 | tail -1)
+row "data cold, peak memory (MiB)" "$((peak / 1024))" "-" "-" "< 200" "$( [ $((peak / 1024)) -lt 200 ] && echo pass || echo FAIL)"
+"$repro" reconcile >/dev/null 2>&1 || true # creates the ledger, where the cache lives
+"$repro" digest "$many" >/dev/null
+sleep 2.5 # past the racy window, so the cache is trusted
+"$repro" digest "$many" >/dev/null
+a=$(timed "$repro" digest "$many")
+b=$(timed bash -c "find '$many' -printf '%s %T@\n' >/dev/null")
+r=$(ratio "$a" "$b")
+row "data warm, $n_many files (anchor: find -printf)" "$a" "$b" "$r" "<= 1.5" "$(judge "$r" 1.5)"
+
+# --- The ledger: recording a finished run.
+ms=$(go test -run '^$' -bench 'BenchmarkLedger_RecordRun' -benchtime 2000x ./runlog | awk '/ns\/op/ {printf "%.2f", $3 / 1e6}')
+row "ledger: record a finished run (ms)" "$ms" "-" "-" "< 5" "$(judge "$ms" 5)"
+
+# --- A registry, for build and run.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 registry=127.0.0.1:$port
 cat >"$tmp/registry.yml" <<YAML
@@ -39,67 +125,51 @@ YAML
 docker-registry serve "$tmp/registry.yml" >"$tmp/registry.log" 2>&1 &
 registry_pid=$!
 for _ in $(seq 100); do curl -fsS "http://$registry/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
-
 uploads() { grep -cE '"(PATCH|PUT) /v2/[^ ]*/blobs/uploads' "$tmp/registry.log" || true; }
 
-# The context: many small files and a few large ones, incompressible like
-# model weights and packed data.
-echo "bench: writing a ${size_mib} MiB context" >&2
+# --- Build and push: repro against tar + crane append.
+crane_version=$(go list -m -f '{{.Version}}' github.com/google/go-containerregistry)
+GOBIN=$tmp/bin go install "github.com/google/go-containerregistry/cmd/crane@$crane_version"
 ctx=$tmp/context
 mkdir -p "$ctx/small"
-large=$((size_mib / 2 / 4))
+size_mib=1024
+[ -n "$small" ] && size_mib=128
+large=$((size_mib / 8))
 for i in 1 2 3 4; do head -c "${large}M" /dev/urandom >"$ctx/large-$i.bin"; done
-small_total=$((size_mib - large * 4))
-n_small=$((small_total * 4)) # 256 KiB each
-head -c "${small_total}M" /dev/urandom | split -b 256K -a 5 - "$ctx/small/part-"
-echo "bench: $(find "$ctx" -type f | wc -l) files, $(du -sm "$ctx" | cut -f1) MiB" >&2
-
-# seconds CMD...: wall seconds of one run.
-seconds() {
-	local start end
-	start=$(date +%s.%N)
-	"$@" >/dev/null 2>>"$tmp/errors"
-	end=$(date +%s.%N)
-	echo "$end - $start" | bc -l
-}
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-
+head -c "$((size_mib - large * 4))M" /dev/urandom | split -b 256K -a 5 - "$ctx/small/part-"
 repro_t=() crane_t=()
-first_before=$(uploads)
 for i in $(seq "$runs"); do
 	repro_t+=("$(seconds "$repro" build "$ctx" --repo "$registry/bench/repro-$i" --version 1.0.0)")
-	crane_t+=("$(seconds sh -c "tar -cf '$tmp/ctx-$i.tar' -C '$ctx' . && '$crane' append -f '$tmp/ctx-$i.tar' -t '$registry/bench/crane-$i:1.0.0' && rm -f '$tmp/ctx-$i.tar'")")
+	crane_t+=("$(seconds sh -c "tar -cf '$tmp/ctx.tar' -C '$ctx' . && '$tmp/bin/crane' append -f '$tmp/ctx.tar' -t '$registry/bench/crane-$i:1.0.0'")")
 done
-first_uploads=$(( $(uploads) - first_before ))
-repro_build=$(printf '%s\n' "${repro_t[@]}" | median)
-crane_build=$(printf '%s\n' "${crane_t[@]}" | median)
-
+a=$(printf '%s\n' "${repro_t[@]}" | median)
+b=$(printf '%s\n' "${crane_t[@]}" | median)
+r=$(ratio "$a" "$b")
+row "build+push $size_mib MiB (anchor: tar + crane append)" "$a" "$b" "$r" "<= 1.0" "$(judge "$r" 1.0)"
 before=$(uploads)
-second=$(seconds "$repro" build "$ctx" --repo "$registry/bench/repro-1" --version 1.0.0)
-second_uploads=$(( $(uploads) - before ))
+a=$(seconds "$repro" build "$ctx" --repo "$registry/bench/repro-1" --version 1.0.0)
+n=$(($(uploads) - before))
+row "second push, unchanged: upload requests" "$a" "-" "$n" "0" "$([ "$n" -eq 0 ] && echo pass || echo FAIL)"
 
-# Data: repro digest against the coreutils pipeline that defines it.
-digest_t=() coreutils_t=()
-for i in $(seq "$runs"); do
-	digest_t+=("$(seconds "$repro" digest "$ctx")")
-	coreutils_t+=("$(seconds sh -c "cd '$ctx' && find . -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 -r sha256sum -- | sha256sum")")
-done
-repro_digest=$(printf '%s\n' "${digest_t[@]}" | median)
-coreutils_digest=$(printf '%s\n' "${coreutils_t[@]}" | median)
+# --- Run overhead: repro run against docker run of the same digest, with
+# a 20,000-file repository and the warm many-file dataset.
+tctx=$tmp/trainer
+mkdir -p "$tctx"
+CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$tctx/trainer" ./testdata/trainer
+pinned=$("$repro" build "$tctx" --repo "$registry/bench/trainer" --version 1.0.0 --entrypoint /trainer --dest / 2>/dev/null)
+docker pull -q "$pinned" >/dev/null
+repo20k=$tmp/repo-20000
+[ -n "$small" ] && repo20k=$tmp/repo-2000
+a=$(cd "$repo20k" && timed "$repro" run --data train="$many" "$pinned" -- --data /nothing)
+b=$(timed docker run --rm --init -v "$repo20k:/workspace:ro" -v "$many:/data/train:ro" -- "$pinned" --data /nothing)
+added=$(echo "($a - $b) * 1000" | bc -l | cut -d. -f1)
+row "run overhead, ms added to docker run" "$a" "$b" "${added}ms" "< 150" "$(judge "${added:-0}" 150)"
 
-ratio() { echo "scale=2; $1 / $2" | bc -l; }
-verdict() { if [ "$(echo "$1 <= $2" | bc -l)" = 1 ]; then echo pass; else echo FAIL; fi; }
-
-printf '\n%-44s %10s %10s %7s %8s %s\n' "work" "repro s" "anchor s" "ratio" "target" "result"
-r=$(ratio "$repro_build" "$crane_build")
-printf '%-44s %10.2f %10.2f %7s %8s %s\n' "build+push ${size_mib} MiB (anchor: tar + crane append)" "$repro_build" "$crane_build" "$r" "<= 1.0" "$(verdict "$r" 1.0)"
-printf '%-44s %10s %10s %7s %8s %s\n' "upload requests, all first pushes (repro+crane)" "-" "-" "$first_uploads" "> 0" "$( [ "$first_uploads" -gt 0 ] && echo pass || echo FAIL)"
-printf '%-44s %10.2f %10s %7s %8s %s\n' "second push, unchanged: upload requests" "$second" "-" "$second_uploads" "0" "$( [ "$second_uploads" -eq 0 ] && echo pass || echo FAIL)"
-r=$(ratio "$repro_digest" "$coreutils_digest")
-printf '%-44s %10.2f %10.2f %7s %8s %s\n' "digest ${size_mib} MiB (anchor: coreutils pipeline)" "$repro_digest" "$coreutils_digest" "$r" "<= 1.0" "$(verdict "$r" 1.0)"
 echo
-echo "medians of $runs runs; errors, if any, in the commands' stderr:" >&2
-cat "$tmp/errors" >&2 || true
-
-echo "Go benchmarks:"
-go test -run '^$' -bench . -benchmem ./...
+printf '%-48s %9s %9s %7s %8s %s\n' "work" "repro s" "anchor s" "ratio" "target" "result"
+printf '%s\n' "${rows[@]}"
+echo "(medians of $runs runs after a warm-up; this machine: $(nproc) cores)"
+if [ -s "$tmp/errors" ]; then
+	say "stderr of the timed commands, last lines:"
+	tail -5 "$tmp/errors" >&2
+fi
