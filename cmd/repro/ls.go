@@ -64,7 +64,6 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			g.settleLeftovers(ctx, cmd.ErrOrStderr())
 			l, err := g.open(ctx, true)
 			if err != nil {
 				return err

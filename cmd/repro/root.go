@@ -137,6 +137,11 @@ func (g *globals) open(ctx context.Context, readOnly bool) (*runlog.Ledger, erro
 			return nil, err
 		}
 	}
+	// Runs left running by a repro that was killed are settled first,
+	// whatever the command.
+	if g.stderr != nil {
+		g.settleLeftovers(ctx, g.stderr)
+	}
 	var opts []runlog.Option
 	if readOnly {
 		opts = append(opts, runlog.ReadOnly())

@@ -142,7 +142,6 @@ is recorded then); 2 for a usage error.`,
 				}
 				return printDryRun(cmd, out)
 			}
-			g.settleLeftovers(ctx, cmd.ErrOrStderr())
 			l, err := g.open(ctx, false)
 			if err != nil {
 				return fmt.Errorf("%w; nothing was started", err)

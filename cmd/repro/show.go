@@ -26,7 +26,6 @@ Exit status: 0 ok, 1 error (no such run, ambiguous prefix), 2 usage.`,
 		Args: exactArgs(1, "one RUN (an ID or unique prefix; see repro ls)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			g.settleLeftovers(ctx, cmd.ErrOrStderr())
 			l, err := g.open(ctx, true)
 			if err != nil {
 				return err
