@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-git/go-billy/v5/osfs"
 	git "github.com/go-git/go-git/v5"
@@ -127,7 +128,7 @@ func stagedChanges(idx *index.Index, tree *object.Tree, changed map[string]bool)
 
 // unchanged compares one index entry with the file, as git does: stat
 // data first, content only when they differ or the entry is racy.
-func unchanged(root string, e *index.Entry, indexTime interface{ UnixNano() int64 }) bool {
+func unchanged(root string, e *index.Entry, indexTime time.Time) bool {
 	path := filepath.Join(root, filepath.FromSlash(e.Name))
 	fi, err := os.Lstat(path)
 	if err != nil {
