@@ -28,9 +28,10 @@ fuzz: ## run every fuzzer for FUZZTIME (default 30s) each; failures land in test
 		done; \
 	done
 
-lint: ## gofmt and go vet
+lint: ## gofmt, go vet, and shellcheck on the project's own scripts
 	@out=$$(gofmt -l . 2>&1); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	@if command -v shellcheck >/dev/null; then shellcheck scripts/*.sh .ci/run; else echo "lint: shellcheck not installed, scripts not checked"; fi
 
 docs: ## regenerate docs/cli, the command reference, from the commands' help (checked by the tests)
 	REPRO_UPDATE=1 $(GO) test -count=1 -run '^TestDocs$$' ./cmd/repro
