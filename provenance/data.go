@@ -32,6 +32,8 @@ type Version struct {
 	Files  int64
 	Bytes  int64
 	List   []FileDigest // every file, in C byte order (for a directory)
+
+	listing []byte
 }
 
 // HashPath returns the content version of a file or directory.
@@ -118,15 +120,15 @@ func HashPathCached(ctx context.Context, path string, cache HashCache) (*Version
 		}
 	}
 	v := &Version{Kind: "dir", Files: int64(len(files)), List: files}
-	h := sha256.New()
-	var line bytes.Buffer
+	var listing bytes.Buffer
+	listing.Grow(len(files) * 100)
 	for _, f := range files {
 		v.Bytes += f.Size
-		line.Reset()
-		writeSumLine(&line, f)
-		h.Write(line.Bytes())
+		writeSumLine(&listing, f)
 	}
-	v.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
+	sum := sha256.Sum256(listing.Bytes())
+	v.Digest = "sha256:" + hex.EncodeToString(sum[:])
+	v.listing = listing.Bytes()
 	return v, nil
 }
 
@@ -145,6 +147,9 @@ func writeSumLine(w *bytes.Buffer, f FileDigest) {
 
 // Listing is the sha256sum listing whose hash is a directory's version.
 func (v *Version) Listing() []byte {
+	if v.listing != nil {
+		return v.listing
+	}
 	var b bytes.Buffer
 	for _, f := range v.List {
 		writeSumLine(&b, f)

@@ -19,6 +19,11 @@ func BlobDigest(b []byte) string {
 }
 
 func putBlob(ctx context.Context, tx *sql.Tx, digest, kind string, data []byte) error {
+	// Content-addressed: a blob already stored is not compressed again.
+	var one int
+	if err := tx.QueryRowContext(ctx, "SELECT 1 FROM blobs WHERE digest = ?", digest).Scan(&one); err == nil {
+		return nil
+	}
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	zw.Write(data)
