@@ -156,7 +156,8 @@ func (e *Engine) Run(ctx context.Context, c Container, interrupts <-chan os.Sign
 		return Exit{}, fmt.Errorf("start %s: %w", e.bin(), err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	exited := make(chan struct{})
+	go func() { done <- cmd.Wait(); close(exited) }()
 
 	var exit Exit
 	var waitErr error
@@ -171,7 +172,7 @@ wait:
 				stopped = true
 				exit.Signal = signalName(sig)
 				fmt.Fprintf(e.stderr(), "repro: %s: stopping container %s (again to kill it now)\n", exit.Signal, c.Name)
-				go e.quiet(context.WithoutCancel(ctx), "stop", "--time", fmt.Sprint(int(e.StopTimeout.Seconds())), c.Name)
+				go e.stopUntilGone(context.WithoutCancel(ctx), c.Name, exited)
 			} else {
 				fmt.Fprintf(e.stderr(), "repro: killing container %s\n", c.Name)
 				go e.quiet(context.WithoutCancel(ctx), "kill", c.Name)
@@ -201,6 +202,22 @@ wait:
 		}
 	}
 	return exit, nil
+}
+
+// stopUntilGone stops the container; if the engine does not know it yet
+// (the signal came as it was being created), it asks again until the
+// engine's client has exited.
+func (e *Engine) stopUntilGone(ctx context.Context, name string, exited <-chan struct{}) {
+	for {
+		if _, err := e.output(ctx, "stop", "--time", fmt.Sprint(int(e.StopTimeout.Seconds())), name); err == nil {
+			return
+		}
+		select {
+		case <-exited:
+			return
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 func (e *Engine) output(ctx context.Context, args ...string) (string, error) {
