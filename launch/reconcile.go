@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/reprohq/repro/provenance"
 	"github.com/reprohq/repro/runlog"
 )
 
@@ -122,13 +121,7 @@ func reconcileOne(ctx context.Context, eng *Engine, r *runlog.Run, o ReconcileOp
 		res.Status = runlog.StatusFailed
 	}
 	if r.OutDir != "" {
-		if v, err := provenance.HashPath(ctx, r.OutDir); err == nil {
-			res.OutputsDigest = v.Digest
-			for _, f := range v.List {
-				res.Outputs = append(res.Outputs, runlog.Output{Path: f.Path, Digest: f.Digest, Bytes: f.Size})
-			}
-		}
-		res.Metrics = readMetrics(r.OutDir, func(string, ...any) {})
+		recordOutputs(ctx, r.OutDir, &res, func(string, ...any) {})
 	}
 	eng.quiet(ctx, "rm", "--force", name)
 	rec.Status = res.Status

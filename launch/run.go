@@ -370,16 +370,7 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		}
 	}
 	if r.OutDir != "" {
-		v, herr := provenance.HashPath(context.WithoutCancel(ctx), r.OutDir)
-		if herr != nil {
-			logf("hash outputs in %s: %v", r.OutDir, herr)
-		} else {
-			res.OutputsDigest = v.Digest
-			for _, f := range v.List {
-				res.Outputs = append(res.Outputs, runlog.Output{Path: f.Path, Digest: f.Digest, Bytes: f.Size})
-			}
-		}
-		res.Metrics = readMetrics(r.OutDir, logf)
+		recordOutputs(context.WithoutCancel(ctx), r.OutDir, &res, logf)
 	}
 	if err := l.Finish(context.WithoutCancel(ctx), r.ID, res); err != nil {
 		return out, fmt.Errorf("record the end of run %s: %w", r.ShortID(), err)
@@ -436,13 +427,31 @@ func unwrapPath(err error) error {
 // run's metrics.
 const MetricsFile = "metrics.json"
 
-func readMetrics(outDir string, logf func(string, ...any)) map[string]float64 {
-	m, err := provenance.ReadMetrics(filepath.Join(outDir, MetricsFile))
+// HashOutputs hashes every file under a run's --out directory.
+func HashOutputs(ctx context.Context, dir string) (digest string, outputs []runlog.Output, err error) {
+	v, err := provenance.HashPath(ctx, dir)
 	if err != nil {
-		if !errors.Is(err, os.ErrNotExist) {
-			logf("metrics not recorded: %v", err)
-		}
-		return nil
+		return "", nil, err
 	}
-	return m
+	for _, f := range v.List {
+		outputs = append(outputs, runlog.Output{Path: f.Path, Digest: f.Digest, Bytes: f.Size})
+	}
+	return v.Digest, outputs, nil
+}
+
+// recordOutputs puts a finished run's outputs and metrics into res.
+func recordOutputs(ctx context.Context, dir string, res *runlog.Result, logf func(string, ...any)) {
+	digest, outputs, err := HashOutputs(ctx, dir)
+	if err != nil {
+		logf("hash outputs in %s: %v", dir, err)
+	} else {
+		res.OutputsDigest, res.Outputs = digest, outputs
+	}
+	m, err := provenance.ReadMetrics(filepath.Join(dir, MetricsFile))
+	switch {
+	case err == nil:
+		res.Metrics = m
+	case !errors.Is(err, os.ErrNotExist):
+		logf("metrics not recorded: %v", err)
+	}
 }

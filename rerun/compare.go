@@ -1,9 +1,14 @@
 package rerun
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"math"
+	"os"
 	"sort"
 
+	"github.com/reprohq/repro/launch"
 	"github.com/reprohq/repro/runlog"
 )
 
@@ -82,4 +87,20 @@ func CompareMetrics(orig, next map[string]float64) []MetricDelta {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// VerifyOutputs hashes a finished run's --out directory as it is now and
+// lists what differs from the outputs recorded when it finished.
+func VerifyOutputs(ctx context.Context, r *runlog.Run) ([]OutputDiff, error) {
+	if r.OutDir == "" {
+		return nil, fmt.Errorf("run %s had no --out directory; there are no outputs to verify", r.ShortID())
+	}
+	if r.Status == runlog.StatusRunning {
+		return nil, fmt.Errorf("run %s is still running", r.ShortID())
+	}
+	_, now, err := launch.HashOutputs(ctx, r.OutDir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("run %s: %w", r.ShortID(), err)
+	}
+	return CompareOutputs(r.Outputs, now), nil
 }

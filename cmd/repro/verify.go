@@ -1,16 +1,11 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
-	"github.com/reprohq/repro/provenance"
 	"github.com/reprohq/repro/rerun"
-	"github.com/reprohq/repro/runlog"
 )
 
 // exitDiffers is verify's status when what is on disk or in the ledger is
@@ -68,7 +63,7 @@ Exit status: 0 intact, 3 something differs from the record, 1 error, 2 usage.`,
 				if err != nil {
 					return err
 				}
-				diffs, err := verifyOutputs(ctx, r)
+				diffs, err := rerun.VerifyOutputs(ctx, r)
 				if err != nil {
 					return err
 				}
@@ -98,25 +93,4 @@ Exit status: 0 intact, 3 something differs from the record, 1 error, 2 usage.`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd
-}
-
-func verifyOutputs(ctx context.Context, r *runlog.Run) ([]rerun.OutputDiff, error) {
-	if r.OutDir == "" {
-		return nil, fmt.Errorf("run %s had no --out directory; there are no outputs to verify", r.ShortID())
-	}
-	if r.Status == runlog.StatusRunning {
-		return nil, fmt.Errorf("run %s is still running", r.ShortID())
-	}
-	var now []runlog.Output
-	v, err := provenance.HashPath(ctx, r.OutDir)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-	case err != nil:
-		return nil, fmt.Errorf("run %s: %w", r.ShortID(), err)
-	default:
-		for _, f := range v.List {
-			now = append(now, runlog.Output{Path: f.Path, Digest: f.Digest, Bytes: f.Size})
-		}
-	}
-	return rerun.CompareOutputs(r.Outputs, now), nil
 }
