@@ -78,12 +78,9 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 // ledger, when a run of this host is recorded as running. Problems are
 // reported, not fatal: the command itself still runs.
 func (g *globals) settleLeftovers(ctx context.Context, stderr io.Writer) {
-	path := g.ledger
-	if path == "" {
-		var err error
-		if path, err = runlog.DefaultPath(); err != nil {
-			return
-		}
+	path, err := g.path()
+	if err != nil {
+		return
 	}
 	if _, err := os.Stat(path); err != nil {
 		return

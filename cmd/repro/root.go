@@ -127,15 +127,20 @@ the container's own status.`,
 	return root
 }
 
+// path is the ledger's path: --ledger, else the default.
+func (g *globals) path() (string, error) {
+	if g.ledger != "" {
+		return g.ledger, nil
+	}
+	return runlog.DefaultPath()
+}
+
 // open opens the ledger; stderr gets a warning when a ledger written by a
 // newer repro is opened read-only.
 func (g *globals) open(ctx context.Context, readOnly bool) (*runlog.Ledger, error) {
-	path := g.ledger
-	if path == "" {
-		var err error
-		if path, err = runlog.DefaultPath(); err != nil {
-			return nil, err
-		}
+	path, err := g.path()
+	if err != nil {
+		return nil, err
 	}
 	// Runs left running by a repro that was killed are settled first,
 	// whatever the command.
@@ -156,12 +161,9 @@ func (g *globals) open(ctx context.Context, readOnly bool) (*runlog.Ledger, erro
 // openIfExists opens the ledger for writing only if its file exists; nil
 // otherwise (or when it cannot be opened: callers then do without it).
 func (g *globals) openIfExists(ctx context.Context) *runlog.Ledger {
-	path := g.ledger
-	if path == "" {
-		var err error
-		if path, err = runlog.DefaultPath(); err != nil {
-			return nil
-		}
+	path, err := g.path()
+	if err != nil {
+		return nil
 	}
 	if _, err := os.Stat(path); err != nil {
 		return nil
