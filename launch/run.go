@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -54,6 +55,7 @@ type Spec struct {
 	Engine     *Engine
 	Interrupts <-chan os.Signal
 	Log        io.Writer // repro's own messages; nil: silent
+	Progress   io.Writer // progress of long work (a terminal); nil: none
 	Lookup     func(string) (string, bool)
 	Version    string // repro's version, recorded
 }
@@ -210,7 +212,7 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		if l != nil {
 			cache = LedgerCache{l}
 		}
-		v, err := provenance.HashPathCached(ctx, abs, cache)
+		v, err := provenance.HashPathWith(ctx, abs, provenance.HashOptions{Cache: cache, Progress: ProgressLine(s.Progress, "hashing dataset "+d.Name)})
 		if err != nil {
 			return nil, fmt.Errorf("--data %s=%s: %w", d.Name, d.Path, err)
 		}
@@ -453,5 +455,27 @@ func recordOutputs(ctx context.Context, dir string, res *runlog.Result, logf fun
 		res.Metrics = m
 	case !errors.Is(err, os.ErrNotExist):
 		logf("metrics not recorded: %v", err)
+	}
+}
+
+// ProgressLine returns a progress callback that redraws one line on w
+// (a terminal) and ends it when the work is done; nil when w is nil.
+func ProgressLine(w io.Writer, what string) func(done, total int) {
+	if w == nil {
+		return nil
+	}
+	var mu sync.Mutex
+	last := time.Time{}
+	return func(done, total int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if done < total && time.Since(last) < 100*time.Millisecond {
+			return
+		}
+		last = time.Now()
+		fmt.Fprintf(w, "\rrepro: %s: %d / %d files", what, done, total)
+		if done == total {
+			fmt.Fprintln(w)
+		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -53,6 +54,20 @@ func HashPath(ctx context.Context, path string) (*Version, error) {
 // HashPathCached is HashPath that reads only the files of a directory
 // whose stat data changed since the cache last saw them; nil: no cache.
 func HashPathCached(ctx context.Context, path string, cache HashCache) (*Version, error) {
+	return HashPathWith(ctx, path, HashOptions{Cache: cache})
+}
+
+// HashOptions tune HashPathWith.
+type HashOptions struct {
+	Cache HashCache // nil: no cache
+	// Progress, when set, is called now and then from the hashing
+	// goroutines with the files done so far and the total.
+	Progress func(done, total int)
+}
+
+// HashPathWith is HashPath with a cache and a progress report.
+func HashPathWith(ctx context.Context, path string, o HashOptions) (*Version, error) {
+	cache := o.Cache
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -100,7 +115,7 @@ func HashPathCached(ctx context.Context, path string, cache HashCache) (*Version
 			known, cache = nil, nil // a cache that cannot be read is no cache
 		}
 	}
-	fresh, err := hashAll(ctx, root, files, known)
+	fresh, err := hashAll(ctx, root, files, known, o.Progress)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +175,13 @@ func (v *Version) Listing() []byte {
 // hashAll fills in each file's digest and size, on every core. A file
 // whose stat data match a trusted cached entry is not read. It returns the
 // entries to remember: every file it read.
-func hashAll(ctx context.Context, root string, files []FileDigest, known map[string]CachedDigest) (map[string]CachedDigest, error) {
+func hashAll(ctx context.Context, root string, files []FileDigest, known map[string]CachedDigest, progress func(done, total int)) (map[string]CachedDigest, error) {
+	var done atomic.Int64
+	report := func() {
+		if n := done.Add(1); progress != nil && (n%512 == 0 || int(n) == len(files)) {
+			progress(int(n), len(files))
+		}
+	}
 	workers := min(runtime.GOMAXPROCS(0), max(len(files), 1))
 	next := make(chan int)
 	errs := make([]error, workers)
@@ -172,29 +193,10 @@ func hashAll(ctx context.Context, root string, files []FileDigest, known map[str
 		go func(w int) {
 			defer wg.Done()
 			for i := range next {
-				if errs[w] != nil {
-					continue
+				if errs[w] == nil {
+					errs[w] = hashOne(root, &files[i], known, fresh[w])
 				}
-				full := filepath.Join(root, filepath.FromSlash(files[i].Path))
-				var st FileState
-				if known != nil {
-					fi, err := os.Lstat(full)
-					if err != nil {
-						errs[w] = err
-						continue
-					}
-					st = fileState(fi)
-					if c, ok := known[files[i].Path]; ok && c.trusted(st) {
-						files[i].Digest, files[i].Size = c.Digest, st.Size
-						continue
-					}
-				}
-				hashedAt := time.Now().UnixNano()
-				d, n, err := hashFile(full)
-				files[i].Digest, files[i].Size, errs[w] = d, n, err
-				if err == nil && known != nil && n == st.Size {
-					fresh[w][files[i].Path] = CachedDigest{State: st, Digest: d, HashedAtNs: hashedAt}
-				}
+				report()
 			}
 		}(w)
 	}
@@ -220,6 +222,34 @@ feed:
 		}
 	}
 	return all, nil
+}
+
+// hashOne fills in one file's digest and size, from the cache when its
+// entry is trusted, and remembers a file it read in fresh.
+func hashOne(root string, f *FileDigest, known, fresh map[string]CachedDigest) error {
+	full := filepath.Join(root, filepath.FromSlash(f.Path))
+	var st FileState
+	if known != nil {
+		fi, err := os.Lstat(full)
+		if err != nil {
+			return err
+		}
+		st = fileState(fi)
+		if c, ok := known[f.Path]; ok && c.trusted(st) {
+			f.Digest, f.Size = c.Digest, st.Size
+			return nil
+		}
+	}
+	hashedAt := time.Now().UnixNano()
+	d, n, err := hashFile(full)
+	if err != nil {
+		return err
+	}
+	f.Digest, f.Size = d, n
+	if known != nil && n == st.Size {
+		fresh[f.Path] = CachedDigest{State: st, Digest: d, HashedAtNs: hashedAt}
+	}
+	return nil
 }
 
 func hashFile(path string) (string, int64, error) {

@@ -3,10 +3,12 @@ package provenance_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/reprohq/repro/provenance"
@@ -161,4 +163,27 @@ func FuzzHashPath_Names(f *testing.F) {
 			t.Fatalf("name %q: HashPath %s, coreutils %s", name, v.Digest, want)
 		}
 	})
+}
+
+func TestHashPathWith_Progress(t *testing.T) {
+	dir := t.TempDir()
+	for i := 0; i < 1500; i++ {
+		write(t, dir, fmt.Sprintf("d%d/f%d", i%7, i), "x")
+	}
+	var calls, last, total int
+	var mu sync.Mutex
+	v, err := provenance.HashPathWith(context.Background(), dir, provenance.HashOptions{Progress: func(done, n int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if done < last {
+			t.Errorf("progress went back from %d to %d", last, done)
+		}
+		calls, last, total = calls+1, done, n
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls < 2 || last != 1500 || total != 1500 || v.Files != 1500 {
+		t.Errorf("%d calls, last %d of %d, %d files", calls, last, total, v.Files)
+	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -54,7 +55,11 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 				cache = launch.LedgerCache{L: l}
 			}
 			for _, p := range args {
-				v, err := provenance.HashPathCached(cmd.Context(), p, cache)
+				var progress io.Writer
+				if isTerminal(cmd.ErrOrStderr()) {
+					progress = cmd.ErrOrStderr()
+				}
+				v, err := provenance.HashPathWith(cmd.Context(), p, provenance.HashOptions{Cache: cache, Progress: launch.ProgressLine(progress, "hashing "+p)})
 				if err != nil {
 					return fmt.Errorf("digest %s: %w", p, unwrapPath(err))
 				}

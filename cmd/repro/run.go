@@ -117,6 +117,9 @@ is recorded then); 2 for a usage error.`,
 				Registry: o.registryFlags.options(), Engine: o.engineFlags.engine(cmd),
 				Log: cmd.ErrOrStderr(), Version: version, Name: o.name,
 			}
+			if isTerminal(cmd.ErrOrStderr()) {
+				spec.Progress = cmd.ErrOrStderr()
+			}
 			for _, lbl := range o.labels {
 				k, v, err := runlog.ParseLabel(lbl)
 				if err != nil {
