@@ -273,10 +273,16 @@ func (l *Ledger) NewerSchema() int { return l.newer }
 // Path is the ledger's path as given to Open.
 func (l *Ledger) Path() string { return l.path }
 
-// Close closes the ledger.
+// Close closes the ledger. A writable ledger first lets SQLite refresh
+// the statistics its query planner uses (PRAGMA optimize: cheap, and
+// only where they are stale), so that filtered lists stay fast as the
+// ledger grows.
 func (l *Ledger) Close() error {
 	if l.db == nil {
 		return nil
+	}
+	if !l.readOnly {
+		_, _ = l.db.Exec("PRAGMA optimize")
 	}
 	return l.db.Close()
 }

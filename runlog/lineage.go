@@ -3,6 +3,8 @@ package runlog
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 )
 
 // Node is one thing in a run's lineage. Links come from content digests:
@@ -114,9 +116,48 @@ func (l *Ledger) upstream(ctx context.Context, n *Node, r *Run, depth int, seen 
 // directory digest, or (for a file) an output file with its digest.
 func (l *Ledger) producers(ctx context.Context, d Dataset) ([]Run, error) {
 	if d.Kind == "file" {
-		return l.query(ctx, "WHERE r.id IN (SELECT run_id FROM outputs WHERE digest = ?)", []any{d.Digest}, maxLinks)
+		return l.runsFrom(ctx, "SELECT run_id FROM outputs WHERE digest = ?", d.Digest)
 	}
-	return l.query(ctx, "WHERE r.outputs_digest = ?", []any{d.Digest}, maxLinks)
+	// (The != '' lets SQLite use the partial index on outputs_digest.)
+	return l.runsFrom(ctx, "SELECT id FROM runs WHERE outputs_digest = ? AND outputs_digest != ''", d.Digest)
+}
+
+// runsFrom loads, newest first, the runs whose IDs a query on an index
+// returns. Two steps on purpose: asked as one query with IN (SELECT ...),
+// SQLite walks the runs by start time instead of using that index.
+func (l *Ledger) runsFrom(ctx context.Context, idQuery string, args ...any) ([]Run, error) {
+	rows, err := l.db.QueryContext(ctx, idQuery+" LIMIT 1000", args...)
+	if err != nil {
+		return nil, explain(err)
+	}
+	var ids []any
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return []Run{}, nil
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
+	// By primary key, then newest first here: an ORDER BY on the start
+	// time would tempt SQLite to walk every run by that index.
+	runs, err := queryRunsOrdered(ctx, l.db, "WHERE r.id IN ("+marks+")", ids, "r.id", 0)
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(runs, func(i, j int) bool { return runs[i].StartedAt.After(runs[j].StartedAt) })
+	if len(runs) > maxLinks {
+		runs = runs[:maxLinks]
+	}
+	return runs, nil
 }
 
 // maxLinks bounds how many runs one link lists (a dataset produced by a
@@ -124,7 +165,7 @@ func (l *Ledger) producers(ctx context.Context, d Dataset) ([]Run, error) {
 const maxLinks = 20
 
 func (l *Ledger) downstream(ctx context.Context, n *Node, r *Run, depth int, seen map[string]bool) error {
-	reruns, err := l.query(ctx, "WHERE r.rerun_of = ?", []any{r.ID}, maxLinks)
+	reruns, err := l.runsFrom(ctx, "SELECT id FROM runs WHERE rerun_of = ?", r.ID)
 	if err != nil {
 		return err
 	}
@@ -143,7 +184,7 @@ func (l *Ledger) downstream(ctx context.Context, n *Node, r *Run, depth int, see
 		digests = append(digests, o.Digest)
 		marks += ",?"
 	}
-	consumers, err := l.query(ctx, "WHERE r.id IN (SELECT run_id FROM datasets WHERE digest IN ("+marks+"))", digests, maxLinks)
+	consumers, err := l.runsFrom(ctx, "SELECT DISTINCT run_id FROM datasets WHERE digest IN ("+marks+")", digests...)
 	if err != nil {
 		return err
 	}

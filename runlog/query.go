@@ -23,6 +23,8 @@ type Filter struct {
 	Labels       map[string]string
 	RerunOf      string
 	Sort         string // started (default), duration, exit, status, name, metric:NAME; add :asc to reverse
+
+	dataMatches int // how many dataset rows the data filter matches (set by List)
 }
 
 func prefixRange(column, prefix string) (string, []any) {
@@ -42,12 +44,13 @@ func (f Filter) where() (string, []any, error) {
 		for _, d := range f.ImageDigests {
 			a = append(a, d)
 		}
-		add("(r.image_digest IN ("+marks+") OR r.image_index_digest IN ("+marks+"))", append(a, a...)...)
+		// (The != '' lets SQLite use the partial index on image_index_digest.)
+		add("(r.image_digest IN ("+marks+") OR (r.image_index_digest IN ("+marks+") AND r.image_index_digest != ''))", append(a, a...)...)
 	}
 	if f.ImagePrefix != "" {
 		c1, a1 := prefixRange("r.image_digest", f.ImagePrefix)
 		c2, a2 := prefixRange("r.image_index_digest", f.ImagePrefix)
-		add("(("+c1+") OR ("+c2+"))", append(a1, a2...)...)
+		add("(("+c1+") OR ("+c2+" AND r.image_index_digest != ''))", append(a1, a2...)...)
 	}
 	if f.ImageRepo != "" {
 		add("r.image_repo = ?", f.ImageRepo)
@@ -58,10 +61,10 @@ func (f Filter) where() (string, []any, error) {
 	}
 	if f.DataDigest != "" {
 		c, a := prefixRange("d.digest", f.DataDigest)
-		add("r.id IN (SELECT d.run_id FROM datasets d WHERE "+c+")", a...)
+		add(f.datasetCond(c), a...)
 	}
 	if f.DataName != "" {
-		add("r.id IN (SELECT d.run_id FROM datasets d WHERE d.name = ?)", f.DataName)
+		add(f.datasetCond("d.name = ?"), f.DataName)
 	}
 	if !f.Since.IsZero() {
 		add("r.started_at >= ?", f.Since.UTC().Format(TimeFormat))
@@ -88,6 +91,18 @@ func (f Filter) where() (string, []any, error) {
 		where = "WHERE " + strings.Join(conds, " AND ")
 	}
 	return where, args, nil
+}
+
+// datasetCond selects runs by their datasets. When the dataset is common
+// (many runs per listed row), the runs are walked newest first and each
+// is checked; when it is rare, the few runs are collected through the
+// dataset index. SQLite cannot tell the two apart by itself, so List
+// counts first (dataMatches).
+func (f Filter) datasetCond(cond string) string {
+	if f.Limit > 0 && f.dataMatches > 20*f.Limit {
+		return "EXISTS (SELECT 1 FROM datasets d WHERE d.run_id = r.id AND " + cond + ")"
+	}
+	return "r.id IN (SELECT d.run_id FROM datasets d WHERE " + cond + ")"
 }
 
 // order turns a sort key into SQL. Every order ends with the ID so that
@@ -121,6 +136,16 @@ func jsonPath(name string) string {
 func (l *Ledger) List(ctx context.Context, f Filter) ([]Run, error) {
 	if l.db == nil {
 		return []Run{}, nil
+	}
+	if f.DataDigest != "" || f.DataName != "" {
+		q, a := "SELECT count(*) FROM datasets d WHERE d.name = ?", []any{f.DataName}
+		if f.DataDigest != "" {
+			c, ra := prefixRange("d.digest", f.DataDigest)
+			q, a = "SELECT count(*) FROM datasets d WHERE "+c, ra
+		}
+		if err := l.db.QueryRowContext(ctx, q, a...).Scan(&f.dataMatches); err != nil {
+			return nil, explain(err)
+		}
 	}
 	where, args, err := f.where()
 	if err != nil {
