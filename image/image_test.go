@@ -384,3 +384,48 @@ func FuzzWriteContextTar_Dockerignore(f *testing.F) {
 		}
 	})
 }
+
+// TestBuild_OnABase: a base given by tag is resolved to its digest and
+// recorded in the labels; its layers come first; a base that is an index
+// gives an index with one image per platform.
+func TestBuild_OnABase(t *testing.T) {
+	ctx := context.Background()
+	reg := newRegistry(t)
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"train": "x"})
+	base := buildOpts(reg, dir)
+	base.Repository = reg.host() + "/base/python"
+	base.Platforms = []string{"linux/amd64,linux/arm64"}
+	baseRes, err := image.Build(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := buildOpts(reg, dir)
+	o.Base = reg.host() + "/base/python:1.4.2"
+	res, err := image.Build(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.BaseDigest != baseRes.Digest || res.Labels[image.LabelBaseDigest] != baseRes.Digest || res.Labels[image.LabelBaseName] != o.Base {
+		t.Errorf("base digest %s, labels %v; want %s", res.BaseDigest, res.Labels, baseRes.Digest)
+	}
+	if len(res.Platforms) != 2 {
+		t.Fatalf("platforms %v, want amd64 and arm64", res.Platforms)
+	}
+	ref, _ := name.ParseReference(reg.host() + "/ml/trainer@" + res.Platforms["linux/arm64"])
+	img, err := remote.Image(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	layers, _ := img.Layers()
+	cf, _ := img.ConfigFile()
+	if len(layers) != 2 || cf.Architecture != "arm64" {
+		t.Errorf("%d layers, architecture %s; want the base's layer and ours, arm64", len(layers), cf.Architecture)
+	}
+	// Only one of the platforms, by asking.
+	o.Platforms = []string{"linux/amd64"}
+	one, err := image.Build(ctx, o)
+	if err != nil || len(one.Platforms) != 1 {
+		t.Errorf("one platform of an index base: %v, %v", one, err)
+	}
+}
