@@ -274,7 +274,8 @@ func (l *Ledger) NewerSchema() int { return l.newer }
 func (l *Ledger) Path() string { return l.path }
 
 // Close closes the ledger. A writable ledger first lets SQLite refresh
-// the statistics its query planner uses (PRAGMA optimize: cheap, and
+// the statistics its query planner uses (PRAGMA optimize, with the rows
+// it may read per index bounded so that it stays cheap, and
 // only where they are stale), so that filtered lists stay fast as the
 // ledger grows.
 func (l *Ledger) Close() error {
@@ -282,7 +283,7 @@ func (l *Ledger) Close() error {
 		return nil
 	}
 	if !l.readOnly {
-		_, _ = l.db.Exec("PRAGMA optimize")
+		_, _ = l.db.Exec("PRAGMA analysis_limit = 1000; PRAGMA optimize")
 	}
 	return l.db.Close()
 }
