@@ -28,6 +28,17 @@ const (
 type DataArg struct {
 	Name string
 	Path string
+	Want string // the digest the data must have ("" : any); a re-run sets it
+}
+
+// DataMismatch is returned when a dataset's digest is not the one asked
+// for: the data changed since the run being re-run.
+type DataMismatch struct {
+	Name, Path, Got, Want string
+}
+
+func (e *DataMismatch) Error() string {
+	return fmt.Sprintf("dataset %s at %s has digest %s, not %s", e.Name, e.Path, e.Got, e.Want)
 }
 
 // Spec is everything a recorded run needs.
@@ -215,6 +226,9 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		v, err := provenance.HashPathWith(ctx, abs, provenance.HashOptions{Cache: cache, Progress: ProgressLine(s.Progress, "hashing dataset "+d.Name)})
 		if err != nil {
 			return nil, fmt.Errorf("--data %s=%s: %w", d.Name, d.Path, err)
+		}
+		if d.Want != "" && v.Digest != d.Want {
+			return nil, &DataMismatch{Name: d.Name, Path: d.Path, Got: v.Digest, Want: d.Want}
 		}
 		ds := runlog.Dataset{Name: d.Name, Path: abs, Kind: v.Kind, Digest: v.Digest, Files: v.Files, Bytes: v.Bytes}
 		if v.Kind == "dir" {

@@ -48,18 +48,14 @@ type Version struct {
 // files skipped. Names with a backslash, newline or carriage return are
 // escaped as sha256sum escapes them.
 func HashPath(ctx context.Context, path string) (*Version, error) {
-	return HashPathCached(ctx, path, nil)
-}
-
-// HashPathCached is HashPath that reads only the files of a directory
-// whose stat data changed since the cache last saw them; nil: no cache.
-func HashPathCached(ctx context.Context, path string, cache HashCache) (*Version, error) {
-	return HashPathWith(ctx, path, HashOptions{Cache: cache})
+	return HashPathWith(ctx, path, HashOptions{})
 }
 
 // HashOptions tune HashPathWith.
 type HashOptions struct {
-	Cache HashCache // nil: no cache
+	// Cache, when set, spares reading the files of a directory whose stat
+	// data did not change since the cache last saw them.
+	Cache HashCache
 	// Progress, when set, is called now and then from the hashing
 	// goroutines with the files done so far and the total.
 	Progress func(done, total int)

@@ -46,10 +46,10 @@ func (c *memCache) Save(_ context.Context, _ string, all map[string]CachedDigest
 	return nil
 }
 
-// TestHashPathCached: unchanged files are not read again, and every kind
+// TestHashPathWith_Cache: unchanged files are not read again, and every kind
 // of change is noticed, forged mtimes included; the cached answer equals
 // the uncached one every time.
-func TestHashPathCached(t *testing.T) {
+func TestHashPathWith_Cache(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	for _, f := range []string{"a.txt", "b.txt", "sub/c.txt", "sub/d.txt"} {
@@ -60,7 +60,7 @@ func TestHashPathCached(t *testing.T) {
 	check := func(step string, wantRead int) {
 		t.Helper()
 		cache.lastPut = nil
-		got, err := HashPathCached(ctx, dir, cache)
+		got, err := HashPathWith(ctx, dir, HashOptions{Cache: cache})
 		if err != nil {
 			t.Fatal(err)
 		}

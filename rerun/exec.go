@@ -48,20 +48,18 @@ func Exec(ctx context.Context, l *runlog.Ledger, r *runlog.Run, o ExecOptions) (
 	s.Memory, s.GPUs = r.Memory, r.GPUs
 	s.Env, s.SecretEnv = nil, nil
 
-	// Data first: it is the cheapest thing to find changed.
+	// Data: a missing copy is refused here; a changed one by launch.Run,
+	// which hashes the data anyway (hashing it here too would read it
+	// twice on every re-run).
 	for _, d := range p.Data {
 		path := d.Path
 		if v, ok := lookup(d.Var); ok && v != "" {
 			path = v
 		}
-		got, err := provenance.HashPathCached(ctx, path, launch.LedgerCache{L: l})
-		if err != nil {
+		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("dataset %s: %s: %w; point %s at a copy of it", d.Name, path, unwrap(err), d.Var)
 		}
-		if got.Digest != d.Digest {
-			return nil, fmt.Errorf("dataset %s at %s has digest %s, but run %s used %s; point %s at an unchanged copy", d.Name, path, got.Digest, p.Short, d.Digest, d.Var)
-		}
-		s.Data = append(s.Data, launch.DataArg{Name: d.Name, Path: path})
+		s.Data = append(s.Data, launch.DataArg{Name: d.Name, Path: path, Want: d.Digest})
 	}
 	for _, e := range p.Plain {
 		s.Env = append(s.Env, e.Name+"="+e.Value)
@@ -109,6 +107,11 @@ func Exec(ctx context.Context, l *runlog.Ledger, r *runlog.Run, o ExecOptions) (
 		s.NoCode = true
 	}
 	out, err := launch.Run(ctx, l, s)
+	var changed *launch.DataMismatch
+	if errors.As(err, &changed) {
+		v := "REPRO_DATA_" + EnvSuffix(changed.Name)
+		return nil, fmt.Errorf("dataset %s at %s has digest %s, but run %s used %s; point %s at an unchanged copy", changed.Name, changed.Path, changed.Got, p.Short, changed.Want, v)
+	}
 	if errors.Is(err, provenance.ErrImageNotFound) {
 		return nil, fmt.Errorf("the image run %s used, %s, is no longer in its registry (%v); push it back (crane or skopeo copy from a backup) to re-run exactly", p.Short, p.Image, err)
 	}

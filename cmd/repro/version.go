@@ -18,7 +18,7 @@ platform. repro --version prints the version alone.
 
 Exit status: 0 ok, 2 usage.`,
 		Example: `  repro version`,
-		Args:  exactArgs(0, "no arguments"),
+		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fmt.Fprintf(cmd.OutOrStdout(), "repro %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return nil
