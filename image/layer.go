@@ -20,6 +20,8 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
+
+	"github.com/reprohq/repro/provenance"
 )
 
 // LayerStats describes a context layer.
@@ -41,7 +43,7 @@ func WriteContextTar(w io.Writer, contextDir, dest string, epoch time.Time) (Lay
 	dest = path.Clean("/" + filepath.ToSlash(dest))
 	root, err := os.OpenRoot(contextDir)
 	if err != nil {
-		return st, fmt.Errorf("build context %s: %w", contextDir, unwrapPathErr(err))
+		return st, fmt.Errorf("build context %s: %w", contextDir, provenance.PathCause(err))
 	}
 	defer root.Close()
 	pm, err := ignoreMatcher(root)
@@ -160,14 +162,6 @@ func ignoreMatcher(root *os.Root) (*patternmatcher.PatternMatcher, error) {
 		return nil, fmt.Errorf(".dockerignore: %w", err)
 	}
 	return pm, nil
-}
-
-func unwrapPathErr(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // fileLayer is a gzip-compressed layer in a temporary file whose digests

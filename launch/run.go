@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/reprohq/repro/provenance"
@@ -214,7 +213,7 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 			return nil, err
 		}
 		if _, err := os.Stat(abs); err != nil {
-			return nil, fmt.Errorf("--data %s=%s: %w", d.Name, d.Path, unwrapPath(err))
+			return nil, fmt.Errorf("--data %s=%s: %w", d.Name, d.Path, provenance.PathCause(err))
 		}
 		if err := checkMountPath(abs); err != nil {
 			return nil, fmt.Errorf("--data %s: %w", d.Name, err)
@@ -254,7 +253,7 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		if entries, err := os.ReadDir(abs); err == nil && len(entries) > 0 {
 			return nil, fmt.Errorf("--out %s is not empty; give a new or empty directory so that its contents are this run's outputs", s.OutDir)
 		} else if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("--out %s: %w", s.OutDir, unwrapPath(err))
+			return nil, fmt.Errorf("--out %s: %w", s.OutDir, provenance.PathCause(err))
 		}
 		r.OutDir = abs
 		mounts = append(mounts, Mount{Source: abs, Target: OutTarget})
@@ -346,7 +345,7 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 	}
 	if r.OutDir != "" {
 		if err := os.MkdirAll(r.OutDir, 0o755); err != nil {
-			return nil, fmt.Errorf("--out %s: %w", s.OutDir, unwrapPath(err))
+			return nil, fmt.Errorf("--out %s: %w", s.OutDir, provenance.PathCause(err))
 		}
 	}
 
@@ -426,17 +425,6 @@ func listFiles(files []string, max int) string {
 		fmt.Fprintf(&b, "  %s\n", f)
 	}
 	return strings.TrimSuffix(b.String(), "\n")
-}
-
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		if errors.Is(pe.Err, syscall.ENOENT) {
-			return errors.New("no such file or directory")
-		}
-		return pe.Err
-	}
-	return err
 }
 
 // MetricsFile is the file under --out whose numbers are recorded as the

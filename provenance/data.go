@@ -277,3 +277,14 @@ func hashFile(path string) (string, int64, error) {
 // bufPool holds read buffers: a dataset of many small files would
 // otherwise allocate one per file.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+// PathCause drops the operation and path from an *os.PathError, for
+// messages that already name the path ("--data x=p: no such file or
+// directory"); other errors are returned as they are.
+func PathCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

@@ -57,7 +57,7 @@ func Exec(ctx context.Context, l *runlog.Ledger, r *runlog.Run, o ExecOptions) (
 			path = v
 		}
 		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("dataset %s: %s: %w; point %s at a copy of it", d.Name, path, unwrap(err), d.Var)
+			return nil, fmt.Errorf("dataset %s: %s: %w; point %s at a copy of it", d.Name, path, provenance.PathCause(err), d.Var)
 		}
 		s.Data = append(s.Data, launch.DataArg{Name: d.Name, Path: path, Want: d.Digest})
 	}
@@ -116,12 +116,4 @@ func Exec(ctx context.Context, l *runlog.Ledger, r *runlog.Run, o ExecOptions) (
 		return nil, fmt.Errorf("the image run %s used, %s, is no longer in its registry (%v); push it back (crane or skopeo copy from a backup) to re-run exactly", p.Short, p.Image, err)
 	}
 	return out, err
-}
-
-func unwrap(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"runtime"
 
 	"github.com/spf13/cobra"
@@ -24,14 +22,4 @@ Exit status: 0 ok, 2 usage.`,
 			return nil
 		},
 	}
-}
-
-// unwrapPath drops the operation and path from an *os.PathError when the
-// message already names the path.
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
