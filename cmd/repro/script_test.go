@@ -35,7 +35,7 @@ func TestScripts(t *testing.T) {
 	if !dockerOK && inCI {
 		t.Fatal("CI=true but the Docker Engine is not usable (docker info failed)")
 	}
-	registry, err := startRegistry(t)
+	registry, registryData, err := startRegistry(t)
 	if err != nil {
 		if inCI {
 			t.Fatalf("CI=true but the registry could not start: %v", err)
@@ -59,6 +59,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("DOCKER_CONFIG", filepath.Join(home, ".docker"))
 			env.Setenv("REPRO_LEDGER", filepath.Join(env.WorkDir, "ledger.db"))
 			env.Setenv("REGISTRY", registry)
+			env.Setenv("REGISTRY_DATA", registryData) // its storage, for scripts that lose an image
 			env.Setenv("TRAINER_CTX", trainerCtx)
 			env.Setenv("GIT_AUTHOR_NAME", "Ada")
 			env.Setenv("GIT_AUTHOR_EMAIL", "ada@example.invalid")
@@ -211,19 +212,21 @@ func canMount() bool {
 }
 
 // startRegistry starts the CNCF distribution registry (Debian's
-// docker-registry) on a free 127.0.0.1 port for the whole test run.
-func startRegistry(t *testing.T) (string, error) {
+// docker-registry) on a free 127.0.0.1 port for the whole test run, and
+// returns its address and its storage directory.
+func startRegistry(t *testing.T) (string, string, error) {
 	bin, err := exec.LookPath("docker-registry")
 	if err != nil {
-		return "", fmt.Errorf("docker-registry not on PATH (apt-get install docker-registry)")
+		return "", "", fmt.Errorf("docker-registry not on PATH (apt-get install docker-registry)")
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	addr := l.Addr().String()
 	l.Close()
 	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
 	cfg := filepath.Join(dir, "config.yml")
 	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`version: 0.1
 log:
@@ -235,20 +238,20 @@ storage:
     enabled: true
 http:
   addr: %s
-`, filepath.Join(dir, "data"), addr)), 0o644); err != nil {
-		return "", err
+`, data, addr)), 0o644); err != nil {
+		return "", "", err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin, "serve", cfg)
 	logf, err := os.Create(filepath.Join(dir, "log"))
 	if err != nil {
 		cancel()
-		return "", err
+		return "", "", err
 	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		cancel()
-		return "", err
+		return "", "", err
 	}
 	t.Cleanup(func() {
 		cancel()
@@ -259,12 +262,12 @@ http:
 		resp, err := http.Get("http://" + addr + "/v2/")
 		if err == nil {
 			resp.Body.Close()
-			return addr, nil
+			return addr, data, nil
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	b, _ := os.ReadFile(filepath.Join(dir, "log"))
-	return "", fmt.Errorf("registry on %s did not answer: %s", addr, firstLines(string(b), 5))
+	return "", "", fmt.Errorf("registry on %s did not answer: %s", addr, firstLines(string(b), 5))
 }
 
 // buildTrainer builds testdata/trainer as a static binary into a fresh
