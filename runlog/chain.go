@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // canonicalV1 is the encoding a finished run is hashed in: a fixed list
@@ -96,12 +97,17 @@ func chainRun(ctx context.Context, tx *sql.Tx, id string) error {
 	if len(runs) != 1 {
 		return fmt.Errorf("chain run %s: %w", Short(id), ErrNotFound)
 	}
-	var prev string
+	var prev digestCol
 	err = tx.QueryRowContext(ctx, "SELECT hash FROM chain ORDER BY seq DESC LIMIT 1").Scan(&prev)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, "INSERT INTO chain (run_id, prev, hash) VALUES (?, ?, ?)", id, prev, chainHash(prev, &runs[0]))
+	rawID, err := hex.DecodeString(id)
+	if err != nil {
+		return fmt.Errorf("chain run %q: %w", id, err)
+	}
+	_, err = tx.ExecContext(ctx, "INSERT INTO chain (run_id, prev, hash) VALUES (?, ?, ?)",
+		rawID, digestValue(string(prev)), digestValue(chainHash(string(prev), &runs[0])))
 	return err
 }
 
@@ -127,71 +133,98 @@ type ChainReport struct {
 // VerifyChain walks the chain in order, recomputing every finished run's
 // hash from its current contents, and reports the first record that was
 // edited, deleted or inserted out of order behind repro's back, or a
-// finished run that is not in the chain at all.
+// finished run that is not in the chain at all. It reads the chain and
+// the runs a thousand at a time.
 func (l *Ledger) VerifyChain(ctx context.Context) (*ChainReport, error) {
 	rep := &ChainReport{}
 	if l.db == nil {
 		return rep, nil
 	}
-	rows, err := l.db.QueryContext(ctx, "SELECT seq, run_id, prev, hash FROM chain ORDER BY seq")
-	if err != nil {
-		return nil, explain(err)
-	}
-	type link struct {
-		seq              int64
-		id, prev, stored string
-	}
-	var links []link
-	for rows.Next() {
-		var k link
-		if err := rows.Scan(&k.seq, &k.id, &k.prev, &k.stored); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		links = append(links, k)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	chained := map[string]bool{}
 	prev := ""
-	for _, k := range links {
-		chained[k.id] = true
-		if k.prev != prev {
-			rep.Problem = &ChainProblem{Seq: k.seq, RunID: k.id, Kind: "inserted out of order", Detail: "its link does not follow the record before it: a record before it was deleted, or this one was inserted"}
-			return rep, nil
-		}
-		runs, err := l.query(ctx, "WHERE r.id = ?", []any{k.id}, 1)
+	for after := int64(-1); ; {
+		links, err := l.chainLinks(ctx, after, 1000)
 		if err != nil {
 			return nil, err
 		}
-		if len(runs) == 0 {
-			rep.Problem = &ChainProblem{Seq: k.seq, RunID: k.id, Kind: "deleted", Detail: "the chain lists it, the runs table does not have it"}
-			return rep, nil
+		if len(links) == 0 {
+			break
 		}
-		if got := chainHash(prev, &runs[0]); got != k.stored {
-			rep.Problem = &ChainProblem{Seq: k.seq, RunID: k.id, Kind: "edited", Detail: "its contents no longer match the hash recorded when it finished"}
-			return rep, nil
+		after = links[len(links)-1].seq
+		ids := make([]any, len(links))
+		for i, k := range links {
+			ids[i] = k.id
 		}
-		prev = k.stored
-		rep.Records++
-	}
-	// Finished runs that never entered the chain were written by hand.
-	frows, err := l.db.QueryContext(ctx, "SELECT id FROM runs WHERE status != 'running' ORDER BY started_at")
-	if err != nil {
-		return nil, err
-	}
-	defer frows.Close()
-	for frows.Next() {
-		var id string
-		if err := frows.Scan(&id); err != nil {
+		runs, err := l.query(ctx, "WHERE r.id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+")", ids, 0)
+		if err != nil {
 			return nil, err
 		}
-		if !chained[id] {
-			rep.Problem = &ChainProblem{RunID: id, Kind: "inserted", Detail: "it is finished but is not in the chain"}
-			return rep, nil
+		byID := make(map[string]*Run, len(runs))
+		for i := range runs {
+			byID[runs[i].ID] = &runs[i]
+		}
+		for _, k := range links {
+			if k.prev != prev {
+				rep.Problem = &ChainProblem{Seq: k.seq, RunID: k.id, Kind: "inserted out of order", Detail: "its link does not follow the record before it: a record before it was deleted, or this one was inserted"}
+				return rep, nil
+			}
+			r := byID[k.id]
+			if r == nil {
+				rep.Problem = &ChainProblem{Seq: k.seq, RunID: k.id, Kind: "deleted", Detail: "the chain lists it, the runs table does not have it"}
+				return rep, nil
+			}
+			if chainHash(prev, r) != k.stored {
+				rep.Problem = &ChainProblem{Seq: k.seq, RunID: k.id, Kind: "edited", Detail: "its contents no longer match the hash recorded when it finished"}
+				return rep, nil
+			}
+			prev = k.stored
+			rep.Records++
 		}
 	}
-	return rep, frows.Err()
+	// Every link named a different finished run (an edited or repeated
+	// one fails its hash), so equal counts mean every finished run is in
+	// the chain. Otherwise, find one that is not: written by hand.
+	var finished int
+	if err := l.db.QueryRowContext(ctx, "SELECT count(*) FROM runs WHERE status != 'running'").Scan(&finished); err != nil {
+		return nil, explain(err)
+	}
+	if finished == rep.Records {
+		return rep, nil
+	}
+	var id string
+	err := l.db.QueryRowContext(ctx, `SELECT id FROM runs WHERE status != 'running'
+		AND unhex(id) NOT IN (SELECT run_id FROM chain) ORDER BY started_at LIMIT 1`).Scan(&id)
+	if err != nil {
+		return nil, explain(err)
+	}
+	rep.Problem = &ChainProblem{RunID: id, Kind: "inserted", Detail: "it is finished but is not in the chain"}
+	return rep, nil
+}
+
+type chainLink struct {
+	seq          int64
+	id           string
+	prev, stored string
+}
+
+// chainLinks reads up to n links after position after.
+func (l *Ledger) chainLinks(ctx context.Context, after int64, n int) ([]chainLink, error) {
+	rows, err := l.db.QueryContext(ctx, "SELECT seq, run_id, prev, hash FROM chain WHERE seq > ? ORDER BY seq LIMIT ?", after, n)
+	if err != nil {
+		return nil, explain(err)
+	}
+	defer rows.Close()
+	var links []chainLink
+	for rows.Next() {
+		var (
+			k            chainLink
+			rawID        []byte
+			prev, stored digestCol
+		)
+		if err := rows.Scan(&k.seq, &rawID, &prev, &stored); err != nil {
+			return nil, err
+		}
+		k.id, k.prev, k.stored = hex.EncodeToString(rawID), string(prev), string(stored)
+		links = append(links, k)
+	}
+	return links, rows.Err()
 }

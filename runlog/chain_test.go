@@ -66,19 +66,19 @@ func TestLedger_VerifyChain(t *testing.T) {
 			tamper(t, path, "UPDATE runs SET exit_code = 0 WHERE id = ?", ids[2])
 		}, "edited", 2},
 		{"output digest edited", func(t *testing.T, path string, ids []string) {
-			tamper(t, path, "UPDATE outputs SET digest = 'sha256:0' WHERE run_id = ?", ids[1])
+			tamper(t, path, "UPDATE outputs SET digest = 'sha256:0' WHERE run = (SELECT seq FROM runs WHERE id = ?)", ids[1])
 		}, "edited", 1},
 		{"dataset dropped", func(t *testing.T, path string, ids []string) {
-			tamper(t, path, "DELETE FROM datasets WHERE run_id = ?", ids[3])
+			tamper(t, path, "DELETE FROM datasets WHERE run = (SELECT seq FROM runs WHERE id = ?)", ids[3])
 		}, "edited", 3},
 		{"run deleted", func(t *testing.T, path string, ids []string) {
-			tamper(t, path, "DELETE FROM datasets WHERE run_id = ?; DELETE FROM outputs WHERE run_id = ?; DELETE FROM runs WHERE id = ?", ids[1], ids[1], ids[1])
+			tamper(t, path, "DELETE FROM datasets WHERE run = (SELECT seq FROM runs WHERE id = ?); DELETE FROM outputs WHERE run = (SELECT seq FROM runs WHERE id = ?); DELETE FROM runs WHERE id = ?", ids[1], ids[1], ids[1])
 		}, "deleted", 1},
 		{"run and its link deleted", func(t *testing.T, path string, ids []string) {
-			tamper(t, path, "DELETE FROM chain WHERE run_id = ?", ids[2])
+			tamper(t, path, "DELETE FROM chain WHERE run_id = unhex(?)", ids[2])
 		}, "inserted out of order", 3},
 		{"run inserted", func(t *testing.T, path string, ids []string) {
-			tamper(t, path, `INSERT INTO runs (id, status, image, image_repo, image_digest, argv, started_at) VALUES ('ffff0000000000000000000000000000', 'succeeded', 'x', 'x', 'sha256:0', '[]', '2026-03-01T00:30:00.000000000Z')`)
+			tamper(t, path, `INSERT INTO runs (id, status, context, image_digest, argv, started_at) SELECT 'ffff0000000000000000000000000000', 'succeeded', context, image_digest, '[]', '2026-03-01T00:30:00.000000000Z' FROM runs LIMIT 1`)
 		}, "inserted", -1},
 	}
 	for _, tt := range tests {

@@ -56,21 +56,22 @@ func (l *Ledger) Images(ctx context.Context, repository string) ([]ImageSummary,
 
 	runFilter := ""
 	if repository != "" {
-		runFilter = " WHERE image_repo = ?"
+		runFilter = " WHERE c.image_repo = ?"
 	}
-	rows, err = l.db.QueryContext(ctx, "SELECT image_repo, image_digest, count(*), max(started_at) FROM runs"+runFilter+" GROUP BY image_repo, image_digest", args...)
+	rows, err = l.db.QueryContext(ctx, "SELECT c.image_repo, r.image_digest, count(*), max(r.started_at) FROM runs r JOIN run_contexts c ON c.id = r.context"+runFilter+" GROUP BY c.image_repo, r.image_digest", args...)
 	if err != nil {
 		return nil, explain(err)
 	}
 	for rows.Next() {
-		var repo, digest string
+		var repo string
+		var digest digestCol
 		var n int
 		var last sql.NullString
 		if err := rows.Scan(&repo, &digest, &n, &last); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		s := get(repo, digest)
+		s := get(repo, string(digest))
 		s.Runs += n
 		if t, err := time.Parse(TimeFormat, last.String); err == nil {
 			s.LastRun = &t

@@ -135,7 +135,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Ledger, error) {
 	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
 		return nil, fmt.Errorf("create ledger directory for %q: %w", path, err)
 	}
-	db, err := sql.Open("sqlite3", dsn(abs, "_journal_mode=WAL&_foreign_keys=1&_busy_timeout=10000&_txlock=immediate&_synchronous=NORMAL"))
+	db, err := sql.Open("sqlite3", dsn(abs, "_journal_mode=WAL&_foreign_keys=1&_busy_timeout=10000&_txlock=immediate&_synchronous=NORMAL&_stmt_cache_size=32"))
 	if err != nil {
 		return nil, fmt.Errorf("ledger %q: %w", path, err)
 	}

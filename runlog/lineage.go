@@ -116,14 +116,14 @@ func (l *Ledger) upstream(ctx context.Context, n *Node, r *Run, depth int, seen 
 // directory digest, or (for a file) an output file with its digest.
 func (l *Ledger) producers(ctx context.Context, d Dataset) ([]Run, error) {
 	if d.Kind == "file" {
-		return l.runsFrom(ctx, "SELECT run_id FROM outputs WHERE digest = ?", d.Digest)
+		return l.runsFrom(ctx, "SELECT run FROM outputs WHERE digest = ?", digestValue(d.Digest))
 	}
 	// (The != '' lets SQLite use the partial index on outputs_digest.)
-	return l.runsFrom(ctx, "SELECT id FROM runs WHERE outputs_digest = ? AND outputs_digest != ''", d.Digest)
+	return l.runsFrom(ctx, "SELECT seq FROM runs WHERE outputs_digest = ? AND outputs_digest != ''", digestValue(d.Digest))
 }
 
-// runsFrom loads, newest first, the runs whose IDs a query on an index
-// returns. Two steps on purpose: asked as one query with IN (SELECT ...),
+// runsFrom loads, newest first, the runs whose keys (seq) a query on an
+// index returns. Two steps on purpose: asked as one query with IN (SELECT ...),
 // SQLite walks the runs by start time instead of using that index.
 func (l *Ledger) runsFrom(ctx context.Context, idQuery string, args ...any) ([]Run, error) {
 	rows, err := l.db.QueryContext(ctx, idQuery+" LIMIT 1000", args...)
@@ -132,12 +132,12 @@ func (l *Ledger) runsFrom(ctx context.Context, idQuery string, args ...any) ([]R
 	}
 	var ids []any
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		ids = append(ids, id)
+		ids = append(ids, seq)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -149,7 +149,7 @@ func (l *Ledger) runsFrom(ctx context.Context, idQuery string, args ...any) ([]R
 	marks := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
 	// By primary key, then newest first here: an ORDER BY on the start
 	// time would tempt SQLite to walk every run by that index.
-	runs, err := queryRunsOrdered(ctx, l.db, "WHERE r.id IN ("+marks+")", ids, "r.id", 0)
+	runs, err := queryRunsOrdered(ctx, l.db, "WHERE r.seq IN ("+marks+")", ids, "r.seq", 0)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +165,7 @@ func (l *Ledger) runsFrom(ctx context.Context, idQuery string, args ...any) ([]R
 const maxLinks = 20
 
 func (l *Ledger) downstream(ctx context.Context, n *Node, r *Run, depth int, seen map[string]bool) error {
-	reruns, err := l.runsFrom(ctx, "SELECT id FROM runs WHERE rerun_of = ?", r.ID)
+	reruns, err := l.runsFrom(ctx, "SELECT seq FROM runs WHERE rerun_of = ?", r.ID)
 	if err != nil {
 		return err
 	}
@@ -178,13 +178,15 @@ func (l *Ledger) downstream(ctx context.Context, n *Node, r *Run, depth int, see
 	if r.OutputsDigest == "" {
 		return nil
 	}
-	digests := []any{r.OutputsDigest}
+	digests := []string{r.OutputsDigest}
+	values := []any{digestValue(r.OutputsDigest)}
 	marks := "?"
 	for _, o := range r.Outputs {
 		digests = append(digests, o.Digest)
+		values = append(values, digestValue(o.Digest))
 		marks += ",?"
 	}
-	consumers, err := l.runsFrom(ctx, "SELECT DISTINCT run_id FROM datasets WHERE digest IN ("+marks+")", digests...)
+	consumers, err := l.runsFrom(ctx, "SELECT DISTINCT run FROM datasets WHERE digest IN ("+marks+")", values...)
 	if err != nil {
 		return err
 	}

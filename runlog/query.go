@@ -27,10 +27,6 @@ type Filter struct {
 	dataMatches int // how many dataset rows the data filter matches (set by List)
 }
 
-func prefixRange(column, prefix string) (string, []any) {
-	return column + " >= ? AND " + column + " < ?", []any{prefix, prefix + "\uffff"}
-}
-
 func (f Filter) where() (string, []any, error) {
 	var conds []string
 	var args []any
@@ -38,29 +34,34 @@ func (f Filter) where() (string, []any, error) {
 	if f.Status != "" {
 		add("r.status = ?", f.Status)
 	}
-	if len(f.ImageDigests) > 0 {
-		marks := strings.TrimSuffix(strings.Repeat("?,", len(f.ImageDigests)), ",")
+	imageIn := func(ds []string) {
+		marks := strings.TrimSuffix(strings.Repeat("?,", len(ds)), ",")
 		var a []any
-		for _, d := range f.ImageDigests {
-			a = append(a, d)
+		for _, d := range ds {
+			a = append(a, digestValue(d))
 		}
 		// (The != '' lets SQLite use the partial index on image_index_digest.)
 		add("(r.image_digest IN ("+marks+") OR (r.image_index_digest IN ("+marks+") AND r.image_index_digest != ''))", append(a, a...)...)
 	}
-	if f.ImagePrefix != "" {
-		c1, a1 := prefixRange("r.image_digest", f.ImagePrefix)
-		c2, a2 := prefixRange("r.image_index_digest", f.ImagePrefix)
+	if len(f.ImageDigests) > 0 {
+		imageIn(f.ImageDigests)
+	}
+	if h, ok := strings.CutPrefix(f.ImagePrefix, sha256Prefix); ok && len(h) == 64 {
+		imageIn([]string{f.ImagePrefix}) // a whole digest: index look-ups, not ranges
+	} else if f.ImagePrefix != "" {
+		c1, a1 := digestPrefixRange("r.image_digest", f.ImagePrefix)
+		c2, a2 := digestPrefixRange("r.image_index_digest", f.ImagePrefix)
 		add("(("+c1+") OR ("+c2+" AND r.image_index_digest != ''))", append(a1, a2...)...)
 	}
 	if f.ImageRepo != "" {
-		add("r.image_repo = ?", f.ImageRepo)
+		add("r.context IN (SELECT id FROM run_contexts WHERE image_repo = ?)", f.ImageRepo)
 	}
 	if f.CommitPrefix != "" {
-		c, a := prefixRange("r.code_commit", f.CommitPrefix)
+		c, a := commitPrefixRange("r.code_commit", f.CommitPrefix)
 		add(c, a...)
 	}
 	if f.DataDigest != "" {
-		c, a := prefixRange("d.digest", f.DataDigest)
+		c, a := digestPrefixRange("d.digest", f.DataDigest)
 		add(f.datasetCond(c), a...)
 	}
 	if f.DataName != "" {
@@ -81,7 +82,7 @@ func (f Filter) where() (string, []any, error) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		add("r.id IN (SELECT run_id FROM run_labels WHERE key = ? AND value = ?)", k, f.Labels[k])
+		add("r.seq IN (SELECT run FROM run_labels WHERE key = ? AND value = ?)", k, f.Labels[k])
 	}
 	if f.RerunOf != "" {
 		add("r.rerun_of = ?", f.RerunOf)
@@ -100,13 +101,14 @@ func (f Filter) where() (string, []any, error) {
 // counts first (dataMatches).
 func (f Filter) datasetCond(cond string) string {
 	if f.Limit > 0 && f.dataMatches > 20*f.Limit {
-		return "EXISTS (SELECT 1 FROM datasets d WHERE d.run_id = r.id AND " + cond + ")"
+		return "EXISTS (SELECT 1 FROM datasets d WHERE d.run = r.seq AND " + cond + ")"
 	}
-	return "r.id IN (SELECT d.run_id FROM datasets d WHERE " + cond + ")"
+	return "r.seq IN (SELECT d.run FROM datasets d WHERE " + cond + ")"
 }
 
-// order turns a sort key into SQL. Every order ends with the ID so that
-// equal keys list the same way every time.
+// order turns a sort key into SQL. Every order ends with the key (seq,
+// the order runs were recorded in) so that equal keys list the same way
+// every time.
 func (f Filter) order() (string, []any, error) {
 	key, dir := f.Sort, "DESC"
 	if k, ok := strings.CutSuffix(key, ":asc"); ok {
@@ -114,15 +116,15 @@ func (f Filter) order() (string, []any, error) {
 	}
 	switch {
 	case key == "" || key == "started":
-		return "r.started_at " + dir + ", r.id", nil, nil
+		return "r.started_at " + dir + ", r.seq " + dir, nil, nil
 	case key == "duration":
-		return "(julianday(r.finished_at) - julianday(r.started_at)) " + dir + " NULLS LAST, r.id", nil, nil
+		return "(julianday(r.finished_at) - julianday(r.started_at)) " + dir + " NULLS LAST, r.seq DESC", nil, nil
 	case key == "exit":
-		return "r.exit_code " + dir + " NULLS LAST, r.id", nil, nil
+		return "r.exit_code " + dir + " NULLS LAST, r.seq DESC", nil, nil
 	case key == "status" || key == "name":
-		return "r." + key + " " + dir + ", r.started_at DESC, r.id", nil, nil
+		return "r." + key + " " + dir + ", r.started_at DESC, r.seq DESC", nil, nil
 	case strings.HasPrefix(key, "metric:") && len(key) > len("metric:"):
-		return "json_extract(r.metrics, ?) " + dir + " NULLS LAST, r.started_at DESC, r.id", []any{jsonPath(strings.TrimPrefix(key, "metric:"))}, nil
+		return "json_extract(r.metrics, ?) " + dir + " NULLS LAST, r.started_at DESC, r.seq DESC", []any{jsonPath(strings.TrimPrefix(key, "metric:"))}, nil
 	}
 	return "", nil, fmt.Errorf("--sort %q: choose started, duration, exit, status, name or metric:NAME, with :asc to reverse", f.Sort)
 }
@@ -138,11 +140,12 @@ func (l *Ledger) List(ctx context.Context, f Filter) ([]Run, error) {
 		return []Run{}, nil
 	}
 	if f.DataDigest != "" || f.DataName != "" {
-		q, a := "SELECT count(*) FROM datasets d WHERE d.name = ?", []any{f.DataName}
+		cond, a := "d.name = ?", []any{f.DataName}
 		if f.DataDigest != "" {
-			c, ra := prefixRange("d.digest", f.DataDigest)
-			q, a = "SELECT count(*) FROM datasets d WHERE "+c, ra
+			cond, a = digestPrefixRange("d.digest", f.DataDigest)
 		}
+		// Counted only as far as datasetCond needs to know.
+		q := fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM datasets d WHERE %s LIMIT %d)", cond, 20*f.Limit+1)
 		if err := l.db.QueryRowContext(ctx, q, a...).Scan(&f.dataMatches); err != nil {
 			return nil, explain(err)
 		}
@@ -155,8 +158,46 @@ func (l *Ledger) List(ctx context.Context, f Filter) ([]Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	return queryRunsOrdered(ctx, l.db, where, append(args, oargs...), order, f.Limit)
+	if f.Limit <= 0 || f.Limit > maxDeferred {
+		return queryRunsOrdered(ctx, l.db, where, append(args, oargs...), order, f.Limit)
+	}
+	// Two steps: pick the page of runs by key, from the indexes and the
+	// few columns the filter and order need, then read those runs whole.
+	// In one step, SQLite carries every matching run's whole row (and its
+	// context) through the sort to keep the first few.
+	rows, err := l.db.QueryContext(ctx, fmt.Sprintf("SELECT r.seq FROM runs r %s ORDER BY %s LIMIT %d", where, order, f.Limit), append(args, oargs...)...)
+	if err != nil {
+		return nil, explain(err)
+	}
+	defer rows.Close()
+	var seqs []any
+	rank := map[int64]int{}
+	for rows.Next() {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
+			return nil, err
+		}
+		rank[seq] = len(seqs)
+		seqs = append(seqs, seq)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if len(seqs) == 0 {
+		return []Run{}, nil
+	}
+	runs, err := queryRunsOrdered(ctx, l.db, "WHERE r.seq IN ("+strings.TrimSuffix(strings.Repeat("?,", len(seqs)), ",")+")", seqs, "r.seq", 0)
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(runs, func(i, j int) bool { return rank[runs[i].seq] < rank[runs[j].seq] })
+	return runs, nil
 }
+
+// maxDeferred is the longest page List picks by key first (bound
+// parameters are limited).
+const maxDeferred = 5000
 
 // DigestsOfTag returns the digest a repository's tag points at now,
 // according to the ledger's tag events.

@@ -28,6 +28,8 @@ const ShortIDLen = 12
 // Run is one recorded run. Its JSON form is what `repro ls --json` and
 // `repro show --json` print; field names are stable.
 type Run struct {
+	seq int64 // the ledger's key for the run
+
 	ID        string            `json:"id"`
 	Name      string            `json:"name,omitempty"`
 	Labels    map[string]string `json:"labels"`
@@ -215,48 +217,54 @@ func (l *Ledger) Begin(ctx context.Context, r *Run) error {
 		r.StartedAt = l.now()
 	}
 	r.Status = StatusRunning
-	return explainWrite(l.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO runs (
-			name, id, status, image, image_repo, image_tag, image_digest, image_index_digest, image_config_digest, image_platform,
-			code_dir, code_commit, code_branch, code_remote, code_dirty, code_changed, code_mount, code_tree, code_patch,
-			argv, workdir, env, out_dir, memory, gpu_request,
-			host_user, host_name, host_os, host_arch, gpus, engine, engine_version, engine_command, repro_version,
-			started_at, rerun_of
-		) VALUES (?, ?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?)`,
-			nullable(r.Name), r.ID, r.Status, r.Image, r.ImageRepo, r.ImageTag, r.ImageDigest, r.ImageIndexDigest, r.ImageConfigDigest, r.ImagePlatform,
-			r.CodeDir, r.Commit, r.Branch, r.Remote, r.Dirty, js(r.ChangedFiles, "[]"), r.CodeMount, r.CodeTree, r.PatchDigest,
-			js(r.Argv, "[]"), r.Workdir, js(r.Env, "[]"), r.OutDir, r.Memory, r.GPUs,
-			r.Host.User, r.Host.Hostname, r.Host.OS, r.Host.Arch, js(r.Host.GPUs, "[]"), r.Engine.Name, r.Engine.Version, js(r.Engine.Command, "[]"), r.ReproVersion,
-			r.StartedAt.UTC().Format(TimeFormat), nullable(r.RerunOf))
-		if err != nil {
+	return explainWrite(l.write(ctx, func(tx *sql.Tx) error { return begin(ctx, tx, r) }))
+}
+
+func begin(ctx context.Context, tx *sql.Tx, r *Run) error {
+	var exists int
+	switch err := tx.QueryRowContext(ctx, "SELECT 1 FROM runs WHERE id = ?", r.ID).Scan(&exists); {
+	case err == nil:
+		return nil // already recorded: a retried commit
+	case !errors.Is(err, sql.ErrNoRows):
+		return err
+	}
+	cid, err := contextID(ctx, tx, r)
+	if err != nil {
+		return err
+	}
+	var seq int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO runs (
+			name, id, status, context, image_digest, image_index_digest,
+			code_commit, code_dirty, code_changed, code_tree, code_patch,
+			argv, started_at, rerun_of
+		) VALUES (?,?,?,?,?,?, ?,?,?,?,?, ?,?,?) RETURNING seq`,
+		nullable(r.Name), r.ID, r.Status, cid, digestValue(r.ImageDigest), digestValue(r.ImageIndexDigest),
+		commitValue(r.Commit), r.Dirty, js(r.ChangedFiles, "[]"), r.CodeTree, r.PatchDigest,
+		js(r.Argv, "[]"), r.StartedAt.UTC().Format(TimeFormat), nullable(r.RerunOf)).Scan(&seq); err != nil {
+		return err
+	}
+	for k, v := range r.Labels {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO run_labels (run, key, value) VALUES (?,?,?)`, seq, k, v); err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil // already recorded: a retried commit
+	}
+	if len(r.Patch) > 0 {
+		if err := putBlob(ctx, tx, r.PatchDigest, "patch", r.Patch); err != nil {
+			return err
 		}
-		for k, v := range r.Labels {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO run_labels (run_id, key, value) VALUES (?,?,?)`, r.ID, k, v); err != nil {
+	}
+	for _, d := range r.Data {
+		if len(d.Listing) > 0 {
+			if err := putBlob(ctx, tx, d.Digest, "listing", d.Listing); err != nil {
 				return err
 			}
 		}
-		if len(r.Patch) > 0 {
-			if err := putBlob(ctx, tx, r.PatchDigest, "patch", r.Patch); err != nil {
-				return err
-			}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO datasets (run, name, path, kind, digest, files, bytes) VALUES (?,?,?,?,?,?,?)`,
+			seq, d.Name, d.Path, d.Kind, digestValue(d.Digest), d.Files, d.Bytes); err != nil {
+			return err
 		}
-		for _, d := range r.Data {
-			if len(d.Listing) > 0 {
-				if err := putBlob(ctx, tx, d.Digest, "listing", d.Listing); err != nil {
-					return err
-				}
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO datasets (run_id, name, path, kind, digest, files, bytes) VALUES (?,?,?,?,?,?,?)`,
-				r.ID, d.Name, d.Path, d.Kind, d.Digest, d.Files, d.Bytes); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
+	}
+	return nil
 }
 
 // Finish records how run id ended. Finishing a run twice keeps the first
@@ -265,28 +273,33 @@ func (l *Ledger) Finish(ctx context.Context, id string, res Result) error {
 	if res.Status == StatusRunning || res.Status == "" {
 		return fmt.Errorf("finish run %s: status %q is not final", Short(id), res.Status)
 	}
-	return l.write(ctx, func(tx *sql.Tx) error {
-		var status string
-		if err := tx.QueryRowContext(ctx, "SELECT status FROM runs WHERE id = ?", id).Scan(&status); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("finish run %s: %w", Short(id), ErrNotFound)
-			}
+	return l.write(ctx, func(tx *sql.Tx) error { return finish(ctx, tx, id, res, l.stamp()) })
+}
+
+func finish(ctx context.Context, tx *sql.Tx, id string, res Result, at string) error {
+	var (
+		seq    int64
+		status string
+	)
+	if err := tx.QueryRowContext(ctx, "SELECT seq, status FROM runs WHERE id = ?", id).Scan(&seq, &status); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("finish run %s: %w", Short(id), ErrNotFound)
+		}
+		return err
+	}
+	if status != StatusRunning {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, exit_code = ?, signal = ?, oom_killed = ?, error = ?, outputs_digest = ?, metrics = ?, finished_at = ? WHERE seq = ?`,
+		res.Status, res.ExitCode, res.Signal, res.OOMKilled, res.Error, digestValue(res.OutputsDigest), js(res.Metrics, "{}"), at, seq); err != nil {
+		return err
+	}
+	for _, o := range res.Outputs {
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO outputs (run, path, digest, bytes) VALUES (?,?,?,?)`, seq, o.Path, digestValue(o.Digest), o.Bytes); err != nil {
 			return err
 		}
-		if status != StatusRunning {
-			return nil
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, exit_code = ?, signal = ?, oom_killed = ?, error = ?, outputs_digest = ?, metrics = ?, finished_at = ? WHERE id = ?`,
-			res.Status, res.ExitCode, res.Signal, res.OOMKilled, res.Error, res.OutputsDigest, js(res.Metrics, "{}"), l.stamp(), id); err != nil {
-			return err
-		}
-		for _, o := range res.Outputs {
-			if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO outputs (run_id, path, digest, bytes) VALUES (?,?,?,?)`, id, o.Path, o.Digest, o.Bytes); err != nil {
-				return err
-			}
-		}
-		return chainRun(ctx, tx, id)
-	})
+	}
+	return chainRun(ctx, tx, id)
 }
 
 // Resolve turns a run ID, a unique prefix of one, or a run name (meaning
@@ -375,12 +388,12 @@ func ParseLabel(s string) (string, string, error) {
 func (l *Ledger) SetLabels(ctx context.Context, id string, set map[string]string, remove []string) error {
 	return explainWrite(l.write(ctx, func(tx *sql.Tx) error {
 		for _, k := range remove {
-			if _, err := tx.ExecContext(ctx, "DELETE FROM run_labels WHERE run_id = ? AND key = ?", id, k); err != nil {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM run_labels WHERE run = (SELECT seq FROM runs WHERE id = ?) AND key = ?", id, k); err != nil {
 				return err
 			}
 		}
 		for k, v := range set {
-			if _, err := tx.ExecContext(ctx, "INSERT INTO run_labels (run_id, key, value) VALUES (?,?,?) ON CONFLICT(run_id, key) DO UPDATE SET value = excluded.value", id, k, v); err != nil {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO run_labels (run, key, value) VALUES ((SELECT seq FROM runs WHERE id = ?),?,?) ON CONFLICT(run, key) DO UPDATE SET value = excluded.value", id, k, v); err != nil {
 				return err
 			}
 		}
@@ -404,12 +417,10 @@ func (l *Ledger) Get(ctx context.Context, ref string) (*Run, error) {
 	return &runs[0], nil
 }
 
-const runColumns = `r.name, r.id, r.status, r.exit_code, r.signal, r.oom_killed, r.error,
-	r.image, r.image_repo, r.image_tag, r.image_digest, r.image_index_digest, r.image_config_digest, r.image_platform,
-	r.code_dir, r.code_commit, r.code_branch, r.code_remote, r.code_dirty, r.code_changed, r.code_mount, r.code_tree, r.code_patch,
-	r.argv, r.workdir, r.env, r.out_dir, r.memory, r.gpu_request, r.outputs_digest, r.metrics,
-	r.host_user, r.host_name, r.host_os, r.host_arch, r.gpus, r.engine, r.engine_version, r.engine_command, r.repro_version,
-	r.started_at, r.finished_at, r.rerun_of`
+const runColumns = `r.seq, r.name, r.id, r.status, r.exit_code, r.signal, r.oom_killed, r.error,
+	r.context, c.body, r.image_digest, r.image_index_digest,
+	r.code_commit, r.code_dirty, r.code_changed, r.code_tree, r.code_patch,
+	r.argv, r.outputs_digest, r.metrics, r.started_at, r.finished_at, r.rerun_of`
 
 // querier is a *sql.DB or a *sql.Tx.
 type querier interface {
@@ -421,11 +432,11 @@ func (l *Ledger) query(ctx context.Context, where string, args []any, limit int)
 }
 
 func queryRuns(ctx context.Context, db querier, where string, args []any, limit int) ([]Run, error) {
-	return queryRunsOrdered(ctx, db, where, args, "r.started_at DESC, r.id", limit)
+	return queryRunsOrdered(ctx, db, where, args, "r.started_at DESC, r.seq DESC", limit)
 }
 
 func queryRunsOrdered(ctx context.Context, db querier, where string, args []any, order string, limit int) ([]Run, error) {
-	q := "SELECT " + runColumns + " FROM runs r " + where + " ORDER BY " + order
+	q := "SELECT " + runColumns + " FROM runs r JOIN run_contexts c ON c.id = r.context " + where + " ORDER BY " + order
 	if limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", limit)
 	}
@@ -435,23 +446,24 @@ func queryRunsOrdered(ctx context.Context, db querier, where string, args []any,
 	}
 	defer rows.Close()
 	runs := []Run{}
-	index := map[string]int{}
+	index := map[int64]int{}
+	shared := contexts{}
 	for rows.Next() {
 		var (
-			r                             Run
-			changed, argv, env, gpus, cmd string
-			started, metrics              string
-			finished, rerunOf, name       sql.NullString
-			exit                          sql.NullInt64
+			r                                     Run
+			seq, cid                              int64
+			body, changed, argv, started, metrics string
+			finished, rerunOf, name               sql.NullString
+			exit                                  sql.NullInt64
+			image, imageIndex, outputs            digestCol
+			commit                                commitCol
 		)
-		if err := rows.Scan(&name, &r.ID, &r.Status, &exit, &r.Signal, &r.OOMKilled, &r.Error,
-			&r.Image, &r.ImageRepo, &r.ImageTag, &r.ImageDigest, &r.ImageIndexDigest, &r.ImageConfigDigest, &r.ImagePlatform,
-			&r.CodeDir, &r.Commit, &r.Branch, &r.Remote, &r.Dirty, &changed, &r.CodeMount, &r.CodeTree, &r.PatchDigest,
-			&argv, &r.Workdir, &env, &r.OutDir, &r.Memory, &r.GPUs, &r.OutputsDigest, &metrics,
-			&r.Host.User, &r.Host.Hostname, &r.Host.OS, &r.Host.Arch, &gpus, &r.Engine.Name, &r.Engine.Version, &cmd, &r.ReproVersion,
-			&started, &finished, &rerunOf); err != nil {
-			return nil, err
+		if err := rows.Scan(&seq, &name, &r.ID, &r.Status, &exit, &r.Signal, &r.OOMKilled, &r.Error,
+			&cid, &body, &image, &imageIndex, &commit, &r.Dirty, &changed, &r.CodeTree, &r.PatchDigest,
+			&argv, &outputs, &metrics, &started, &finished, &rerunOf); err != nil {
+			return nil, fmt.Errorf("run %s: %w", Short(r.ID), err)
 		}
+		r.ImageDigest, r.ImageIndexDigest, r.OutputsDigest, r.Commit = string(image), string(imageIndex), string(outputs), string(commit)
 		if exit.Valid {
 			v := int(exit.Int64)
 			r.ExitCode = &v
@@ -459,12 +471,16 @@ func queryRunsOrdered(ctx context.Context, db querier, where string, args []any,
 		for _, u := range []struct {
 			s string
 			v any
-		}{{changed, &r.ChangedFiles}, {argv, &r.Argv}, {env, &r.Env}, {gpus, &r.Host.GPUs}, {cmd, &r.Engine.Command}, {metrics, &r.Metrics}} {
+		}{{changed, &r.ChangedFiles}, {argv, &r.Argv}, {metrics, &r.Metrics}} {
 			if err := json.Unmarshal([]byte(u.s), u.v); err != nil {
 				return nil, fmt.Errorf("run %s: damaged field: %w", Short(r.ID), err)
 			}
 		}
-		var err error
+		c, err := shared.get(cid, body)
+		if err != nil {
+			return nil, fmt.Errorf("run %s: %w", Short(r.ID), err)
+		}
+		c.apply(&r)
 		if r.StartedAt, err = time.Parse(TimeFormat, started); err != nil {
 			return nil, fmt.Errorf("run %s: started_at: %w", Short(r.ID), err)
 		}
@@ -475,9 +491,9 @@ func queryRunsOrdered(ctx context.Context, db querier, where string, args []any,
 			}
 			r.FinishedAt = &t
 		}
-		r.RerunOf, r.Name = rerunOf.String, name.String
+		r.RerunOf, r.Name, r.seq = rerunOf.String, name.String, seq
 		r.Data, r.Outputs, r.Labels = []Dataset{}, []Output{}, map[string]string{}
-		index[r.ID] = len(runs)
+		index[seq] = len(runs)
 		runs = append(runs, r)
 	}
 	if err := rows.Err(); err != nil {
@@ -493,70 +509,74 @@ func queryRunsOrdered(ctx context.Context, db querier, where string, args []any,
 	return runs, nil
 }
 
-// attach loads datasets and outputs for the runs, a few hundred at a time
-// (SQLite limits the number of bound parameters).
-func attach(ctx context.Context, db querier, runs []Run, index map[string]int) error {
+// attach loads datasets, labels and outputs for the runs, a few hundred
+// at a time (SQLite limits the number of bound parameters).
+func attach(ctx context.Context, db querier, runs []Run, index map[int64]int) error {
+	seqs := make([]any, 0, len(index))
+	for seq := range index {
+		seqs = append(seqs, seq)
+	}
 	const chunk = 500
-	for start := 0; start < len(runs); start += chunk {
-		if err := attachChunk(ctx, db, runs[start:min(start+chunk, len(runs))], runs, index); err != nil {
+	for start := 0; start < len(seqs); start += chunk {
+		if err := attachChunk(ctx, db, seqs[start:min(start+chunk, len(seqs))], runs, index); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func attachChunk(ctx context.Context, db querier, part, runs []Run, index map[string]int) error {
-	ids := make([]any, len(part))
-	marks := make([]string, len(part))
-	for i := range part {
-		ids[i], marks[i] = part[i].ID, "?"
-	}
-	in := "(" + strings.Join(marks, ",") + ")"
-	rows, err := db.QueryContext(ctx, "SELECT run_id, name, path, kind, digest, files, bytes FROM datasets WHERE run_id IN "+in+" ORDER BY run_id, name", ids...)
+func attachChunk(ctx context.Context, db querier, seqs []any, runs []Run, index map[int64]int) error {
+	in := "(" + strings.TrimSuffix(strings.Repeat("?,", len(seqs)), ",") + ")"
+	rows, err := db.QueryContext(ctx, "SELECT run, name, path, kind, digest, files, bytes FROM datasets WHERE run IN "+in+" ORDER BY run, name", seqs...)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
-		var id string
+		var seq int64
 		var d Dataset
-		if err := rows.Scan(&id, &d.Name, &d.Path, &d.Kind, &d.Digest, &d.Files, &d.Bytes); err != nil {
+		var digest digestCol
+		if err := rows.Scan(&seq, &d.Name, &d.Path, &d.Kind, &digest, &d.Files, &d.Bytes); err != nil {
 			rows.Close()
 			return err
 		}
-		runs[index[id]].Data = append(runs[index[id]].Data, d)
+		d.Digest = string(digest)
+		runs[index[seq]].Data = append(runs[index[seq]].Data, d)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	rows, err = db.QueryContext(ctx, "SELECT run_id, key, value FROM run_labels WHERE run_id IN "+in, ids...)
+	rows, err = db.QueryContext(ctx, "SELECT run, key, value FROM run_labels WHERE run IN "+in, seqs...)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
-		var id, k, v string
-		if err := rows.Scan(&id, &k, &v); err != nil {
+		var seq int64
+		var k, v string
+		if err := rows.Scan(&seq, &k, &v); err != nil {
 			rows.Close()
 			return err
 		}
-		runs[index[id]].Labels[k] = v
+		runs[index[seq]].Labels[k] = v
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	rows, err = db.QueryContext(ctx, "SELECT run_id, path, digest, bytes FROM outputs WHERE run_id IN "+in+" ORDER BY run_id, path", ids...)
+	rows, err = db.QueryContext(ctx, "SELECT run, path, digest, bytes FROM outputs WHERE run IN "+in+" ORDER BY run, path", seqs...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id string
+		var seq int64
 		var o Output
-		if err := rows.Scan(&id, &o.Path, &o.Digest, &o.Bytes); err != nil {
+		var digest digestCol
+		if err := rows.Scan(&seq, &o.Path, &digest, &o.Bytes); err != nil {
 			return err
 		}
-		runs[index[id]].Outputs = append(runs[index[id]].Outputs, o)
+		o.Digest = string(digest)
+		runs[index[seq]].Outputs = append(runs[index[seq]].Outputs, o)
 	}
 	return rows.Err()
 }

@@ -1,0 +1,122 @@
+package runlog_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/reprohq/repro/runlog"
+	"github.com/reprohq/repro/schema"
+)
+
+// TestMigrate_FromV1 upgrades a ledger written by schema 1 (dumped from a
+// ledger the first release wrote) and checks that every run reads back
+// exactly as that release listed it, that the tamper chain still holds,
+// and that the upgraded ledger keeps recording and finding runs.
+func TestMigrate_FromV1(t *testing.T) {
+	ctx := context.Background()
+	dump, err := os.ReadFile("../testdata/ledger/v1.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile("../testdata/ledger/v1-runs.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	db, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(string(dump)); err != nil {
+		t.Fatalf("load the schema 1 dump: %v", err)
+	}
+	db.Close()
+
+	l := mustOpen(t, path)
+	runs, err := l.List(ctx, runlog.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.MarshalIndent(runs, "", "  ")
+	if got = append(got, '\n'); !bytes.Equal(got, want) {
+		os.WriteFile(filepath.Join(t.TempDir(), "got.json"), got, 0o644)
+		t.Errorf("runs after the upgrade differ from what schema 1 listed:\n%s", firstDiff(got, want))
+	}
+	rep, err := l.VerifyChain(ctx)
+	if err != nil || rep.Problem != nil || rep.Records != 11 {
+		t.Fatalf("chain after the upgrade: %d records, problem %+v, err %v; want 11 intact", rep.Records, rep.Problem, err)
+	}
+
+	// Filters reach the converted digests, commits and contexts.
+	for _, tc := range []struct {
+		name string
+		f    runlog.Filter
+		want int
+	}{
+		{"image digest", runlog.Filter{ImageDigests: []string{runs[0].ImageDigest}}, 1},
+		{"image prefix", runlog.Filter{ImagePrefix: "sha256:000000000000000000000000000000000000000000000000000000000000000"}, 12},
+		{"image prefix, none", runlog.Filter{ImagePrefix: "sha256:01"}, 0},
+		{"index digest", runlog.Filter{ImagePrefix: "sha256:eee"}, 1},
+		{"repository", runlog.Filter{ImageRepo: "registry.example.com/ml/trainer"}, 12},
+		{"commit", runlog.Filter{CommitPrefix: "00000000000000000000000000000000000000"}, 11},
+		{"data digest", runlog.Filter{DataDigest: "sha256:0000000000000000000000000000000000000000000000000000010000000002"}, 1},
+		{"data name", runlog.Filter{DataName: "labels"}, 12},
+		{"label", runlog.Filter{Labels: map[string]string{"team": "vision"}}, 1},
+		{"name", runlog.Filter{Name: "baseline"}, 1},
+	} {
+		got, err := l.List(ctx, tc.f)
+		if err != nil || len(got) != tc.want {
+			t.Errorf("%s: %d runs (%v), want %d", tc.name, len(got), err, tc.want)
+		}
+	}
+	if id, err := l.Resolve(ctx, "baseline"); err != nil || id != runs[10].ID {
+		t.Errorf("Resolve(baseline) = %s, %v; want %s", id, err, runs[10].ID)
+	}
+
+	// New runs go in beside the old ones; the chain goes on.
+	r := run(runlog.NewID(), time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC))
+	r.RerunOf = runs[0].ID
+	if err := l.Begin(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	code := 0
+	if err := l.Finish(ctx, r.ID, runlog.Result{Status: runlog.StatusSucceeded, ExitCode: &code}); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := l.VerifyChain(ctx); err != nil || rep.Problem != nil || rep.Records != 12 {
+		t.Fatalf("chain after a new run: %+v, %v", rep, err)
+	}
+	var version int
+	if err := sqlDB(t, path).QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != schema.Latest() {
+		t.Errorf("user_version %d (%v), want %d", version, err, schema.Latest())
+	}
+}
+
+func sqlDB(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// firstDiff shows the first line where a and b differ.
+func firstDiff(a, b []byte) string {
+	al, bl := bytes.Split(a, []byte("\n")), bytes.Split(b, []byte("\n"))
+	for i := 0; i < len(al) && i < len(bl); i++ {
+		if !bytes.Equal(al[i], bl[i]) {
+			return "line " + itoa(i+1) + ":\n got  " + string(al[i]) + "\n want " + string(bl[i])
+		}
+	}
+	return "lengths differ: " + itoa(len(al)) + " vs " + itoa(len(bl)) + " lines"
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
