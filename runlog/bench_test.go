@@ -32,8 +32,9 @@ func realisticRun(i int, t time.Time) *runlog.Run {
 	r.Engine = runlog.Engine{Name: "docker", Version: "27.3.1", Command: strings.Fields("docker run --name repro-" + r.ID[:12] +
 		" --init --sig-proxy=false --label repro.run=" + r.ID + " --mount type=bind,source=/home/ada/src/model,target=/workspace,readonly" +
 		" --mount type=bind,source=/datasets/train,target=/data/train,readonly --mount type=bind,source=/datasets/labels.csv,target=/data/labels,readonly" +
-		" --mount type=bind,source=/home/ada/runs/x,target=/out --workdir /workspace --env WANDB_API_KEY --env CUDA_VISIBLE_DEVICES --env MODE -- " +
-		r.ImageRepo + "@" + r.ImageDigest + " python train.py --lr 0.01 --epochs 30")}
+		" --mount type=bind,source=" + r.OutDir + ",target=/out --workdir /workspace --env WANDB_API_KEY --env CUDA_VISIBLE_DEVICES --env MODE -- " +
+		r.ImageRepo + "@" + r.ImageDigest)}
+	r.Engine.Command = append(r.Engine.Command, r.Argv...)
 	return r
 }
 
@@ -65,7 +66,12 @@ func BenchmarkLedger_RecordRun(b *testing.B) {
 
 // TestFillLedger writes REPRO_FILL_RUNS realistic finished runs into the
 // ledger at REPRO_FILL_LEDGER, for timing whole commands against a big
-// ledger (make bench). It does nothing unless both are set.
+// ledger (make bench). It does nothing unless both are set. The first
+// seedRuns go through the ledger's own code (RecordBatch: Begin and Finish
+// in batches); the rest are copies of them made by SQL, row for row what
+// the ledger would have stored for realisticRun(i) (fresh IDs, the seed
+// run's context, digests, commit, argv, datasets and outputs of run i),
+// and then chained by the ledger's code, so repro verify holds.
 func TestFillLedger(t *testing.T) {
 	path, n := os.Getenv("REPRO_FILL_LEDGER"), os.Getenv("REPRO_FILL_RUNS")
 	if path == "" || n == "" {
@@ -81,21 +87,75 @@ func TestFillLedger(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	code := 0
-	t0 := time.Now().Add(-time.Duration(count) * time.Minute)
-	for i := 0; i < count; i++ {
-		r := realisticRun(i, t0.Add(time.Duration(i)*time.Minute))
-		if i > 0 && i%10 == 0 {
-			// Every tenth run trains on an earlier run's outputs.
-			r.Data[0].Digest = "sha256:" + fmt.Sprintf("%064x", 1<<40+i-5)
+	l.SetMaxConns(1)
+	if err := l.Exec("PRAGMA cache_size = -262144"); err != nil { // 256 MiB: the random digest indexes
+		t.Fatal(err)
+	}
+	if runs, err := l.List(ctx, runlog.Filter{Limit: 1}); err != nil || len(runs) > 0 {
+		t.Fatalf("fill a new ledger, not %s (%v)", path, err)
+	}
+	t0 := time.Now().Add(-time.Duration(count) * time.Minute).UTC().Truncate(time.Second)
+	const seedRuns = 2000
+	seed := min(count, seedRuns)
+	const batch = 1000
+	for start := 0; start < seed; start += batch {
+		var runs []*runlog.Run
+		var results []runlog.Result
+		for i := start; i < min(start+batch, seed); i++ {
+			r, res := fillRun(i, t0)
+			runs, results = append(runs, r), append(results, res)
 		}
-		if err := l.Begin(ctx, r); err != nil {
-			t.Fatal(err)
-		}
-		if err := l.Finish(ctx, r.ID, runlog.Result{Status: runlog.StatusSucceeded, ExitCode: &code, OutputsDigest: "sha256:" + fmt.Sprintf("%064x", 1<<40+i),
-			Outputs: []runlog.Output{{Path: "model.bin", Digest: "sha256:" + fmt.Sprintf("%064x", 1<<41+i), Bytes: 1 << 28}, {Path: "metrics.json", Digest: "sha256:" + fmt.Sprintf("%064x", 1<<42+i), Bytes: 200}},
-			Metrics: map[string]float64{"accuracy": float64(i%1000) / 1000, "loss": 0.2}}); err != nil {
+		if err := l.RecordBatch(ctx, runs, results); err != nil {
 			t.Fatal(err)
 		}
 	}
+	const chunk = 100000
+	for start := seed; start < count; start += chunk {
+		end := min(start+chunk, count)
+		for _, q := range fillSQL {
+			if err := l.Exec(fmt.Sprintf(q, start, end, t0.Unix())); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+	}
+	if err := l.ChainAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fillRun is run i of the filled ledger and how it ended.
+func fillRun(i int, t0 time.Time) (*runlog.Run, runlog.Result) {
+	code := 0
+	r := realisticRun(i, t0.Add(time.Duration(i)*time.Minute))
+	if i > 0 && i%10 == 0 {
+		// Every tenth run trains on an earlier run's outputs.
+		r.Data[0].Digest = "sha256:" + fmt.Sprintf("%064x", 1<<40+i-5)
+	}
+	return r, runlog.Result{Status: runlog.StatusSucceeded, ExitCode: &code, OutputsDigest: "sha256:" + fmt.Sprintf("%064x", 1<<40+i),
+		Outputs: []runlog.Output{{Path: "model.bin", Digest: "sha256:" + fmt.Sprintf("%064x", 1<<41+i), Bytes: 1 << 28}, {Path: "metrics.json", Digest: "sha256:" + fmt.Sprintf("%064x", 1<<42+i), Bytes: 200}},
+		Metrics: map[string]float64{"accuracy": float64(i%1000) / 1000, "loss": 0.2}}
+}
+
+// fillSQL copies seed runs into runs start..end-1 (the %[1]d, %[2]d; %[3]d is
+// the first run's start, Unix seconds), as fillRun(i) would be stored.
+var fillSQL = []string{
+	`WITH RECURSIVE n(i) AS (SELECT %[1]d UNION ALL SELECT i + 1 FROM n WHERE i + 1 < %[2]d)
+	INSERT INTO runs (id, status, exit_code, context, image_digest, code_commit, code_changed, argv, outputs_digest, metrics, started_at, finished_at)
+	SELECT lower(hex(randomblob(16))), 'succeeded', 0, (SELECT context FROM runs WHERE seq = 1 + i %% 200),
+		unhex(printf('%%064x', i %% 200)), unhex(printf('%%040x', i %% 5000)), '[]',
+		json_array('python', 'train.py', '--lr', '0.01', '--epochs', '30', '--seed', CAST(i AS TEXT)),
+		unhex(printf('%%064x', (1 << 40) + i)), json_object('accuracy', (i %% 1000) / 1000.0, 'loss', 0.2),
+		strftime('%%Y-%%m-%%dT%%H:%%M:%%S.000000000Z', %[3]d + 60 * i, 'unixepoch'),
+		strftime('%%Y-%%m-%%dT%%H:%%M:%%S.000000000Z', %[3]d + 60 * i + 30 + i %% 600, 'unixepoch')
+	FROM n`,
+	`INSERT INTO datasets (run, name, path, kind, digest, files, bytes)
+	SELECT seq, 'train', '/datasets/train', 'dir', unhex(printf('%%064x', iif((seq - 1) %% 10 = 0, (1 << 40) + seq - 1 - 5, (seq - 1) %% 2000 + 5000))), 100000, 2 << 30
+	FROM runs WHERE seq > %[1]d AND seq <= %[2]d`,
+	`INSERT INTO datasets (run, name, path, kind, digest, files, bytes)
+	SELECT seq, 'labels', '/datasets/labels.csv', 'file', unhex(printf('%%064x', (seq - 1) %% 2000 + 9000)), 1, 1 << 20
+	FROM runs WHERE seq > %[1]d AND seq <= %[2]d`,
+	`INSERT INTO outputs (run, path, digest, bytes)
+	SELECT seq, 'model.bin', unhex(printf('%%064x', (1 << 41) + seq - 1)), 1 << 28 FROM runs WHERE seq > %[1]d AND seq <= %[2]d`,
+	`INSERT INTO outputs (run, path, digest, bytes)
+	SELECT seq, 'metrics.json', unhex(printf('%%064x', (1 << 42) + seq - 1)), 200 FROM runs WHERE seq > %[1]d AND seq <= %[2]d`,
 }

@@ -1,6 +1,13 @@
 package runlog
 
-import "github.com/reprohq/repro/schema"
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"time"
+
+	"github.com/reprohq/repro/schema"
+)
 
 // SetMigrations replaces the migrations Open applies, for the test's
 // duration.
@@ -8,4 +15,72 @@ func SetMigrations(ms []schema.Migration) (restore func()) {
 	old := migrations
 	migrations = func() []schema.Migration { return ms }
 	return func() { migrations = old }
+}
+
+// RecordBatch records finished runs, many to a transaction (filling big
+// ledgers for benchmarks), exactly as Begin and Finish would one by one.
+func (l *Ledger) RecordBatch(ctx context.Context, runs []*Run, results []Result) error {
+	return l.write(ctx, func(tx *sql.Tx) error {
+		for i, r := range runs {
+			r.Status = StatusRunning
+			if err := begin(ctx, tx, r); err != nil {
+				return err
+			}
+			at := r.StartedAt.Add(time.Duration(30+i%600) * time.Second).UTC().Format(TimeFormat)
+			if err := finish(ctx, tx, r.ID, results[i], at); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Exec runs a statement on the ledger's connection (tests tune it).
+func (l *Ledger) Exec(q string) error {
+	_, err := l.db.Exec(q)
+	return err
+}
+
+// SetMaxConns bounds the ledger's connection pool.
+func (l *Ledger) SetMaxConns(n int) { l.db.SetMaxOpenConns(n) }
+
+// ChainAll appends every finished run after the chain's last one to the
+// chain, in the order of their keys, a thousand at a time: what Finish
+// does one by one, for runs a benchmark inserted in bulk.
+func (l *Ledger) ChainAll(ctx context.Context) error {
+	var last, max int64
+	if err := l.db.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM runs").Scan(&max); err != nil {
+		return err
+	}
+	if err := l.db.QueryRowContext(ctx, "SELECT coalesce((SELECT r.seq FROM chain c JOIN runs r ON r.id = lower(hex(c.run_id)) ORDER BY c.seq DESC LIMIT 1), 0)").Scan(&last); err != nil {
+		return err
+	}
+	const step = 1000
+	for lo := last; lo < max; lo += 20 * step {
+		err := l.write(ctx, func(tx *sql.Tx) error {
+			var prev digestCol
+			if err := tx.QueryRowContext(ctx, "SELECT hash FROM chain ORDER BY seq DESC LIMIT 1").Scan(&prev); err != nil && err != sql.ErrNoRows {
+				return err
+			}
+			for from := lo; from < min(lo+20*step, max); from += step {
+				runs, err := queryRunsOrdered(ctx, tx, "WHERE r.seq > ? AND r.seq <= ? AND r.status != 'running'", []any{from, from + step}, "r.seq", 0)
+				if err != nil {
+					return err
+				}
+				for i := range runs {
+					raw, _ := hex.DecodeString(runs[i].ID)
+					h := chainHash(string(prev), &runs[i])
+					if _, err := tx.ExecContext(ctx, "INSERT INTO chain (run_id, prev, hash) VALUES (?, ?, ?)", raw, digestValue(string(prev)), digestValue(h)); err != nil {
+						return err
+					}
+					prev = digestCol(h)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
