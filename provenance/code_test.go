@@ -14,7 +14,13 @@ import (
 	"github.com/reprohq/repro/provenance"
 )
 
-func git(t *testing.T, dir string, args ...string) string {
+func git(t testing.TB, dir string, args ...string) string {
+	t.Helper()
+	return strings.TrimSpace(gitRaw(t, dir, args...))
+}
+
+// gitRaw is git's output as it is (porcelain lines start with a space).
+func gitRaw(t testing.TB, dir string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
@@ -24,7 +30,7 @@ func git(t *testing.T, dir string, args ...string) string {
 	if err != nil {
 		t.Fatalf("git %v: %v\n%s", args, err, out)
 	}
-	return strings.TrimSpace(string(out))
+	return string(out)
 }
 
 // newRepo makes a repository with a few committed files and an ignore rule.
@@ -89,12 +95,53 @@ func TestCaptureCode_AgreesWithGit(t *testing.T) {
 			write(t, dir, "train.py", "v2")
 			git(t, dir, "commit", "-qam", "v2")
 		}},
+		{"tracked directory deleted", func(t *testing.T, dir string) {
+			commitFiles(t, dir, "lib/a.py", "lib/deep/b.py")
+			os.RemoveAll(filepath.Join(dir, "lib"))
+		}},
+		{"tracked directory now a symlink", func(t *testing.T, dir string) {
+			commitFiles(t, dir, "lib/a.py")
+			os.RemoveAll(filepath.Join(dir, "lib"))
+			os.Symlink("conf", filepath.Join(dir, "lib"))
+		}},
+		{"tracked file now a directory", func(t *testing.T, dir string) {
+			os.Remove(filepath.Join(dir, "run.sh"))
+			write(t, dir, "run.sh/inner.sh", "x")
+		}},
+		{"tracked files inside an ignored directory", func(t *testing.T, dir string) {
+			write(t, dir, "cache/kept.txt", "kept")
+			git(t, dir, "add", "-f", "cache/kept.txt")
+			git(t, dir, "commit", "-qm", "keep one")
+			write(t, dir, "cache/kept.txt", "changed")
+			write(t, dir, "cache/other.bin", "ignored")
+		}},
+		{"index version 4, modified", func(t *testing.T, dir string) {
+			commitFiles(t, dir, "lib/a.py", "lib/ab.py", "lib/b/c.py")
+			git(t, dir, "update-index", "--index-version", "4")
+			write(t, dir, "lib/ab.py", "changed")
+		}},
+		{"intent to add", func(t *testing.T, dir string) {
+			write(t, dir, "later.py", "x")
+			git(t, dir, "add", "-N", "later.py")
+		}},
+		{"skip-worktree file changed", func(t *testing.T, dir string) {
+			git(t, dir, "update-index", "--skip-worktree", "train.py")
+			write(t, dir, "train.py", "local only")
+		}},
+		{"nested repository", func(t *testing.T, dir string) {
+			write(t, dir, "vendor/x/README", "x")
+			git(t, filepath.Join(dir, "vendor/x"), "init", "-q")
+		}},
+		{"name with spaces and unicode", func(t *testing.T, dir string) {
+			commitFiles(t, dir, "data sets/é.py")
+			write(t, dir, "data sets/é.py", "changed")
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := newRepo(t)
 			tt.change(t, dir)
-			porcelain := git(t, dir, "status", "--porcelain", "--untracked-files=all")
+			porcelain := gitRaw(t, dir, "status", "--porcelain", "-z", "--untracked-files=all")
 			code, err := provenance.CaptureCode(context.Background(), filepath.Join(dir, "conf"))
 			if err != nil {
 				t.Fatal(err)
@@ -189,13 +236,23 @@ func TestCapturePatch_RoundTrip(t *testing.T) {
 	}
 }
 
-// porcelainPaths reads the paths out of git status --porcelain (with
-// untracked files listed one by one).
+// commitFiles adds and commits files (each holding its own name).
+func commitFiles(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		write(t, dir, n, n)
+	}
+	git(t, dir, append([]string{"add", "--"}, names...)...)
+	git(t, dir, "commit", "-qm", "add "+strings.Join(names, " "))
+}
+
+// porcelainPaths reads the paths out of git status --porcelain -z (with
+// untracked files listed one by one; the tests make no renames).
 func porcelainPaths(out string) []string {
 	var paths []string
-	for _, line := range strings.Split(out, "\n") {
-		if f := strings.Fields(line); len(f) >= 2 { // (the test paths have no spaces)
-			paths = append(paths, f[len(f)-1])
+	for _, entry := range strings.Split(out, "\x00") {
+		if len(entry) > 3 {
+			paths = append(paths, entry[3:])
 		}
 	}
 	sort.Strings(paths)

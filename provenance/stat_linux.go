@@ -1,0 +1,37 @@
+package provenance
+
+import (
+	"os"
+
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"golang.org/x/sys/unix"
+)
+
+// lstatAt stats name (not following a final symbolic link) relative to
+// the open directory d, whose path is dir.
+func lstatAt(d *os.File, dir, name string) (fileStat, error) {
+	var st unix.Stat_t
+	for {
+		err := unix.Fstatat(int(d.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return fileStat{}, &os.PathError{Op: "lstat", Path: dir + "/" + name, Err: err}
+		}
+		break
+	}
+	fs := fileStat{size: st.Size, mtimeNs: st.Mtim.Nano(), ctimeNs: st.Ctim.Nano(), ino: st.Ino, identity: true}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		fs.mode = filemode.Regular
+		if st.Mode&0o100 != 0 {
+			fs.mode = filemode.Executable
+		}
+	case unix.S_IFLNK:
+		fs.mode = filemode.Symlink
+	case unix.S_IFDIR:
+		fs.mode = filemode.Dir
+	}
+	return fs, nil
+}

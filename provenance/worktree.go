@@ -1,0 +1,201 @@
+package provenance
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/go-git/go-billy/v5/osfs"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
+	"github.com/go-git/go-git/v5/plumbing/format/index"
+)
+
+// scanWorktree returns the index entries whose files differ from what the
+// index recorded, and the untracked files no ignore rule covers, in one
+// walk of the work tree: each directory is opened once, listed once, and
+// its tracked files are stat'ed relative to it (one path component for the
+// kernel to resolve, not the whole path). Directories are scanned side by
+// side, a few more at once than there are cores, as the work is mostly
+// waiting on the kernel. Ignored directories are not entered unless they
+// hold tracked files.
+func scanWorktree(root string, idx *index.Index) []string {
+	s := &scan{
+		root:      root,
+		indexTime: idx.ModTime.UnixNano(),
+		dirs:      map[string][]*index.Entry{},
+		visited:   map[string]bool{},
+		sem:       make(chan struct{}, 2*runtime.GOMAXPROCS(0)+2),
+	}
+	for _, e := range idx.Entries {
+		dir := ""
+		if i := strings.LastIndexByte(e.Name, '/'); i >= 0 {
+			dir = e.Name[:i]
+		}
+		list, seen := s.dirs[dir]
+		s.dirs[dir] = append(list, e)
+		// Every directory above one with tracked files is walked too.
+		for !seen && dir != "" {
+			i := strings.LastIndexByte(dir, '/')
+			dir = dir[:max(i, 0)]
+			if _, seen = s.dirs[dir]; !seen {
+				s.dirs[dir] = nil
+			}
+		}
+	}
+	s.dirs[""] = s.dirs[""] // the top is always walked
+	fs := osfs.New(root)
+	var base []gitignore.Pattern
+	if ps, err := gitignore.LoadSystemPatterns(fs); err == nil {
+		base = append(base, ps...)
+	}
+	if ps, err := gitignore.LoadGlobalPatterns(fs); err == nil {
+		base = append(base, ps...)
+	}
+	base = append(base, readIgnore(filepath.Join(root, ".git", "info", "exclude"), nil)...)
+	s.wg.Add(1)
+	go s.dir("", nil, base)
+	s.wg.Wait()
+	// Tracked files in directories the walk did not reach (deleted, or
+	// now a file or a symbolic link) are gone, as git reports them.
+	for dir, list := range s.dirs {
+		if !s.visited[dir] {
+			for _, e := range list {
+				if e.Mode != filemode.Submodule && !e.SkipWorktree {
+					s.found = append(s.found, e.Name)
+				}
+			}
+		}
+	}
+	return s.found
+}
+
+type scan struct {
+	root      string
+	indexTime int64
+	dirs      map[string][]*index.Entry // tracked entries by directory ("" is the top), read-only during the walk
+	sem       chan struct{}
+	wg        sync.WaitGroup
+
+	mu      sync.Mutex
+	visited map[string]bool
+	found   []string
+}
+
+// dir scans the directory rel ('/'-separated, "" for the top), whose path
+// components are parts, under the ignore patterns in force above it.
+func (s *scan) dir(rel string, parts []string, patterns []gitignore.Pattern) {
+	defer s.wg.Done()
+	s.sem <- struct{}{}
+	defer func() { <-s.sem }()
+	full := filepath.Join(s.root, filepath.FromSlash(rel))
+	tracked := s.dirs[rel]
+	f, err := os.Open(full)
+	if err != nil {
+		return // not visited: its tracked files are gone
+	}
+	defer f.Close()
+	ents, err := f.ReadDir(-1)
+	var found []string
+	if err != nil {
+		// Listed, but not readable: its tracked files are still checked.
+		ents = nil
+	}
+	for _, de := range ents {
+		if de.Name() == ".gitignore" {
+			patterns = append(patterns[:len(patterns):len(patterns)], readIgnore(filepath.Join(full, ".gitignore"), parts)...)
+			break
+		}
+	}
+	for _, e := range tracked {
+		switch {
+		case e.Stage != 0: // a conflict (go-git's index.Merged is 1, not the 0 a merged entry has)
+			found = append(found, e.Name)
+		case e.Mode == filemode.Submodule || e.SkipWorktree:
+		case !s.unchanged(f, full, e):
+			found = append(found, e.Name)
+		}
+	}
+	m := gitignore.NewMatcher(patterns)
+	for _, de := range ents {
+		name := de.Name()
+		if rel == "" && name == ".git" {
+			continue
+		}
+		childRel := name
+		if rel != "" {
+			childRel = rel + "/" + name
+		}
+		childParts := append(parts[:len(parts):len(parts)], name)
+		if de.IsDir() {
+			if _, holdsTracked := s.dirs[childRel]; !holdsTracked {
+				if _, err := lstatAt(f, full, name+"/.git"); err == nil {
+					// A nested repository: git shows it as one untracked path.
+					if !m.Match(childParts, true) && !hasEntry(tracked, childRel) {
+						found = append(found, childRel+"/")
+					}
+					continue
+				}
+				if m.Match(childParts, true) {
+					continue
+				}
+			}
+			s.wg.Add(1)
+			go s.dir(childRel, childParts, patterns)
+			continue
+		}
+		if !hasEntry(tracked, childRel) && !m.Match(childParts, false) {
+			found = append(found, childRel)
+		}
+	}
+	s.mu.Lock()
+	s.visited[rel] = true
+	s.found = append(s.found, found...)
+	s.mu.Unlock()
+}
+
+// hasEntry says whether the index entries of a directory (in index order:
+// by name) include name.
+func hasEntry(entries []*index.Entry, name string) bool {
+	i := sort.Search(len(entries), func(i int) bool { return entries[i].Name >= name })
+	return i < len(entries) && entries[i].Name == name
+}
+
+// unchanged compares one index entry with its file in the directory d (at
+// full), as git does: stat data first, content only when they differ or
+// the entry is racy.
+func (s *scan) unchanged(d *os.File, full string, e *index.Entry) bool {
+	base := e.Name[strings.LastIndexByte(e.Name, '/')+1:]
+	st, err := lstatAt(d, full, base)
+	if err != nil || st.mode == 0 {
+		return false // deleted, unreadable, or nothing git tracks: changed
+	}
+	if st.mode != e.Mode || uint32(st.size) != e.Size {
+		return false
+	}
+	statSame := st.identity && st.mtimeNs == e.ModifiedAt.UnixNano() &&
+		(e.CreatedAt.IsZero() || st.ctimeNs == e.CreatedAt.UnixNano()) &&
+		(e.Inode == 0 || uint32(st.ino) == e.Inode)
+	// Racy: written in the same instant the index was, so equal stat data
+	// do not prove equal content.
+	racy := st.mtimeNs >= s.indexTime
+	if statSame && !racy {
+		return true
+	}
+	h, err := blobHash(filepath.Join(full, base), st.size, st.mode)
+	return err == nil && h == e.Hash
+}
+
+// fileStat is what git compares of a file: its mode as git records it (0
+// for a kind git does not track), size, times and inode. identity says
+// whether the ctime and inode are known (they are not on every system).
+type fileStat struct {
+	mode             filemode.FileMode
+	size             int64
+	mtimeNs, ctimeNs int64
+	ino              uint64
+	identity         bool
+}
