@@ -12,15 +12,15 @@ import (
 type LedgerCache struct{ L *runlog.Ledger }
 
 // Load implements provenance.HashCache.
-func (c LedgerCache) Load(ctx context.Context, root string) (map[string]provenance.CachedDigest, error) {
+func (c LedgerCache) Load(ctx context.Context, root string) ([]provenance.CachedFile, error) {
 	data, err := c.L.FileHashes(ctx, root)
 	if err != nil || data == nil {
-		return map[string]provenance.CachedDigest{}, err
+		return nil, err
 	}
 	return provenance.DecodeHashCache(data)
 }
 
 // Save implements provenance.HashCache.
-func (c LedgerCache) Save(ctx context.Context, root string, all map[string]provenance.CachedDigest) error {
+func (c LedgerCache) Save(ctx context.Context, root string, all []provenance.CachedFile) error {
 	return c.L.PutFileHashes(ctx, root, provenance.EncodeHashCache(all))
 }

@@ -12,7 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -82,53 +82,58 @@ func HashPathWith(ctx context.Context, path string, o HashOptions) (*Version, er
 	if err != nil {
 		return nil, err
 	}
-	var files []FileDigest
-	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.Type().IsRegular() {
-			rel, err := filepath.Rel(root, p)
-			if err != nil {
-				return err
-			}
-			if rel == "-" {
-				// sha256sum reads a file named "-" as its standard input,
-				// so no one could recheck this version with coreutils.
-				return fmt.Errorf("%s: a file named '-' at the top of a dataset cannot be checked with sha256sum (it reads '-' as stdin); rename it", p)
-			}
-			files = append(files, FileDigest{Path: filepath.ToSlash(rel)})
-		}
-		return ctx.Err()
-	})
+	// The cache is read while the directory is walked.
+	var known []CachedFile
+	loaded := make(chan error, 1)
+	if cache != nil {
+		go func() {
+			var err error
+			known, err = cache.Load(ctx, root)
+			loaded <- err
+		}()
+	} else {
+		loaded <- nil
+	}
+	files, states, err := listTree(ctx, root, cache != nil)
+	if lerr := <-loaded; lerr != nil {
+		known, cache = nil, nil // a cache that cannot be read is no cache
+	}
 	if err != nil {
 		return nil, err
 	}
-	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
-	var known map[string]CachedDigest
-	if cache != nil {
-		if known, err = cache.Load(ctx, root); err != nil {
-			known, cache = nil, nil // a cache that cannot be read is no cache
+	// Both in path order: take each trusted digest, hash the rest.
+	todo := make([]int, 0, len(files))
+	var kept []int32 // the known entries still trusted
+	j := 0
+	for i := range files {
+		if cache == nil {
+			todo = append(todo, i)
+			continue
 		}
+		for j < len(known) && known[j].Path < files[i].Path {
+			j++
+		}
+		if j < len(known) && known[j].Path == files[i].Path && known[j].trusted(states[i]) {
+			files[i].Digest, files[i].Size = sumDigest(known[j].Sum), states[i].Size
+			kept = append(kept, int32(j))
+			continue
+		}
+		todo = append(todo, i)
 	}
-	fresh, err := hashAll(ctx, root, files, known, o.Progress)
+	fresh, err := hashAll(ctx, root, files, states, todo, cache != nil, o.Progress)
 	if err != nil {
 		return nil, err
 	}
-	if cache != nil {
-		// Remember every present file: the ones just read, and the ones
-		// whose remembered digest still held.
-		all := make(map[string]CachedDigest, len(files))
-		for _, f := range files {
-			if c, ok := fresh[f.Path]; ok {
-				all[f.Path] = c
-			} else if c, ok := known[f.Path]; ok {
-				all[f.Path] = c
-			}
+	if cache != nil && (len(fresh) > 0 || len(kept) != len(known)) {
+		// Remember every present file: the ones still trusted, and the
+		// ones just read.
+		all := make([]CachedFile, 0, len(kept)+len(fresh))
+		for _, k := range kept {
+			all = append(all, known[k])
 		}
-		if len(fresh) > 0 || len(all) != len(known) {
-			_ = cache.Save(ctx, root, all) // a cache that cannot be written costs time, not truth
-		}
+		all = append(all, fresh...)
+		slices.SortFunc(all, func(a, b CachedFile) int { return strings.Compare(a.Path, b.Path) })
+		_ = cache.Save(ctx, root, all) // a cache that cannot be written costs time, not truth
 	}
 	v := &Version{Kind: "dir", Files: int64(len(files)), List: files}
 	var listing bytes.Buffer
@@ -168,98 +173,183 @@ func (v *Version) Listing() []byte {
 	return b.Bytes()
 }
 
-// hashAll fills in each file's digest and size, on every core. A file
-// whose stat data match a trusted cached entry is not read. It returns the
-// entries to remember: every file it read.
-func hashAll(ctx context.Context, root string, files []FileDigest, known map[string]CachedDigest, progress func(done, total int)) (map[string]CachedDigest, error) {
+// listTree lists the regular files under root (symbolic links and other
+// special files are skipped, and not followed), in path order, with their
+// stat data when withState is set.
+func listTree(ctx context.Context, root string, withState bool) ([]FileDigest, []FileState, error) {
+	type found struct {
+		files  []FileDigest
+		states []FileState
+	}
+	var (
+		mu       sync.Mutex
+		parts    []found
+		firstErr error
+	)
+	walkDirs(root, struct{}{}, func(rel string, _ struct{}, d *os.File, ents []os.DirEntry, err error) []subdir[struct{}] {
+		if err == nil {
+			err = ctx.Err()
+		}
+		var f found
+		var next []subdir[struct{}]
+		dir := filepath.Join(root, filepath.FromSlash(rel))
+		for _, de := range ents {
+			if err != nil {
+				break
+			}
+			name := de.Name()
+			switch {
+			case de.IsDir():
+				next = append(next, subdir[struct{}]{joinRel(rel, name), struct{}{}})
+			case de.Type().IsRegular():
+				if rel == "" && name == "-" {
+					// sha256sum reads a file named "-" as its standard input,
+					// so no one could recheck this version with coreutils.
+					err = fmt.Errorf("%s: a file named '-' at the top of a dataset cannot be checked with sha256sum (it reads '-' as stdin); rename it", filepath.Join(dir, name))
+					break
+				}
+				if withState {
+					st, serr := lstatAt(d, dir, name)
+					if serr != nil {
+						err = serr
+						break
+					}
+					f.states = append(f.states, st.state())
+				}
+				f.files = append(f.files, FileDigest{Path: joinRel(rel, name)})
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			return nil
+		}
+		parts = append(parts, f)
+		return next
+	})
+	if firstErr != nil {
+		return nil, nil, firstErr
+	}
+	n := 0
+	for _, p := range parts {
+		n += len(p.files)
+	}
+	order := make([]int32, 0, n)
+	files := make([]FileDigest, 0, n)
+	states := make([]FileState, 0, n)
+	for _, p := range parts {
+		files = append(files, p.files...)
+		states = append(states, p.states...)
+	}
+	for i := range files {
+		order = append(order, int32(i))
+	}
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(files[a].Path, files[b].Path) })
+	sorted := make([]FileDigest, n)
+	var sortedStates []FileState
+	if withState {
+		sortedStates = make([]FileState, n)
+	}
+	for i, k := range order {
+		sorted[i] = files[k]
+		if withState {
+			sortedStates[i] = states[k]
+		}
+	}
+	return sorted, sortedStates, nil
+}
+
+// sumDigest is a sha256 sum as a digest string.
+func sumDigest(sum [32]byte) string {
+	var b [len(sha256Prefix) + 64]byte
+	copy(b[:], sha256Prefix)
+	hex.Encode(b[len(sha256Prefix):], sum[:])
+	return string(b[:])
+}
+
+const sha256Prefix = "sha256:"
+
+// hashAll reads and hashes files[i] for each i in todo, on every core,
+// filling in their digests and sizes. With remember set, it returns the
+// cache entries of the files it read: their state as listed (states[i])
+// when they still had that size once read.
+func hashAll(ctx context.Context, root string, files []FileDigest, states []FileState, todo []int, remember bool, progress func(done, total int)) ([]CachedFile, error) {
 	var done atomic.Int64
+	done.Store(int64(len(files) - len(todo)))
 	report := func() {
 		if n := done.Add(1); progress != nil && (n%512 == 0 || int(n) == len(files)) {
 			progress(int(n), len(files))
 		}
 	}
-	workers := min(runtime.GOMAXPROCS(0), max(len(files), 1))
-	next := make(chan int)
+	if len(todo) == 0 && progress != nil {
+		progress(len(files), len(files))
+	}
+	workers := min(runtime.GOMAXPROCS(0), max(len(todo), 1))
+	var next atomic.Int64
 	errs := make([]error, workers)
-	fresh := make([]map[string]CachedDigest, workers)
+	fresh := make([][]CachedFile, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
-		fresh[w] = map[string]CachedDigest{}
 		go func(w int) {
 			defer wg.Done()
-			for i := range next {
-				if errs[w] == nil {
-					errs[w] = hashOne(root, &files[i], known, fresh[w])
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= len(todo) || errs[w] != nil {
+					return
+				}
+				if err := ctx.Err(); err != nil {
+					errs[w] = err
+					return
+				}
+				f := &files[todo[k]]
+				hashedAt := time.Now().UnixNano()
+				sum, n, err := hashFileSum(filepath.Join(root, filepath.FromSlash(f.Path)))
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				f.Digest, f.Size = sumDigest(sum), n
+				if remember && n == states[todo[k]].Size {
+					fresh[w] = append(fresh[w], CachedFile{Path: f.Path, State: states[todo[k]], Sum: sum, HashedAtNs: hashedAt})
 				}
 				report()
 			}
 		}(w)
 	}
-	var err error
-feed:
-	for i := range files {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			err = ctx.Err()
-			break feed
-		}
-	}
-	close(next)
 	wg.Wait()
-	if err := errors.Join(append(errs, err)...); err != nil {
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	all := map[string]CachedDigest{}
+	var all []CachedFile
 	for _, m := range fresh {
-		for k, v := range m {
-			all[k] = v
-		}
+		all = append(all, m...)
 	}
 	return all, nil
 }
 
-// hashOne fills in one file's digest and size, from the cache when its
-// entry is trusted, and remembers a file it read in fresh.
-func hashOne(root string, f *FileDigest, known, fresh map[string]CachedDigest) error {
-	full := filepath.Join(root, filepath.FromSlash(f.Path))
-	var st FileState
-	if known != nil {
-		fi, err := os.Lstat(full)
-		if err != nil {
-			return err
-		}
-		st = fileState(fi)
-		if c, ok := known[f.Path]; ok && c.trusted(st) {
-			f.Digest, f.Size = c.Digest, st.Size
-			return nil
-		}
-	}
-	hashedAt := time.Now().UnixNano()
-	d, n, err := hashFile(full)
+func hashFile(path string) (string, int64, error) {
+	sum, n, err := hashFileSum(path)
 	if err != nil {
-		return err
+		return "", 0, err
 	}
-	f.Digest, f.Size = d, n
-	if known != nil && n == st.Size {
-		fresh[f.Path] = CachedDigest{State: st, Digest: d, HashedAtNs: hashedAt}
-	}
-	return nil
+	return sumDigest(sum), n, nil
 }
 
-func hashFile(path string) (string, int64, error) {
+func hashFileSum(path string) (sum [32]byte, n int64, err error) {
 	buf := bufPool.Get().(*[]byte)
 	defer bufPool.Put(buf)
 	f, err := os.Open(path)
 	if err != nil {
-		return "", 0, err
+		return sum, 0, err
 	}
 	defer f.Close()
 	h := sha256.New()
 	// A plain read loop: io.CopyBuffer would hand the copy to
 	// (*os.File).WriteTo, which allocates a buffer of its own per file.
-	var n int64
 	for {
 		m, err := f.Read(*buf)
 		h.Write((*buf)[:m])
@@ -268,10 +358,11 @@ func hashFile(path string) (string, int64, error) {
 			break
 		}
 		if err != nil {
-			return "", 0, fmt.Errorf("read %s: %w", path, err)
+			return sum, 0, fmt.Errorf("read %s: %w", path, err)
 		}
 	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)), n, nil
+	h.Sum(sum[:0])
+	return sum, n, nil
 }
 
 // bufPool holds read buffers: a dataset of many small files would

@@ -2,7 +2,6 @@ package provenance
 
 import (
 	"context"
-	"os"
 	"time"
 )
 
@@ -13,19 +12,21 @@ type FileState struct {
 	Ino, Dev               uint64
 }
 
-// CachedDigest is a file's digest with the state it had when hashed.
-type CachedDigest struct {
+// CachedFile is a file's digest with the state it had when hashed.
+type CachedFile struct {
+	Path       string // relative to the dataset directory, '/'-separated
 	State      FileState
-	Digest     string // sha256:...
+	Sum        [32]byte // sha256 of the contents
 	HashedAtNs int64
 }
 
 // HashCache remembers file digests per dataset directory.
 type HashCache interface {
-	// Load returns what is remembered for the files under root.
-	Load(ctx context.Context, root string) (map[string]CachedDigest, error)
-	// Save replaces what is remembered for root with all.
-	Save(ctx context.Context, root string, all map[string]CachedDigest) error
+	// Load returns what is remembered for the files under root, in path
+	// order (byte order, as the files of a Version are).
+	Load(ctx context.Context, root string) ([]CachedFile, error)
+	// Save replaces what is remembered for root with all, in path order.
+	Save(ctx context.Context, root string, all []CachedFile) error
 }
 
 // quiet is how long a file must have been unchanged when it was hashed for
@@ -35,16 +36,10 @@ type HashCache interface {
 var quiet = 2 * time.Second
 
 // trusted says whether a cached digest still holds for a file in state st.
-func (c CachedDigest) trusted(st FileState) bool {
+func (c *CachedFile) trusted(st FileState) bool {
 	if c.State != st || st.CtimeNs == 0 {
 		return false
 	}
 	last := max(st.MtimeNs, st.CtimeNs)
 	return c.HashedAtNs-last >= int64(quiet)
-}
-
-func fileState(fi os.FileInfo) FileState {
-	st := FileState{Size: fi.Size(), MtimeNs: fi.ModTime().UnixNano()}
-	statExtra(fi, &st)
-	return st
 }

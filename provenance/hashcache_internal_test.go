@@ -2,38 +2,46 @@ package provenance
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 )
 
-// memCache is a HashCache in memory that remembers what each Update put.
+// memCache is a HashCache in memory that remembers what each Save put.
 type memCache struct {
-	m       map[string]CachedDigest
-	lastPut map[string]CachedDigest
+	m       map[string]CachedFile
+	lastPut map[string]CachedFile
 	gone    []string
 }
 
-func (c *memCache) Load(_ context.Context, _ string) (map[string]CachedDigest, error) {
-	out := map[string]CachedDigest{}
-	for k, v := range c.m {
-		out[k] = v
+func (c *memCache) Load(_ context.Context, _ string) ([]CachedFile, error) {
+	var out []CachedFile
+	for _, v := range c.m {
+		out = append(out, v)
 	}
+	slices.SortFunc(out, func(a, b CachedFile) int { return strings.Compare(a.Path, b.Path) })
 	return out, nil
 }
 
-func (c *memCache) Save(_ context.Context, _ string, all map[string]CachedDigest) error {
+func (c *memCache) Save(_ context.Context, _ string, all []CachedFile) error {
 	// What changed since the last save: read again, or forgotten.
-	c.lastPut, c.gone = map[string]CachedDigest{}, nil
-	for k, v := range all {
-		if old, ok := c.m[k]; !ok || old != v {
-			c.lastPut[k] = v
+	c.lastPut, c.gone = map[string]CachedFile{}, nil
+	saved := map[string]bool{}
+	for i, v := range all {
+		if i > 0 && all[i-1].Path >= v.Path {
+			return fmt.Errorf("saved out of path order: %q then %q", all[i-1].Path, v.Path)
+		}
+		saved[v.Path] = true
+		if old, ok := c.m[v.Path]; !ok || old != v {
+			c.lastPut[v.Path] = v
 		}
 	}
 	for k := range c.m {
-		if _, ok := all[k]; !ok {
+		if !saved[k] {
 			c.gone = append(c.gone, k)
 		}
 	}
@@ -42,7 +50,10 @@ func (c *memCache) Save(_ context.Context, _ string, all map[string]CachedDigest
 	if err != nil {
 		return err
 	}
-	c.m = decoded
+	c.m = map[string]CachedFile{}
+	for _, v := range decoded {
+		c.m[v.Path] = v
+	}
 	return nil
 }
 
@@ -56,7 +67,7 @@ func TestHashPathWith_Cache(t *testing.T) {
 		os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755)
 		os.WriteFile(filepath.Join(dir, f), []byte("content of "+f), 0o644)
 	}
-	cache := &memCache{m: map[string]CachedDigest{}}
+	cache := &memCache{m: map[string]CachedFile{}}
 	check := func(step string, wantRead int) {
 		t.Helper()
 		cache.lastPut = nil
@@ -115,25 +126,43 @@ func TestHashPathWith_Cache(t *testing.T) {
 }
 
 // FuzzDecodeHashCache: a damaged cache record is refused, never a panic,
-// and what decodes re-encodes to the same bytes.
+// and what decodes round-trips through the encoder unchanged.
 func FuzzDecodeHashCache(f *testing.F) {
-	f.Add(EncodeHashCache(map[string]CachedDigest{
-		"a/b.txt": {State: FileState{Size: 3, MtimeNs: 1, CtimeNs: 2, Ino: 3, Dev: 4}, Digest: "sha256:" + strings.Repeat("ab", 32), HashedAtNs: 5},
+	f.Add(EncodeHashCache([]CachedFile{
+		{Path: "a/b.txt", State: FileState{Size: 3, MtimeNs: 1, CtimeNs: 2, Ino: 3, Dev: 4}, Sum: [32]byte{0xab, 0xcd}, HashedAtNs: 5},
+		{Path: "a/c.txt", State: FileState{Size: -1, MtimeNs: -1 << 62}, HashedAtNs: 1 << 62},
 	}))
 	f.Add([]byte{1, 200, 1})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := DecodeHashCache(b)
+		entries, err := DecodeHashCache(b)
 		if err != nil {
 			return
 		}
-		again, err := DecodeHashCache(EncodeHashCache(m))
-		if err != nil || len(again) != len(m) {
-			t.Fatalf("round trip: %v, %d entries, want %d", err, len(again), len(m))
-		}
-		for k, v := range m {
-			if again[k] != v {
-				t.Fatalf("round trip changed %q", k)
-			}
+		back, err := DecodeHashCache(EncodeHashCache(entries))
+		if err != nil || !slices.Equal(back, entries) {
+			t.Fatalf("round trip: %v, %d entries, want %d", err, len(back), len(entries))
 		}
 	})
+}
+
+// TestDecodeHashCache_Refuses: records out of path order, with a count
+// past what they hold, or cut short are damaged.
+func TestDecodeHashCache_Refuses(t *testing.T) {
+	a := CachedFile{Path: "a"}
+	b := CachedFile{Path: "b"}
+	good := EncodeHashCache([]CachedFile{a, b})
+	if got, err := DecodeHashCache(good); err != nil || len(got) != 2 {
+		t.Fatalf("a good record: %v, %v", got, err)
+	}
+	for name, rec := range map[string][]byte{
+		"out of order":  EncodeHashCache([]CachedFile{b, a}),
+		"repeated":      EncodeHashCache([]CachedFile{a, a}),
+		"cut short":     good[:len(good)-1],
+		"huge count":    {1, 0xff, 0xff, 0xff, 0xff, 0x0f},
+		"other version": append([]byte{2}, good[1:]...),
+	} {
+		if _, err := DecodeHashCache(rec); err == nil {
+			t.Errorf("%s: decoded", name)
+		}
+	}
 }

@@ -21,7 +21,7 @@ func lstatAt(d *os.File, dir, name string) (fileStat, error) {
 		}
 		break
 	}
-	fs := fileStat{size: st.Size, mtimeNs: st.Mtim.Nano(), ctimeNs: st.Ctim.Nano(), ino: st.Ino, identity: true}
+	fs := fileStat{size: st.Size, mtimeNs: st.Mtim.Nano(), ctimeNs: st.Ctim.Nano(), ino: st.Ino, dev: uint64(st.Dev), identity: true}
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFREG:
 		fs.mode = filemode.Regular

@@ -3,7 +3,6 @@ package provenance
 import (
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -18,17 +17,14 @@ import (
 // index recorded, and the untracked files no ignore rule covers, in one
 // walk of the work tree: each directory is opened once, listed once, and
 // its tracked files are stat'ed relative to it (one path component for the
-// kernel to resolve, not the whole path). Directories are scanned side by
-// side, a few more at once than there are cores, as the work is mostly
-// waiting on the kernel. Ignored directories are not entered unless they
-// hold tracked files.
+// kernel to resolve, not the whole path), directories side by side.
+// Ignored directories are not entered unless they hold tracked files.
 func scanWorktree(root string, idx *index.Index) []string {
 	s := &scan{
 		root:      root,
 		indexTime: idx.ModTime.UnixNano(),
 		dirs:      map[string][]*index.Entry{},
 		visited:   map[string]bool{},
-		sem:       make(chan struct{}, 2*runtime.GOMAXPROCS(0)+2),
 	}
 	for _, e := range idx.Entries {
 		dir := ""
@@ -56,9 +52,7 @@ func scanWorktree(root string, idx *index.Index) []string {
 		base = append(base, ps...)
 	}
 	base = append(base, readIgnore(filepath.Join(root, ".git", "info", "exclude"), nil)...)
-	s.wg.Add(1)
-	go s.dir("", nil, base)
-	s.wg.Wait()
+	walkDirs(root, ignoreScope{patterns: base}, s.dir)
 	// Tracked files in directories the walk did not reach (deleted, or
 	// now a file or a symbolic link) are gone, as git reports them.
 	for dir, list := range s.dirs {
@@ -77,62 +71,57 @@ type scan struct {
 	root      string
 	indexTime int64
 	dirs      map[string][]*index.Entry // tracked entries by directory ("" is the top), read-only during the walk
-	sem       chan struct{}
-	wg        sync.WaitGroup
 
 	mu      sync.Mutex
 	visited map[string]bool
 	found   []string
 }
 
-// dir scans the directory rel ('/'-separated, "" for the top), whose path
-// components are parts, under the ignore patterns in force above it.
-func (s *scan) dir(rel string, parts []string, patterns []gitignore.Pattern) {
-	defer s.wg.Done()
-	s.sem <- struct{}{}
-	defer func() { <-s.sem }()
+// ignoreScope is what a directory inherits from above: its path
+// components and the ignore patterns in force.
+type ignoreScope struct {
+	parts    []string
+	patterns []gitignore.Pattern
+}
+
+// dir scans one directory (see walkDirs) and returns its subdirectories to
+// scan: those that are not ignored, or that hold tracked files.
+func (s *scan) dir(rel string, scope ignoreScope, d *os.File, ents []os.DirEntry, err error) []subdir[ignoreScope] {
+	if d == nil {
+		return nil // not visited: its tracked files are gone
+	}
+	// (Open but not listed: its tracked files are still checked.)
 	full := filepath.Join(s.root, filepath.FromSlash(rel))
 	tracked := s.dirs[rel]
-	f, err := os.Open(full)
-	if err != nil {
-		return // not visited: its tracked files are gone
-	}
-	defer f.Close()
-	ents, err := f.ReadDir(-1)
-	var found []string
-	if err != nil {
-		// Listed, but not readable: its tracked files are still checked.
-		ents = nil
-	}
+	parts, patterns := scope.parts, scope.patterns
 	for _, de := range ents {
 		if de.Name() == ".gitignore" {
 			patterns = append(patterns[:len(patterns):len(patterns)], readIgnore(filepath.Join(full, ".gitignore"), parts)...)
 			break
 		}
 	}
+	var found []string
 	for _, e := range tracked {
 		switch {
 		case e.Stage != 0: // a conflict (go-git's index.Merged is 1, not the 0 a merged entry has)
 			found = append(found, e.Name)
 		case e.Mode == filemode.Submodule || e.SkipWorktree:
-		case !s.unchanged(f, full, e):
+		case !s.unchanged(d, full, e):
 			found = append(found, e.Name)
 		}
 	}
 	m := gitignore.NewMatcher(patterns)
+	var next []subdir[ignoreScope]
 	for _, de := range ents {
 		name := de.Name()
 		if rel == "" && name == ".git" {
 			continue
 		}
-		childRel := name
-		if rel != "" {
-			childRel = rel + "/" + name
-		}
+		childRel := joinRel(rel, name)
 		childParts := append(parts[:len(parts):len(parts)], name)
 		if de.IsDir() {
 			if _, holdsTracked := s.dirs[childRel]; !holdsTracked {
-				if _, err := lstatAt(f, full, name+"/.git"); err == nil {
+				if _, err := lstatAt(d, full, name+"/.git"); err == nil {
 					// A nested repository: git shows it as one untracked path.
 					if !m.Match(childParts, true) && !hasEntry(tracked, childRel) {
 						found = append(found, childRel+"/")
@@ -143,8 +132,7 @@ func (s *scan) dir(rel string, parts []string, patterns []gitignore.Pattern) {
 					continue
 				}
 			}
-			s.wg.Add(1)
-			go s.dir(childRel, childParts, patterns)
+			next = append(next, subdir[ignoreScope]{childRel, ignoreScope{childParts, patterns}})
 			continue
 		}
 		if !hasEntry(tracked, childRel) && !m.Match(childParts, false) {
@@ -155,6 +143,7 @@ func (s *scan) dir(rel string, parts []string, patterns []gitignore.Pattern) {
 	s.visited[rel] = true
 	s.found = append(s.found, found...)
 	s.mu.Unlock()
+	return next
 }
 
 // hasEntry says whether the index entries of a directory (in index order:
@@ -190,12 +179,22 @@ func (s *scan) unchanged(d *os.File, full string, e *index.Entry) bool {
 }
 
 // fileStat is what git compares of a file: its mode as git records it (0
-// for a kind git does not track), size, times and inode. identity says
-// whether the ctime and inode are known (they are not on every system).
+// for a kind git does not track), size, times, inode and device. identity
+// says whether the ctime, inode and device are known (they are not on
+// every system).
 type fileStat struct {
 	mode             filemode.FileMode
 	size             int64
 	mtimeNs, ctimeNs int64
-	ino              uint64
+	ino, dev         uint64
 	identity         bool
+}
+
+// state is the part of st the data hash cache keys on; without identity,
+// its ctime is 0, so that no cached digest is trusted.
+func (st fileStat) state() FileState {
+	if !st.identity {
+		return FileState{Size: st.size, MtimeNs: st.mtimeNs}
+	}
+	return FileState{Size: st.size, MtimeNs: st.mtimeNs, CtimeNs: st.ctimeNs, Ino: st.ino, Dev: st.dev}
 }
