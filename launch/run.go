@@ -150,96 +150,15 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		}
 	}
 
-	// Code.
-	if !s.NoCode {
-		dir := s.CodeDir
-		if dir == "" {
-			if dir, err = os.Getwd(); err != nil {
-				return nil, err
-			}
-		}
-		code, err := provenance.CaptureCode(ctx, dir)
-		if errors.Is(err, provenance.ErrNoRepo) {
-			return nil, fmt.Errorf("%w; run inside your code's repository, point --code at it, or pass --no-code", err)
-		}
-		if err != nil {
-			return nil, err
-		}
-		if code.Dirty && !s.AllowDirty {
-			return nil, fmt.Errorf("work tree %s has uncommitted changes:\n%s\ncommit them, or pass --allow-dirty to record the run as dirty", code.Dir, listFiles(code.Changed, 20))
-		}
-		r.CodeDir, r.Commit, r.Branch, r.Remote, r.Dirty = code.Dir, code.Commit, code.Branch, code.Remote, code.Dirty
-		r.ChangedFiles = code.Changed
-		if code.Dirty {
-			// The exact uncommitted state, so that a re-run can rebuild it.
-			p, err := provenance.CapturePatch(ctx, code.Dir)
-			if err != nil {
-				return nil, fmt.Errorf("record the uncommitted changes of %s: %w", code.Dir, err)
-			}
-			r.CodeTree, r.Patch, r.PatchDigest = p.Tree, p.Bytes, runlog.BlobDigest(p.Bytes)
-		}
-		if r.CodeMount {
-			if err := checkMountPath(code.Dir); err != nil {
-				return nil, fmt.Errorf("code %w", err)
-			}
-			mounts = append(mounts, Mount{Source: code.Dir, Target: CodeTarget, ReadOnly: true})
-			r.Workdir = CodeTarget
-			if cwd, err := os.Getwd(); err == nil && s.CodeDir == "" {
-				if rel, err := filepath.Rel(code.Dir, cwd); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
-					r.Workdir = CodeTarget + "/" + filepath.ToSlash(rel)
-				}
-			}
+	// Checked here, before anything slow.
+	if s.Workdir != "" && !strings.HasPrefix(s.Workdir, "/") {
+		return nil, fmt.Errorf("--workdir %q must be an absolute path inside the container", s.Workdir)
+	}
+	for _, flag := range []struct{ name, v string }{{"--memory", s.Memory}, {"--gpus", s.GPUs}} {
+		if strings.HasPrefix(flag.v, "-") || strings.ContainsAny(flag.v, " \t\n") {
+			return nil, fmt.Errorf("%s %q is not a value the engine takes", flag.name, flag.v)
 		}
 	}
-	if r.ChangedFiles == nil {
-		r.ChangedFiles = []string{}
-	}
-	if s.Workdir != "" {
-		if !strings.HasPrefix(s.Workdir, "/") {
-			return nil, fmt.Errorf("--workdir %q must be an absolute path inside the container", s.Workdir)
-		}
-		r.Workdir = s.Workdir
-	}
-
-	// Data, hashed before the run so the command cannot race the hash.
-	names := map[string]bool{}
-	for _, d := range s.Data {
-		if names[d.Name] {
-			return nil, fmt.Errorf("--data %s is given twice; give each dataset a distinct name", d.Name)
-		}
-		names[d.Name] = true
-		abs, err := filepath.Abs(d.Path)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := os.Stat(abs); err != nil {
-			return nil, fmt.Errorf("--data %s=%s: %w", d.Name, d.Path, provenance.PathCause(err))
-		}
-		if err := checkMountPath(abs); err != nil {
-			return nil, fmt.Errorf("--data %s: %w", d.Name, err)
-		}
-		var cache provenance.HashCache
-		if l != nil {
-			cache = LedgerCache{l}
-		}
-		v, err := provenance.HashPathWith(ctx, abs, provenance.HashOptions{Cache: cache, Progress: ProgressLine(s.Progress, "hashing dataset "+d.Name)})
-		if err != nil {
-			return nil, fmt.Errorf("--data %s=%s: %w", d.Name, d.Path, err)
-		}
-		if d.Want != "" && v.Digest != d.Want {
-			return nil, &DataMismatch{Name: d.Name, Path: d.Path, Got: v.Digest, Want: d.Want}
-		}
-		ds := runlog.Dataset{Name: d.Name, Path: abs, Kind: v.Kind, Digest: v.Digest, Files: v.Files, Bytes: v.Bytes}
-		if v.Kind == "dir" {
-			ds.Listing = v.Listing()
-		}
-		r.Data = append(r.Data, ds)
-		mounts = append(mounts, Mount{Source: abs, Target: DataTarget + "/" + d.Name, ReadOnly: true})
-	}
-	if r.Data == nil {
-		r.Data = []runlog.Dataset{}
-	}
-
 	// Outputs go to an empty directory, so that what is there afterwards
 	// is what the run wrote.
 	if s.OutDir != "" {
@@ -256,7 +175,75 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 			return nil, fmt.Errorf("--out %s: %w", s.OutDir, provenance.PathCause(err))
 		}
 		r.OutDir = abs
-		mounts = append(mounts, Mount{Source: abs, Target: OutTarget})
+	}
+
+	// Code, data, image and host are independent: captured side by side,
+	// the first failure cancelling the rest (a dirty tree stops the hashing
+	// of a big dataset). Failures are reported in that order, so a run with
+	// several problems always names the same one first.
+	var (
+		src       *codePart
+		data      *dataPart
+		img       *provenance.Image
+		engineErr error // the engine's version or image look-up failed
+		imageID   string
+		present   bool
+		host      provenance.Host
+		errs      [3]error // code, data, image
+	)
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	side := func(slot int, f func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := f()
+			if err != nil && pctx.Err() != nil {
+				err = pctx.Err() // stopped because another part failed
+			}
+			if err != nil {
+				errs[slot] = err
+				cancel()
+			}
+		}()
+	}
+	side(0, func() (err error) { src, err = captureCodePart(pctx, s); return err })
+	side(1, func() (err error) { data, err = hashDataPart(pctx, s, l); return err })
+	side(2, func() (err error) {
+		if img, err = provenance.Resolve(pctx, ref, s.Registry); err != nil {
+			return err
+		}
+		// The engine's answers, for the run to come; a dry run does not
+		// need them.
+		if r.Engine.Version, engineErr = eng.Version(pctx); engineErr == nil && !s.DryRun {
+			imageID, present, engineErr = eng.ImageID(pctx, img.Pinned())
+		}
+		return nil
+	})
+	wg.Add(1)
+	go func() { defer wg.Done(); host = provenance.CaptureHost(pctx) }()
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil && (!errors.Is(err, context.Canceled) || ctx.Err() != nil) {
+			return nil, err
+		}
+	}
+	if src != nil {
+		r.CodeDir, r.Commit, r.Branch, r.Remote, r.Dirty = src.Dir, src.Commit, src.Branch, src.Remote, src.Dirty
+		r.ChangedFiles, r.CodeTree, r.Patch, r.PatchDigest, r.Workdir = src.Changed, src.tree, src.patch, src.patchDigest, src.workdir
+		mounts = append(mounts, src.mounts...)
+	}
+	if r.ChangedFiles == nil {
+		r.ChangedFiles = []string{}
+	}
+	if s.Workdir != "" {
+		r.Workdir = s.Workdir
+	}
+	r.Data = data.sets
+	mounts = append(mounts, data.mounts...)
+	if r.OutDir != "" {
+		mounts = append(mounts, Mount{Source: r.OutDir, Target: OutTarget})
 	}
 
 	// Environment: secrets keep their names only.
@@ -275,18 +262,13 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		r.Env = []runlog.EnvVar{}
 	}
 
-	// The image, resolved through the registry.
-	img, err := provenance.Resolve(ctx, ref, s.Registry)
-	if err != nil {
-		return nil, err
-	}
+	// The image, as the registry resolved it.
 	if ref.Tag != "" {
 		logf("resolved %s -> %s", ref.String(), provenance.Pinned(img.Repository, img.Digest))
 	}
 	r.ImageRepo, r.ImageTag, r.ImageDigest = img.Repository, ref.Tag, img.Digest
 	r.ImageIndexDigest, r.ImageConfigDigest, r.ImagePlatform = img.IndexDigest, img.ConfigDigest, img.Platform
 
-	host := provenance.CaptureHost(ctx)
 	r.Host = runlog.Host{User: host.User, Hostname: host.Hostname, OS: host.OS, Arch: host.Arch, GPUs: []runlog.GPU{}}
 	for _, g := range host.GPUs {
 		r.Host.GPUs = append(r.Host.GPUs, runlog.GPU{Model: g.Model, Driver: g.Driver})
@@ -304,11 +286,6 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		Memory:  s.Memory,
 		GPUs:    s.GPUs,
 	}
-	for flag, v := range map[string]string{"--memory": s.Memory, "--gpus": s.GPUs} {
-		if strings.HasPrefix(v, "-") || strings.ContainsAny(v, " \t\n") {
-			return nil, fmt.Errorf("%s %q is not a value the engine takes", flag, v)
-		}
-	}
 	if s.RerunOf != "" {
 		c.Labels["repro.rerun-of"] = s.RerunOf
 	}
@@ -316,26 +293,21 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 	out := &Outcome{Run: r, Command: r.Engine.Command}
 
 	if s.DryRun {
-		if v, err := eng.Version(ctx); err == nil {
-			r.Engine.Version = v
-		}
 		r.Status = "dry-run"
 		r.StartedAt = time.Now().UTC()
 		return out, nil
 	}
 
 	// The engine: present, and holding exactly the recorded image.
-	if r.Engine.Version, err = eng.Version(ctx); err != nil {
-		return nil, err
+	if engineErr != nil {
+		return nil, engineErr
 	}
-	id, present, err := eng.ImageID(ctx, c.Image)
-	if err != nil {
-		return nil, err
-	}
+	id := imageID
 	if !present {
 		if err := eng.Pull(ctx, c.Image); err != nil {
 			return nil, err
 		}
+		var err error
 		if id, _, err = eng.ImageID(ctx, c.Image); err != nil {
 			return nil, err
 		}
@@ -480,4 +452,107 @@ func ProgressLine(w io.Writer, what string) func(done, total int) {
 			fmt.Fprintln(w)
 		}
 	}
+}
+
+// codePart is the code a run uses, as captured.
+type codePart struct {
+	*provenance.Code
+	tree, patchDigest string
+	patch             []byte
+	workdir           string  // where the command starts ("" : the image's choice)
+	mounts            []Mount // the work tree, unless not mounted
+}
+
+// captureCodePart reads the git repository the run's code is in (nil
+// with --no-code), refusing a dirty tree unless allowed.
+func captureCodePart(ctx context.Context, s Spec) (*codePart, error) {
+	if s.NoCode {
+		return nil, nil
+	}
+	dir := s.CodeDir
+	if dir == "" {
+		var err error
+		if dir, err = os.Getwd(); err != nil {
+			return nil, err
+		}
+	}
+	code, err := provenance.CaptureCode(ctx, dir)
+	if errors.Is(err, provenance.ErrNoRepo) {
+		return nil, fmt.Errorf("%w; run inside your code's repository, point --code at it, or pass --no-code", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if code.Dirty && !s.AllowDirty {
+		return nil, fmt.Errorf("work tree %s has uncommitted changes:\n%s\ncommit them, or pass --allow-dirty to record the run as dirty", code.Dir, listFiles(code.Changed, 20))
+	}
+	c := &codePart{Code: code}
+	if code.Dirty {
+		// The exact uncommitted state, so that a re-run can rebuild it.
+		p, err := provenance.CapturePatch(ctx, code.Dir)
+		if err != nil {
+			return nil, fmt.Errorf("record the uncommitted changes of %s: %w", code.Dir, err)
+		}
+		c.tree, c.patch, c.patchDigest = p.Tree, p.Bytes, runlog.BlobDigest(p.Bytes)
+	}
+	if !s.NoCodeMount {
+		if err := checkMountPath(code.Dir); err != nil {
+			return nil, fmt.Errorf("code %w", err)
+		}
+		c.mounts = append(c.mounts, Mount{Source: code.Dir, Target: CodeTarget, ReadOnly: true})
+		c.workdir = CodeTarget
+		if cwd, err := os.Getwd(); err == nil && s.CodeDir == "" {
+			if rel, err := filepath.Rel(code.Dir, cwd); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
+				c.workdir = CodeTarget + "/" + filepath.ToSlash(rel)
+			}
+		}
+	}
+	return c, nil
+}
+
+// dataPart is the datasets a run reads, as hashed.
+type dataPart struct {
+	sets   []runlog.Dataset
+	mounts []Mount
+}
+
+// hashDataPart hashes each --data, before the run so that the command
+// cannot race the hash, and checks it against the digest asked for.
+func hashDataPart(ctx context.Context, s Spec, l *runlog.Ledger) (*dataPart, error) {
+	p := &dataPart{sets: []runlog.Dataset{}}
+	names := map[string]bool{}
+	for _, d := range s.Data {
+		if names[d.Name] {
+			return nil, fmt.Errorf("--data %s is given twice; give each dataset a distinct name", d.Name)
+		}
+		names[d.Name] = true
+		abs, err := filepath.Abs(d.Path)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := os.Stat(abs); err != nil {
+			return nil, fmt.Errorf("--data %s=%s: %w", d.Name, d.Path, provenance.PathCause(err))
+		}
+		if err := checkMountPath(abs); err != nil {
+			return nil, fmt.Errorf("--data %s: %w", d.Name, err)
+		}
+		var cache provenance.HashCache
+		if l != nil {
+			cache = LedgerCache{l}
+		}
+		v, err := provenance.HashPathWith(ctx, abs, provenance.HashOptions{Cache: cache, Progress: ProgressLine(s.Progress, "hashing dataset "+d.Name)})
+		if err != nil {
+			return nil, fmt.Errorf("--data %s=%s: %w", d.Name, d.Path, err)
+		}
+		if d.Want != "" && v.Digest != d.Want {
+			return nil, &DataMismatch{Name: d.Name, Path: d.Path, Got: v.Digest, Want: d.Want}
+		}
+		ds := runlog.Dataset{Name: d.Name, Path: abs, Kind: v.Kind, Digest: v.Digest, Files: v.Files, Bytes: v.Bytes}
+		if v.Kind == "dir" {
+			ds.Listing = v.Listing()
+		}
+		p.sets = append(p.sets, ds)
+		p.mounts = append(p.mounts, Mount{Source: abs, Target: DataTarget + "/" + d.Name, ReadOnly: true})
+	}
+	return p, nil
 }
