@@ -177,10 +177,17 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		r.OutDir = abs
 	}
 
-	// Code, data, image and host are independent: captured side by side,
-	// the first failure cancelling the rest (a dirty tree stops the hashing
-	// of a big dataset). Failures are reported in that order, so a run with
-	// several problems always names the same one first.
+	dataPaths, err := checkDataArgs(s.Data)
+	if err != nil {
+		return nil, err
+	}
+
+	// Code, data, image and host are independent: captured side by side.
+	// The code is cheap and always read to the end; a failure of any part
+	// stops the data hash and the image look-up (a dirty tree stops the
+	// hashing of a big dataset), which then report nothing. Failures are
+	// reported in the order code, data, image: a dirty tree is named
+	// before anything else, whatever finished first.
 	var (
 		src       *codePart
 		data      *dataPart
@@ -191,38 +198,38 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		host      provenance.Host
 		errs      [3]error // code, data, image
 	)
-	pctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	slow, stop := context.WithCancel(ctx)
+	defer stop()
 	var wg sync.WaitGroup
-	side := func(slot int, f func() error) {
+	side := func(slot int, pctx context.Context, f func(context.Context) error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := f()
+			err := f(pctx)
 			if err != nil && pctx.Err() != nil {
 				err = pctx.Err() // stopped because another part failed
 			}
 			if err != nil {
 				errs[slot] = err
-				cancel()
+				stop()
 			}
 		}()
 	}
-	side(0, func() (err error) { src, err = captureCodePart(pctx, s); return err })
-	side(1, func() (err error) { data, err = hashDataPart(pctx, s, l); return err })
-	side(2, func() (err error) {
-		if img, err = provenance.Resolve(pctx, ref, s.Registry); err != nil {
+	side(0, ctx, func(ctx context.Context) (err error) { src, err = captureCodePart(ctx, s); return err })
+	side(1, slow, func(ctx context.Context) (err error) { data, err = hashDataPart(ctx, s, dataPaths, l); return err })
+	side(2, slow, func(ctx context.Context) (err error) {
+		if img, err = provenance.Resolve(ctx, ref, s.Registry); err != nil {
 			return err
 		}
 		// The engine's answers, for the run to come; a dry run does not
 		// need them.
-		if r.Engine.Version, engineErr = eng.Version(pctx); engineErr == nil && !s.DryRun {
-			imageID, present, engineErr = eng.ImageID(pctx, img.Pinned())
+		if r.Engine.Version, engineErr = eng.Version(ctx); engineErr == nil && !s.DryRun {
+			imageID, present, engineErr = eng.ImageID(ctx, img.Pinned())
 		}
 		return nil
 	})
 	wg.Add(1)
-	go func() { defer wg.Done(); host = provenance.CaptureHost(pctx) }()
+	go func() { defer wg.Done(); host = provenance.CaptureHost(slow) }()
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil && (!errors.Is(err, context.Canceled) || ctx.Err() != nil) {
@@ -516,12 +523,12 @@ type dataPart struct {
 	mounts []Mount
 }
 
-// hashDataPart hashes each --data, before the run so that the command
-// cannot race the hash, and checks it against the digest asked for.
-func hashDataPart(ctx context.Context, s Spec, l *runlog.Ledger) (*dataPart, error) {
-	p := &dataPart{sets: []runlog.Dataset{}}
+// checkDataArgs checks each --data without reading it: distinct names,
+// a path that exists and can be mounted. It returns the absolute paths.
+func checkDataArgs(data []DataArg) ([]string, error) {
 	names := map[string]bool{}
-	for _, d := range s.Data {
+	var paths []string
+	for _, d := range data {
 		if names[d.Name] {
 			return nil, fmt.Errorf("--data %s is given twice; give each dataset a distinct name", d.Name)
 		}
@@ -536,6 +543,18 @@ func hashDataPart(ctx context.Context, s Spec, l *runlog.Ledger) (*dataPart, err
 		if err := checkMountPath(abs); err != nil {
 			return nil, fmt.Errorf("--data %s: %w", d.Name, err)
 		}
+		paths = append(paths, abs)
+	}
+	return paths, nil
+}
+
+// hashDataPart hashes each --data (at paths, from checkDataArgs), before
+// the run so that the command cannot race the hash, and checks it against
+// the digest asked for.
+func hashDataPart(ctx context.Context, s Spec, paths []string, l *runlog.Ledger) (*dataPart, error) {
+	p := &dataPart{sets: []runlog.Dataset{}}
+	for i, d := range s.Data {
+		abs := paths[i]
 		var cache provenance.HashCache
 		if l != nil {
 			cache = LedgerCache{l}
