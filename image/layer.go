@@ -12,12 +12,14 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/pgzip"
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
 
@@ -232,7 +234,7 @@ func writeLayer(contextDir, dest string, epoch time.Time, mt types.MediaType) (*
 	}()
 	gzHash := sha256.New()
 	counter := &countWriter{w: io.MultiWriter(f, gzHash)}
-	zw, err := gzip.NewWriterLevel(counter, gzip.BestSpeed)
+	zw, err := newLayerWriter(counter)
 	if err != nil {
 		pr.CloseWithError(err)
 		<-done
@@ -267,4 +269,18 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// newLayerWriter compresses a layer: gzip level 1, in blocks of 1 MiB
+// compressed on every core (pgzip), which gives the same bytes for the
+// same input every time.
+func newLayerWriter(w io.Writer) (io.WriteCloser, error) {
+	zw, err := pgzip.NewWriterLevel(w, pgzip.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	if err := zw.SetConcurrency(1<<20, 2*runtime.GOMAXPROCS(0)); err != nil {
+		return nil, err
+	}
+	return zw, nil
 }
