@@ -96,7 +96,7 @@ func HashPathWith(ctx context.Context, path string, o HashOptions) (*Version, er
 	}
 	files, states, err := listTree(ctx, root, cache != nil)
 	if lerr := <-loaded; lerr != nil {
-		known, cache = nil, nil // a cache that cannot be read is no cache
+		known = nil // a record that cannot be read is replaced by a new one
 	}
 	if err != nil {
 		return nil, err

@@ -166,3 +166,32 @@ func TestDecodeHashCache_Refuses(t *testing.T) {
 		}
 	}
 }
+
+// damagedCache cannot load its record, as when the record is damaged.
+type damagedCache struct{ memCache }
+
+func (c *damagedCache) Load(context.Context, string) ([]CachedFile, error) {
+	return nil, errCacheRecord
+}
+
+// TestHashPathWith_DamagedCache: a record that cannot be read costs a full
+// read, and is replaced by a good one.
+func TestHashPathWith_DamagedCache(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"a.txt", "sub/b.txt"} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755)
+		os.WriteFile(filepath.Join(dir, f), []byte("content of "+f), 0o644)
+	}
+	cache := &damagedCache{memCache{m: map[string]CachedFile{}}}
+	got, err := HashPathWith(context.Background(), dir, HashOptions{Cache: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := HashPath(context.Background(), dir)
+	if err != nil || got.Digest != plain.Digest {
+		t.Fatalf("with a damaged cache %s, without %s (%v)", got.Digest, plain.Digest, err)
+	}
+	if len(cache.m) != 2 {
+		t.Errorf("the damaged record was replaced by %d entries, want 2", len(cache.m))
+	}
+}
