@@ -258,3 +258,27 @@ func porcelainPaths(out string) []string {
 	sort.Strings(paths)
 	return paths
 }
+
+// TestCaptureCode_LinkedWorktree: a work tree made by git worktree add has
+// its own index (under the main repository's .git/worktrees); its state is
+// read from there.
+func TestCaptureCode_LinkedWorktree(t *testing.T) {
+	dir := newRepo(t)
+	wt := filepath.Join(t.TempDir(), "wt")
+	git(t, dir, "worktree", "add", "-q", "-b", "side", wt)
+	write(t, wt, "train.py", "print('side')\n")
+	git(t, wt, "add", "train.py")
+	write(t, wt, "notes.txt", "x")
+	code, err := provenance.CaptureCode(context.Background(), wt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := porcelainPaths(gitRaw(t, wt, "status", "--porcelain", "-z", "--untracked-files=all"))
+	if strings.Join(code.Changed, " ") != strings.Join(want, " ") || code.Branch != "side" {
+		t.Errorf("Changed = %v on %q, git status names %v on side", code.Changed, code.Branch, want)
+	}
+	// The main work tree is untouched, and reads clean.
+	if main, err := provenance.CaptureCode(context.Background(), dir); err != nil || main.Dirty {
+		t.Errorf("main work tree: %+v, %v", main, err)
+	}
+}
