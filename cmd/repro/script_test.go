@@ -43,6 +43,9 @@ func TestScripts(t *testing.T) {
 		t.Logf("no registry, scripts that need one skip: %v", err)
 	}
 	trainerCtx := buildTrainer(t)
+	if dockerOK && registry != "" {
+		removeTestImages(t, registry)
+	}
 
 	testscript.Run(t, testscript.Params{
 		Dir:                 filepath.Join("..", "..", "testdata", "script"),
@@ -283,7 +286,29 @@ func buildTrainer(t *testing.T) string {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build the trainer: %v\n%s", err, out)
 	}
+	// Builds are reproducible, so without this the images of one test run
+	// would be byte for byte those of the last, still in the engine: a
+	// script that deletes an image from its registry would find the engine
+	// serving it anyway.
+	nonce := fmt.Sprintf("test run %d.%d\n", time.Now().UnixNano(), os.Getpid())
+	if err := os.WriteFile(filepath.Join(dir, "test-run"), []byte(nonce), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	return dir
+}
+
+// removeTestImages removes from the engine the images pulled from the
+// test registry, when the tests are done.
+func removeTestImages(t *testing.T, registry string) {
+	t.Cleanup(func() {
+		out, err := exec.Command("docker", "image", "ls", "-q", "--filter", "reference="+registry+"/*/*").Output()
+		if err != nil {
+			return
+		}
+		if ids := strings.Fields(string(out)); len(ids) > 0 {
+			exec.Command("docker", append([]string{"image", "rm", "-f"}, ids...)...).Run()
+		}
+	})
 }
 
 func firstLines(s string, n int) string {
