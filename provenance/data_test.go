@@ -46,17 +46,18 @@ func write(t *testing.T, root, rel, content string) {
 
 func TestHashPath_MatchesCoreutils(t *testing.T) {
 	tests := map[string][]string{
-		"plain":        {"a.txt", "b/c.txt", "b/d/e.bin"},
-		"sort order":   {"B", "a", "a.b", "a-b", "a0/b", "ab", "Z/z", "_"},
-		"spaces":       {"with space.txt", "dir with space/f"},
-		"leading dash": {"-rf", "--help", "-/x"},
-		"backslash":    {`back\slash`, `dir\/x`},
-		"newline":      {"new\nline", "dir\nx/y"},
-		"carriage":     {"car\rriage"},
-		"unicode":      {"données/été.csv", "日本/データ"},
-		"not utf-8":    {"bad\xff\xfename"},
-		"empty file":   {"empty"},
-		"quotes glob":  {`it's "q" $(id) *.txt`},
+		"plain":         {"a.txt", "b/c.txt", "b/d/e.bin"},
+		"sort order":    {"B", "a", "a.b", "a-b", "a0/b", "ab", "Z/z", "_"},
+		"spaces":        {"with space.txt", "dir with space/f"},
+		"leading dash":  {"-rf", "--help", "-/x"},
+		"backslash":     {`back\slash`, `dir\/x`},
+		"newline":       {"new\nline", "dir\nx/y"},
+		"carriage":      {"car\rriage"},
+		"unicode":       {"données/été.csv", "日本/データ"},
+		"not utf-8":     {"bad\xff\xfename"},
+		"empty file":    {"empty"},
+		"quotes glob":   {`it's "q" $(id) *.txt`},
+		"deep and wide": manyDirs(),
 	}
 	for name, files := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -77,6 +78,21 @@ func TestHashPath_MatchesCoreutils(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manyDirs names files in a tree walked by many workers at once: 300
+// sibling directories, and one chain 40 deep.
+func manyDirs() []string {
+	var files []string
+	for i := 0; i < 300; i++ {
+		files = append(files, fmt.Sprintf("wide/d%d/f", i))
+	}
+	deep := "deep"
+	for i := 0; i < 40; i++ {
+		deep += fmt.Sprintf("/%d", i)
+		files = append(files, deep+".txt")
+	}
+	return files
 }
 
 func TestHashPath_SymlinksAndSpecials(t *testing.T) {

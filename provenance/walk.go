@@ -20,33 +20,51 @@ type subdir[T any] struct {
 // the directory open (nil if it could not be opened), its entries in no
 // particular order, and the error that kept it from being opened or
 // listed; it returns the subdirectories to visit. visit runs on many
-// goroutines at once.
+// goroutines at once. Directories waiting their turn are kept in a list
+// (deepest first), so a tree with a million directories costs a list of
+// names, not a million goroutines.
 func walkDirs[T any](root string, top T, visit func(rel string, carry T, d *os.File, ents []os.DirEntry, err error) []subdir[T]) {
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 2*runtime.GOMAXPROCS(0)+2)
-	var run func(rel string, carry T)
-	run = func(rel string, carry T) {
-		defer wg.Done()
-		sem <- struct{}{}
-		d, err := os.Open(filepath.Join(root, filepath.FromSlash(rel)))
-		var ents []os.DirEntry
-		if err == nil {
-			ents, err = d.ReadDir(-1)
-		} else {
-			d = nil
+	var (
+		mu      sync.Mutex
+		more    = sync.NewCond(&mu)
+		pending = []subdir[T]{{"", top}}
+		active  int // directories being visited
+		wg      sync.WaitGroup
+	)
+	one := func(s subdir[T]) []subdir[T] {
+		d, err := os.Open(filepath.Join(root, filepath.FromSlash(s.rel)))
+		if err != nil {
+			return visit(s.rel, s.carry, nil, nil, err)
 		}
-		next := visit(rel, carry, d, ents, err)
-		if d != nil {
-			d.Close()
-		}
-		<-sem
-		for _, s := range next {
-			wg.Add(1)
-			go run(s.rel, s.carry)
-		}
+		defer d.Close()
+		ents, err := d.ReadDir(-1)
+		return visit(s.rel, s.carry, d, ents, err)
 	}
-	wg.Add(1)
-	go run("", top)
+	for w := 2*runtime.GOMAXPROCS(0) + 2; w > 0; w-- {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			mu.Lock()
+			defer mu.Unlock()
+			for {
+				for len(pending) == 0 && active > 0 {
+					more.Wait()
+				}
+				if len(pending) == 0 {
+					return // nothing left, and nothing being visited to add more
+				}
+				s := pending[len(pending)-1]
+				pending = pending[:len(pending)-1]
+				active++
+				mu.Unlock()
+				next := one(s)
+				mu.Lock()
+				active--
+				pending = append(pending, next...)
+				more.Broadcast()
+			}
+		}()
+	}
 	wg.Wait()
 }
 
