@@ -7,7 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
+
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -337,32 +337,6 @@ func hashFile(path string) (string, int64, error) {
 		return "", 0, err
 	}
 	return sumDigest(sum), n, nil
-}
-
-func hashFileSum(path string) (sum [32]byte, n int64, err error) {
-	buf := bufPool.Get().(*[]byte)
-	defer bufPool.Put(buf)
-	f, err := os.Open(path)
-	if err != nil {
-		return sum, 0, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	// A plain read loop: io.CopyBuffer would hand the copy to
-	// (*os.File).WriteTo, which allocates a buffer of its own per file.
-	for {
-		m, err := f.Read(*buf)
-		h.Write((*buf)[:m])
-		n += int64(m)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return sum, 0, fmt.Errorf("read %s: %w", path, err)
-		}
-	}
-	h.Sum(sum[:0])
-	return sum, n, nil
 }
 
 // bufPool holds read buffers: a dataset of many small files would
