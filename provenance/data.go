@@ -190,6 +190,12 @@ func listTree(ctx context.Context, root string, withState bool) ([]FileDigest, [
 		if err == nil {
 			err = ctx.Err()
 		}
+		mu.Lock()
+		failed := firstErr != nil
+		mu.Unlock()
+		if failed {
+			return nil // the walk has failed already: go no further
+		}
 		var f found
 		var next []subdir[struct{}]
 		dir := filepath.Join(root, filepath.FromSlash(rel))
