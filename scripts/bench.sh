@@ -11,7 +11,8 @@ runs=${BENCH_RUNS:-3}
 small=${BENCH_SMALL:-}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/repro-bench.XXXXXX")
 registry_pid=
-trap 'kill $registry_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+pinned=
+trap 'kill $registry_pid 2>/dev/null || true; [ -z "$pinned" ] || docker image rm -f "$pinned" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 
 repro=$root/bin/repro
 [ -x "$repro" ] || { echo "bench: run make build first" >&2; exit 1; }
