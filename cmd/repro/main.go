@@ -2,8 +2,18 @@
 // it again, exactly. See `repro help`.
 package main
 
-import "os"
+import (
+	"os"
+	"runtime/debug"
+)
 
 func main() {
+	// repro's heaps are small and short-lived (the index of a repository,
+	// the file list of a dataset), so collecting at 4x the live heap
+	// instead of 2x trades a few MB for fewer collections while the user
+	// waits. GOGC, when set, still decides.
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(400)
+	}
 	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
 }
