@@ -2,7 +2,6 @@ package runlog
 
 import (
 	"context"
-	"database/sql"
 	"sort"
 	"time"
 )
@@ -54,26 +53,27 @@ func (l *Ledger) Images(ctx context.Context, repository string) ([]ImageSummary,
 	}
 	rows.Close()
 
+	// How many runs used each image: kept by the ledger as runs are
+	// recorded (schema 0003), not counted here.
 	runFilter := ""
 	if repository != "" {
-		runFilter = " WHERE c.image_repo = ?"
+		runFilter = " WHERE image_repo = ?"
 	}
-	rows, err = l.db.QueryContext(ctx, "SELECT c.image_repo, r.image_digest, count(*), max(r.started_at) FROM runs r JOIN run_contexts c ON c.id = r.context"+runFilter+" GROUP BY c.image_repo, r.image_digest", args...)
+	rows, err = l.db.QueryContext(ctx, "SELECT image_repo, image_digest, runs, last_started FROM image_usage"+runFilter, args...)
 	if err != nil {
 		return nil, explain(err)
 	}
 	for rows.Next() {
-		var repo string
+		var repo, last string
 		var digest digestCol
 		var n int
-		var last sql.NullString
 		if err := rows.Scan(&repo, &digest, &n, &last); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		s := get(repo, string(digest))
 		s.Runs += n
-		if t, err := time.Parse(TimeFormat, last.String); err == nil {
+		if t, err := time.Parse(TimeFormat, last); err == nil && (s.LastRun == nil || t.After(*s.LastRun)) {
 			s.LastRun = &t
 		}
 	}

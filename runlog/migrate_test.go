@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -95,6 +96,46 @@ func TestMigrate_FromV1(t *testing.T) {
 	var version int
 	if err := sqlDB(t, path).QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != schema.Latest() {
 		t.Errorf("user_version %d (%v), want %d", version, err, schema.Latest())
+	}
+	// The kept image counts match the runs, old and new.
+	checkImageUsage(t, l, path)
+}
+
+// checkImageUsage compares what repro images says of each image's runs
+// (one entry per digest, whichever repositories ran it) with a count of
+// the runs themselves.
+func checkImageUsage(t *testing.T, l *runlog.Ledger, path string) {
+	t.Helper()
+	type use struct {
+		runs int
+		last string
+	}
+	want := map[string]use{}
+	rows, err := sqlDB(t, path).Query("SELECT image_digest, count(*), max(started_at) FROM runs_view GROUP BY 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var digest, last string
+		var n int
+		if err := rows.Scan(&digest, &n, &last); err != nil {
+			t.Fatal(err)
+		}
+		want[digest] = use{n, last}
+	}
+	images, err := l.Images(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]use{}
+	for _, im := range images {
+		if im.Runs > 0 {
+			got[im.Digest] = use{im.Runs, im.LastRun.UTC().Format(runlog.TimeFormat)}
+		}
+	}
+	if len(want) == 0 || !reflect.DeepEqual(got, want) {
+		t.Errorf("repro images counts %v,\nthe runs say %v", got, want)
 	}
 }
 
