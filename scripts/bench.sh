@@ -120,7 +120,7 @@ say "filled in ${fill}s"
 mid=$(sqlite3 "$big_ledger" "SELECT id FROM runs WHERE seq = $((n_runs / 2 + 6))") # produced by one run, consumed by another
 image=sha256:$(printf '%064x' 17)
 data=sha256:$(printf '%064x' 5017)
-for q in "ls -n 50" "ls --image $image -n 50" "ls --data $data -n 50" "lineage $mid"; do
+for q in "ls -n 50" "ls --image $image -n 50" "ls --data $data -n 50" "lineage $mid" "images"; do
 	# shellcheck disable=SC2086 # q is words
 	a=$(REPRO_LEDGER=$big_ledger timed "$repro" $q)
 	row "$(echo "$q" | sed -E 's/sha256:[0-9a-f]{64}/D/; s/[0-9a-f]{32}/RUN/'), $n_runs runs" "$a" "-" "-" "< 0.050" "$(judge "$a" 0.050)"
