@@ -117,13 +117,16 @@ func (s *scan) dir(rel string, scope ignoreScope, d *os.File, ents []os.DirEntry
 		if rel == "" && name == ".git" {
 			continue
 		}
+		if !de.IsDir() && hasEntry(tracked, len(rel), name) {
+			continue // tracked, and checked above
+		}
 		childRel := joinRel(rel, name)
 		childParts := append(parts[:len(parts):len(parts)], name)
 		if de.IsDir() {
 			if _, holdsTracked := s.dirs[childRel]; !holdsTracked {
 				if _, err := lstatAt(d, full, name+"/.git"); err == nil {
 					// A nested repository: git shows it as one untracked path.
-					if !m.Match(childParts, true) && !hasEntry(tracked, childRel) {
+					if !m.Match(childParts, true) && !hasEntry(tracked, len(rel), name) {
 						found = append(found, childRel+"/")
 					}
 					continue
@@ -135,7 +138,7 @@ func (s *scan) dir(rel string, scope ignoreScope, d *os.File, ents []os.DirEntry
 			next = append(next, subdir[ignoreScope]{childRel, ignoreScope{childParts, patterns}})
 			continue
 		}
-		if !hasEntry(tracked, childRel) && !m.Match(childParts, false) {
+		if !m.Match(childParts, false) {
 			found = append(found, childRel)
 		}
 	}
@@ -146,11 +149,16 @@ func (s *scan) dir(rel string, scope ignoreScope, d *os.File, ents []os.DirEntry
 	return next
 }
 
-// hasEntry says whether the index entries of a directory (in index order:
-// by name) include name.
-func hasEntry(entries []*index.Entry, name string) bool {
-	i := sort.Search(len(entries), func(i int) bool { return entries[i].Name >= name })
-	return i < len(entries) && entries[i].Name == name
+// hasEntry says whether the index entries of a directory (all named
+// DIR/..., in index order, so by base name) include DIR/name, where
+// dirLen is the length of DIR ("" for the top: no slash either).
+func hasEntry(entries []*index.Entry, dirLen int, name string) bool {
+	skip := dirLen
+	if dirLen > 0 {
+		skip++ // the slash
+	}
+	i := sort.Search(len(entries), func(i int) bool { return entries[i].Name[skip:] >= name })
+	return i < len(entries) && entries[i].Name[skip:] == name
 }
 
 // unchanged compares one index entry with its file in the directory d (at
