@@ -282,3 +282,18 @@ func TestCaptureCode_LinkedWorktree(t *testing.T) {
 		t.Errorf("main work tree: %+v, %v", main, err)
 	}
 }
+
+// TestCaptureCode_SplitIndex: an index neither go-git nor repro reads is
+// refused with the command that turns it back into one they do.
+func TestCaptureCode_SplitIndex(t *testing.T) {
+	dir := newRepo(t)
+	git(t, dir, "update-index", "--split-index")
+	_, err := provenance.CaptureCode(context.Background(), dir)
+	if err == nil || !strings.Contains(err.Error(), "run git update-index --no-split-index there") || !strings.Contains(err.Error(), dir) {
+		t.Fatalf("a split index: %v", err)
+	}
+	git(t, dir, "update-index", "--no-split-index")
+	if code, err := provenance.CaptureCode(context.Background(), dir); err != nil || code.Dirty {
+		t.Fatalf("after --no-split-index: %+v, %v", code, err)
+	}
+}

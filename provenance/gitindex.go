@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha1"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"strconv"
 	"time"
@@ -43,9 +44,13 @@ func readIndex(repo *git.Repository) (*index.Index, error) {
 	if _, err := io.ReadFull(f, data); err != nil {
 		return repo.Storer.Index()
 	}
-	idx, ok := decodeIndex(data)
+	idx, required, ok := decodeIndexExt(data)
 	if !ok {
-		return repo.Storer.Index()
+		idx, err := repo.Storer.Index()
+		if err != nil && required != "" {
+			return nil, unreadableIndex(required, err)
+		}
+		return idx, err
 	}
 	idx.ModTime = fi.ModTime()
 	return idx, nil
@@ -61,21 +66,28 @@ const (
 
 // decodeIndex decodes a whole index file, or says it cannot (ok false).
 func decodeIndex(data []byte) (idx *index.Index, ok bool) {
+	idx, _, ok = decodeIndexExt(data)
+	return idx, ok
+}
+
+// decodeIndexExt is decodeIndex that also names the required extension
+// it stopped at, if that is why it could not decode the index.
+func decodeIndexExt(data []byte) (idx *index.Index, required string, ok bool) {
 	const trailer = sha1.Size
 	if len(data) < 12+trailer || !bytes.Equal(data[:4], []byte("DIRC")) {
-		return nil, false
+		return nil, "", false
 	}
 	body := data[:len(data)-trailer]
 	if sum := sha1.Sum(body); !bytes.Equal(sum[:], data[len(body):]) {
-		return nil, false
+		return nil, "", false
 	}
 	version := binary.BigEndian.Uint32(body[4:])
 	if version < 2 || version > 4 {
-		return nil, false
+		return nil, "", false
 	}
 	count := int(binary.BigEndian.Uint32(body[8:]))
 	if count > len(body)/indexEntryHeader { // more entries than could fit
-		return nil, false
+		return nil, "", false
 	}
 	idx = &index.Index{Version: version}
 	if count > 0 { // (go-git leaves an empty index's entries nil)
@@ -92,7 +104,7 @@ func decodeIndex(data []byte) (idx *index.Index, ok bool) {
 	for i := range entries {
 		start := pos
 		if pos+indexEntryHeader > len(body) {
-			return nil, false
+			return nil, "", false
 		}
 		e := &entries[i]
 		u := func(k int) uint32 { return binary.BigEndian.Uint32(body[pos+4*k:]) }
@@ -109,7 +121,7 @@ func decodeIndex(data []byte) (idx *index.Index, ok bool) {
 		e.Stage = index.Stage(flags>>12) & 0x3
 		if flags&indexExtended != 0 {
 			if pos+2 > len(body) {
-				return nil, false
+				return nil, "", false
 			}
 			ext := binary.BigEndian.Uint16(body[pos:])
 			pos += 2
@@ -118,12 +130,12 @@ func decodeIndex(data []byte) (idx *index.Index, ok bool) {
 		if version == 4 {
 			strip, n := indexVarint(body[pos:])
 			if n <= 0 || strip > uint64(len(prev)) || i == 0 && strip > 0 {
-				return nil, false
+				return nil, "", false
 			}
 			pos += n
 			end := bytes.IndexByte(body[pos:], 0)
 			if end < 0 {
-				return nil, false
+				return nil, "", false
 			}
 			e.Name = prev[:len(prev)-int(strip)] + string(body[pos:pos+end])
 			pos += end + 1
@@ -134,12 +146,12 @@ func decodeIndex(data []byte) (idx *index.Index, ok bool) {
 			if nameLen == indexNameMask {
 				end := bytes.IndexByte(body[pos:], 0)
 				if end < 0 {
-					return nil, false
+					return nil, "", false
 				}
 				nameLen, consumed = end, end+1
 			}
 			if pos+nameLen > len(body) {
-				return nil, false
+				return nil, "", false
 			}
 			e.Name = text[pos : pos+nameLen]
 			// Padding to a multiple of 8 with 1 to 8 NULs, counted as go-git
@@ -147,7 +159,7 @@ func decodeIndex(data []byte) (idx *index.Index, ok bool) {
 			pad := 8 - (header+nameLen)%8 - (consumed - nameLen)
 			pos += consumed + max(pad, 0)
 			if pos > len(body) {
-				return nil, false
+				return nil, "", false
 			}
 		}
 		prev = e.Name
@@ -156,28 +168,28 @@ func decodeIndex(data []byte) (idx *index.Index, ok bool) {
 	// Extensions, up to the trailer.
 	for pos < len(body) {
 		if pos+8 > len(body) {
-			return nil, false
+			return nil, "", false
 		}
 		sig := body[pos : pos+4]
 		size := int(binary.BigEndian.Uint32(body[pos+4:]))
 		pos += 8
 		if size > len(body)-pos {
-			return nil, false
+			return nil, "", false
 		}
 		ext := body[pos : pos+size]
 		pos += size
 		switch {
 		case string(sig) == "TREE" && idx.Cache == nil:
 			if idx.Cache, ok = decodeCachedTree(ext); !ok {
-				return nil, false
+				return nil, "", false
 			}
 		case string(sig) == "TREE", string(sig) == "REUC", string(sig) == "EOIE":
-			return nil, false // decoded by go-git, not here
+			return nil, "", false // decoded by go-git, not here
 		case sig[0] < 'A' || sig[0] > 'Z':
-			return nil, false // required, and unknown to go-git too: its error
+			return nil, string(sig), false // required, and unknown to go-git too: its error
 		}
 	}
-	return idx, true
+	return idx, "", true
 }
 
 // indexVarint decodes the offset varint git uses in index version 4.
@@ -237,4 +249,16 @@ func decodeCachedTree(b []byte) (*index.Tree, bool) {
 		t.Entries = append(t.Entries, e)
 	}
 	return t, true
+}
+
+// unreadableIndex explains an index that uses a required extension
+// neither go-git nor repro reads, with the way to turn it off.
+func unreadableIndex(ext string, err error) error {
+	switch ext {
+	case "link":
+		return fmt.Errorf("its index is split (core.splitIndex), which repro cannot read: run git update-index --no-split-index there (%w)", err)
+	case "sdir":
+		return fmt.Errorf("its index is a sparse index, which repro cannot read: run git sparse-checkout init --no-sparse-index there (%w)", err)
+	}
+	return fmt.Errorf("its index uses the extension %q, which repro cannot read (%w)", ext, err)
 }
