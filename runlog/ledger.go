@@ -117,6 +117,15 @@ func Open(ctx context.Context, path string, opts ...Option) (*Ledger, error) {
 			// a shape it does not know fails with a clear error.
 			l.newer = v
 		}
+		if v < schema.Latest() && o.readOnly {
+			// This repro's queries know only the latest shape: a ledger
+			// written by an older repro is upgraded before it is read.
+			w, err := Open(ctx, path, WithClock(o.now))
+			if err != nil {
+				return nil, fmt.Errorf("%w (it has schema %d, older than this repro's %d, and must be upgraded before it can be read)", err, v, schema.Latest())
+			}
+			w.Close()
+		}
 	}
 
 	if o.readOnly {
@@ -238,6 +247,10 @@ func explainWrite(err error) error {
 }
 
 func (l *Ledger) migrate(ctx context.Context) error {
+	var start int
+	if err := l.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&start); err != nil {
+		return err
+	}
 	for _, m := range migrations() {
 		err := l.write(ctx, func(tx *sql.Tx) error {
 			var v int
@@ -262,6 +275,13 @@ func (l *Ledger) migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+	}
+	if start == 1 {
+		// 0002 copied every table of a ledger that had runs; the old
+		// pages are free but still in the file (100,000 runs: 420 MB,
+		// 153 MB once given back). Best effort: VACUUM needs room for a
+		// copy, and a ledger that keeps its free pages fills them first.
+		_, _ = l.db.ExecContext(ctx, "VACUUM")
 	}
 	return nil
 }

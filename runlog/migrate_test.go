@@ -161,3 +161,76 @@ func firstDiff(a, b []byte) string {
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestMigrate_ReadOnlyUpgrades: a command that only reads (repro ls) on a
+// ledger an older repro wrote upgrades it first, instead of failing on a
+// column the old shape does not have.
+func TestMigrate_ReadOnlyUpgrades(t *testing.T) {
+	dump, err := os.ReadFile("../testdata/ledger/v1.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	db, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(string(dump)); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	l, err := runlog.Open(context.Background(), path, runlog.ReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	runs, err := l.List(context.Background(), runlog.Filter{})
+	if err != nil || len(runs) != 12 {
+		t.Fatalf("read-only List of a schema 1 ledger: %d runs, %v", len(runs), err)
+	}
+	var version int
+	if err := sqlDB(t, path).QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != schema.Latest() {
+		t.Errorf("user_version %d (%v), want %d", version, err, schema.Latest())
+	}
+}
+
+// TestMigrate_V1ContextsShared: two schema 1 runs launched the same way
+// (they differ only in their own ID, output directory and engine command)
+// share one context after the upgrade, and each reads back with its own
+// values.
+func TestMigrate_V1ContextsShared(t *testing.T) {
+	ctx := context.Background()
+	dump, err := os.ReadFile("../testdata/ledger/v1.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	db, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(string(dump)); err != nil {
+		t.Fatal(err)
+	}
+	const twin = "0123456789abcdef0123456789abcdef"
+	_, err = db.Exec(`CREATE TEMP TABLE t AS SELECT * FROM runs ORDER BY started_at LIMIT 1;
+		UPDATE t SET id = ?, name = NULL, rerun_of = NULL, out_dir = '/home/ada/runs/twin',
+			engine_command = json_array('docker', 'run', '--name', 'repro-0123456789ab', '--', 'x@' || image_digest);
+		INSERT INTO runs SELECT * FROM t;`, twin)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := mustOpen(t, path)
+	var contexts, runs int
+	if err := sqlDB(t, path).QueryRow("SELECT count(DISTINCT context), count(*) FROM runs").Scan(&contexts, &runs); err != nil || runs != 13 || contexts != 12 {
+		t.Fatalf("%d contexts for %d runs (%v), want 12 for 13", contexts, runs, err)
+	}
+	r, err := l.Get(ctx, twin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.OutDir != "/home/ada/runs/twin" || len(r.Engine.Command) != 6 || r.Engine.Command[3] != "repro-0123456789ab" {
+		t.Errorf("the twin reads back with out dir %q and engine command %q", r.OutDir, r.Engine.Command)
+	}
+}

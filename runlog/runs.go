@@ -420,7 +420,7 @@ func (l *Ledger) Get(ctx context.Context, ref string) (*Run, error) {
 const runColumns = `r.seq, r.name, r.id, r.status, r.exit_code, r.signal, r.oom_killed, r.error,
 	r.context, c.body, r.image_digest, r.image_index_digest,
 	r.code_commit, r.code_dirty, r.code_changed, r.code_tree, r.code_patch,
-	r.argv, r.outputs_digest, r.metrics, r.started_at, r.finished_at, r.rerun_of`
+	r.argv, r.outputs_digest, r.metrics, r.started_at, r.finished_at, r.rerun_of, r.legacy`
 
 // querier is a *sql.DB or a *sql.Tx.
 type querier interface {
@@ -453,14 +453,14 @@ func queryRunsOrdered(ctx context.Context, db querier, where string, args []any,
 			r                                     Run
 			seq, cid                              int64
 			body, changed, argv, started, metrics string
-			finished, rerunOf, name               sql.NullString
+			finished, rerunOf, name, legacy       sql.NullString
 			exit                                  sql.NullInt64
 			image, imageIndex, outputs            digestCol
 			commit                                commitCol
 		)
 		if err := rows.Scan(&seq, &name, &r.ID, &r.Status, &exit, &r.Signal, &r.OOMKilled, &r.Error,
 			&cid, &body, &image, &imageIndex, &commit, &r.Dirty, &changed, &r.CodeTree, &r.PatchDigest,
-			&argv, &outputs, &metrics, &started, &finished, &rerunOf); err != nil {
+			&argv, &outputs, &metrics, &started, &finished, &rerunOf, &legacy); err != nil {
 			return nil, fmt.Errorf("run %s: %w", Short(r.ID), err)
 		}
 		r.ImageDigest, r.ImageIndexDigest, r.OutputsDigest, r.Commit = string(image), string(imageIndex), string(outputs), string(commit)
@@ -481,6 +481,18 @@ func queryRunsOrdered(ctx context.Context, db querier, where string, args []any,
 			return nil, fmt.Errorf("run %s: %w", Short(r.ID), err)
 		}
 		c.apply(&r)
+		if legacy.Valid {
+			// Recorded by schema 1: the engine command and output
+			// directory are the run's own.
+			var own struct {
+				Command []string `json:"engine_command"`
+				OutDir  string   `json:"out_dir"`
+			}
+			if err := json.Unmarshal([]byte(legacy.String), &own); err != nil {
+				return nil, fmt.Errorf("run %s: damaged field: %w", Short(r.ID), err)
+			}
+			r.Engine.Command, r.OutDir = own.Command, own.OutDir
+		}
 		if r.StartedAt, err = time.Parse(TimeFormat, started); err != nil {
 			return nil, fmt.Errorf("run %s: started_at: %w", Short(r.ID), err)
 		}

@@ -41,7 +41,8 @@ CREATE TABLE runs_v2 (
     metrics            TEXT NOT NULL DEFAULT '{}',
     started_at         TEXT NOT NULL,
     finished_at        TEXT,
-    rerun_of           TEXT REFERENCES runs_v2(id) DEFERRABLE INITIALLY DEFERRED
+    rerun_of           TEXT REFERENCES runs_v2(id) DEFERRABLE INITIALLY DEFERRED,
+    legacy             TEXT -- runs copied from 0001 only: {"engine_command", "out_dir"}, which their context leaves out
 );
 
 CREATE TABLE datasets_v2 (
@@ -79,38 +80,40 @@ CREATE TABLE chain_v2 (
     hash   BLOB NOT NULL
 );
 
--- Copy 0001's rows. Contexts of runs recorded by 0001 keep the engine
--- command and output directory as they were (nothing taken out).
+-- Copy 0001's rows. A 0001 run's engine command and output directory
+-- (its own ID, digest and paths in them) stay with the run, in legacy,
+-- so that runs launched the same way share a context here too.
 INSERT OR IGNORE INTO run_contexts (image_repo, body)
 SELECT image_repo, json_object(
     'image', image, 'image_repo', image_repo, 'image_tag', image_tag,
     'image_config_digest', image_config_digest, 'image_platform', image_platform,
     'code_dir', code_dir, 'code_branch', code_branch, 'code_remote', code_remote,
     'code_mount', json(iif(code_mount, 'true', 'false')),
-    'workdir', workdir, 'env', json(env), 'out_dir', out_dir, 'memory', memory, 'gpu_request', gpu_request,
+    'workdir', workdir, 'env', json(env), 'out_dir', '', 'memory', memory, 'gpu_request', gpu_request,
     'host', json_object('user', host_user, 'hostname', host_name, 'os', host_os, 'arch', host_arch, 'gpus', json(gpus)),
-    'engine', json_object('name', engine, 'version', engine_version, 'command', json(engine_command)),
+    'engine', json_object('name', engine, 'version', engine_version, 'command', json('[]')),
     'repro_version', repro_version)
 FROM runs ORDER BY started_at, id;
 
 INSERT INTO runs_v2 (id, name, status, exit_code, signal, oom_killed, error, context,
     image_digest, image_index_digest, code_commit, code_dirty, code_changed, code_tree, code_patch,
-    argv, outputs_digest, metrics, started_at, finished_at, rerun_of)
+    argv, outputs_digest, metrics, started_at, finished_at, rerun_of, legacy)
 SELECT r.id, r.name, r.status, r.exit_code, r.signal, r.oom_killed, r.error, c.id,
     iif(r.image_digest GLOB 'sha256:*' AND length(r.image_digest) = 71 AND NOT substr(r.image_digest, 8) GLOB '*[^0-9a-f]*', unhex(substr(r.image_digest, 8)), r.image_digest),
     iif(r.image_index_digest GLOB 'sha256:*' AND length(r.image_index_digest) = 71 AND NOT substr(r.image_index_digest, 8) GLOB '*[^0-9a-f]*', unhex(substr(r.image_index_digest, 8)), r.image_index_digest),
     iif(length(r.code_commit) IN (40, 64) AND NOT r.code_commit GLOB '*[^0-9a-f]*', unhex(r.code_commit), r.code_commit),
     r.code_dirty, r.code_changed, r.code_tree, r.code_patch, r.argv,
     iif(r.outputs_digest GLOB 'sha256:*' AND length(r.outputs_digest) = 71 AND NOT substr(r.outputs_digest, 8) GLOB '*[^0-9a-f]*', unhex(substr(r.outputs_digest, 8)), r.outputs_digest),
-    r.metrics, r.started_at, r.finished_at, r.rerun_of
+    r.metrics, r.started_at, r.finished_at, r.rerun_of,
+    json_object('engine_command', json(r.engine_command), 'out_dir', r.out_dir)
 FROM runs r JOIN run_contexts c ON c.body = json_object(
     'image', r.image, 'image_repo', r.image_repo, 'image_tag', r.image_tag,
     'image_config_digest', r.image_config_digest, 'image_platform', r.image_platform,
     'code_dir', r.code_dir, 'code_branch', r.code_branch, 'code_remote', r.code_remote,
     'code_mount', json(iif(r.code_mount, 'true', 'false')),
-    'workdir', r.workdir, 'env', json(r.env), 'out_dir', r.out_dir, 'memory', r.memory, 'gpu_request', r.gpu_request,
+    'workdir', r.workdir, 'env', json(r.env), 'out_dir', '', 'memory', r.memory, 'gpu_request', r.gpu_request,
     'host', json_object('user', r.host_user, 'hostname', r.host_name, 'os', r.host_os, 'arch', r.host_arch, 'gpus', json(r.gpus)),
-    'engine', json_object('name', r.engine, 'version', r.engine_version, 'command', json(r.engine_command)),
+    'engine', json_object('name', r.engine, 'version', r.engine_version, 'command', json('[]')),
     'repro_version', r.repro_version)
 ORDER BY r.started_at, r.id;
 
