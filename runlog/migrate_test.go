@@ -21,23 +21,11 @@ import (
 // and that the upgraded ledger keeps recording and finding runs.
 func TestMigrate_FromV1(t *testing.T) {
 	ctx := context.Background()
-	dump, err := os.ReadFile("../testdata/ledger/v1.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
 	want, err := os.ReadFile("../testdata/ledger/v1-runs.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "ledger.db")
-	db, err := sql.Open("sqlite3", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(string(dump)); err != nil {
-		t.Fatalf("load the schema 1 dump: %v", err)
-	}
-	db.Close()
+	path := schema1Ledger(t, "")
 
 	l := mustOpen(t, path)
 	runs, err := l.List(ctx, runlog.Filter{})
@@ -166,19 +154,7 @@ func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 // ledger an older repro wrote upgrades it first, instead of failing on a
 // column the old shape does not have.
 func TestMigrate_ReadOnlyUpgrades(t *testing.T) {
-	dump, err := os.ReadFile("../testdata/ledger/v1.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "ledger.db")
-	db, err := sql.Open("sqlite3", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(string(dump)); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	path := schema1Ledger(t, "")
 	l, err := runlog.Open(context.Background(), path, runlog.ReadOnly())
 	if err != nil {
 		t.Fatal(err)
@@ -200,27 +176,11 @@ func TestMigrate_ReadOnlyUpgrades(t *testing.T) {
 // values.
 func TestMigrate_V1ContextsShared(t *testing.T) {
 	ctx := context.Background()
-	dump, err := os.ReadFile("../testdata/ledger/v1.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "ledger.db")
-	db, err := sql.Open("sqlite3", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(string(dump)); err != nil {
-		t.Fatal(err)
-	}
 	const twin = "0123456789abcdef0123456789abcdef"
-	_, err = db.Exec(`CREATE TEMP TABLE t AS SELECT * FROM runs ORDER BY started_at LIMIT 1;
+	path := schema1Ledger(t, `CREATE TEMP TABLE t AS SELECT * FROM runs ORDER BY started_at LIMIT 1;
 		UPDATE t SET id = ?, name = NULL, rerun_of = NULL, out_dir = '/home/ada/runs/twin',
 			engine_command = json_array('docker', 'run', '--name', 'repro-0123456789ab', '--', 'x@' || image_digest);
 		INSERT INTO runs SELECT * FROM t;`, twin)
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 	l := mustOpen(t, path)
 	var contexts, runs int
 	if err := sqlDB(t, path).QueryRow("SELECT count(DISTINCT context), count(*) FROM runs").Scan(&contexts, &runs); err != nil || runs != 13 || contexts != 12 {
@@ -233,4 +193,30 @@ func TestMigrate_V1ContextsShared(t *testing.T) {
 	if r.OutDir != "/home/ada/runs/twin" || len(r.Engine.Command) != 6 || r.Engine.Command[3] != "repro-0123456789ab" {
 		t.Errorf("the twin reads back with out dir %q and engine command %q", r.OutDir, r.Engine.Command)
 	}
+}
+
+// schema1Ledger writes a ledger as the first release did (the schema 1
+// dump), then runs more on the same connection, and returns its path.
+func schema1Ledger(t *testing.T, more string, args ...any) string {
+	t.Helper()
+	dump, err := os.ReadFile("../testdata/ledger/v1.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	db, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1) // one connection: the temp tables more creates are its own
+	if _, err := db.Exec(string(dump)); err != nil {
+		t.Fatalf("load the schema 1 dump: %v", err)
+	}
+	if more != "" {
+		if _, err := db.Exec(more, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return path
 }
