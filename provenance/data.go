@@ -198,7 +198,10 @@ func listTree(ctx context.Context, root string, withState bool) ([]FileDigest, [
 		}
 		var f found
 		var next []subdir[struct{}]
-		dir := filepath.Join(root, filepath.FromSlash(rel))
+		dir := ""
+		if d != nil {
+			dir = d.Name()
+		}
 		for _, de := range ents {
 			if err != nil {
 				break

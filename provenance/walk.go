@@ -17,7 +17,8 @@ type subdir[T any] struct {
 // several at once: a few more than there are cores, as the work is mostly
 // waiting on the kernel. visit gets each directory's path relative to
 // root ('/'-separated, "" for root itself), what its parent passed down,
-// the directory open (nil if it could not be opened), its entries in no
+// the directory open (nil if it could not be opened; its Name is the
+// directory's path under root), its entries in no
 // particular order, and the error that kept it from being opened or
 // listed; it returns the subdirectories to visit. visit runs on many
 // goroutines at once. Directories waiting their turn are kept in a list

@@ -91,7 +91,7 @@ func (s *scan) dir(rel string, scope ignoreScope, d *os.File, ents []os.DirEntry
 		return nil // not visited: its tracked files are gone
 	}
 	// (Open but not listed: its tracked files are still checked.)
-	full := filepath.Join(s.root, filepath.FromSlash(rel))
+	full := d.Name()
 	tracked := s.dirs[rel]
 	parts, patterns := scope.parts, scope.patterns
 	for _, de := range ents {
