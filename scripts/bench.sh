@@ -3,12 +3,14 @@
 # as one table: work, repro's median, the anchor's median, the ratio, the
 # target, pass/fail. Everything runs on 127.0.0.1; state lives in a
 # temporary directory removed at the end. BENCH_SMALL=1 shrinks the data
-# for a quick look (the targets are for the full sizes).
+# for a quick look (the targets are for the full sizes); BENCH_ONLY picks
+# sections (words of: code data ledger lineage build run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 runs=${BENCH_RUNS:-3}
 small=${BENCH_SMALL:-}
+only=${BENCH_ONLY:-code data ledger lineage build run}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/repro-bench.XXXXXX")
 registry_pid=
 pinned=
@@ -18,6 +20,7 @@ repro=$root/bin/repro
 [ -x "$repro" ] || { echo "bench: run make build first" >&2; exit 1; }
 export REPRO_LEDGER=$tmp/ledger.db
 say() { echo "bench: $*" >&2; }
+want() { [[ " $only " == *" $1 "* ]]; }
 
 # seconds CMD...: wall seconds of one run of CMD.
 seconds() {
@@ -52,27 +55,36 @@ for i in range(n):
     open('%s/f%d.py' % (d, i), 'w').write('x = %d\n' % i)
 " "$2" && printf '*.log\n' >.gitignore && git add -A && git -c user.name=b -c user.email=b@example.invalid commit -qm init)
 }
-for n in 20000 100000; do
-	[ -n "$small" ] && n=$((n / 10))
-	say "a git repository of $n files"
-	gitrepo "$tmp/repo-$n" "$n"
-	a=$(timed "$repro" tags --version 1.0.0 --code "$tmp/repo-$n")
-	b=$(timed git -C "$tmp/repo-$n" status --porcelain)
-	r=$(ratio "$a" "$b")
-	row "code capture, $n files (anchor: git status)" "$a" "$b" "$r" "<= 1.0" "$(judge "$r" 1.0)"
-done
+repos=(20000 100000)
+[ -n "$small" ] && repos=(2000 10000)
+if want code || want run; then
+	want code || repos=("${repos[0]}") # run needs the smaller one only
+	for n in "${repos[@]}"; do
+		say "a git repository of $n files"
+		gitrepo "$tmp/repo-$n" "$n"
+	done
+fi
+if want code; then
+	for n in "${repos[@]}"; do
+		a=$(timed "$repro" tags --version 1.0.0 --code "$tmp/repo-$n")
+		b=$(timed git -C "$tmp/repo-$n" status --porcelain)
+		r=$(ratio "$a" "$b")
+		row "code capture, $n files (anchor: git status)" "$a" "$b" "$r" "<= 1.0" "$(judge "$r" 1.0)"
+	done
+fi
 
 # --- Data: a few large files, and many small ones.
-say "datasets"
 big=$tmp/data-big
-mkdir -p "$big"
-big_mib=2048
-[ -n "$small" ] && big_mib=256
-head -c "${big_mib}M" /dev/urandom | split -b $((big_mib * 1024 * 1024 / 1000 + 1)) -a 4 - "$big/part-"
 many=$tmp/data-many
 n_many=100000
 [ -n "$small" ] && n_many=10000
-python3 -c "
+if want data || want run; then
+	say "datasets"
+	mkdir -p "$big"
+	big_mib=2048
+	[ -n "$small" ] && big_mib=256
+	head -c "${big_mib}M" /dev/urandom | split -b $((big_mib * 1024 * 1024 / 1000 + 1)) -a 4 - "$big/part-"
+	python3 -c "
 import os, sys
 root, n = sys.argv[1], int(sys.argv[2])
 for i in range(n):
@@ -80,119 +92,134 @@ for i in range(n):
     os.makedirs(d, exist_ok=True)
     open(os.path.join(d, 'f%d.txt' % i), 'w').write('sample %d\n' % i * 20)
 " "$many" "$n_many"
-coreutils() { (cd "$1" && find . -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 -r sha256sum -- | sha256sum); }
-export -f coreutils
-for set in big many; do
-	dir=$tmp/data-$set
-	size=$(du -sm "$dir" | cut -f1)
-	files=$(find "$dir" -type f | wc -l)
-	# No ledger: no cache, every byte read (from memory, as the anchor's).
-	a=$(REPRO_LEDGER=$tmp/none/ledger.db timed "$repro" digest "$dir")
-	b=$(timed bash -c "coreutils '$dir'")
-	r=$(ratio "$b" "$a")
-	gbs=$(echo "scale=2; $size / 1024 / $a" | bc -l | sed 's/^\./0./')
-	row "data cold, $files files, $size MiB ($gbs GiB/s; x = speed-up)" "$a" "$b" "${r}x" ">= 6x" "$(judge 6 "$r")"
-done
-peak=$( { /usr/bin/time -f '%M' env REPRO_LEDGER="$tmp/none/ledger.db" "$repro" digest "$big" >/dev/null; } 2>&1 | tail -1)
-row "data cold, peak memory (MiB)" "$((peak / 1024))" "-" "-" "< 200" "$( [ $((peak / 1024)) -lt 200 ] && echo pass || echo FAIL)"
-"$repro" reconcile >/dev/null 2>&1 || true # creates the ledger, where the cache lives
-"$repro" digest "$many" >/dev/null
-sleep 2.5 # past the racy window, so the cache is trusted
-"$repro" digest "$many" >/dev/null
-a=$(timed "$repro" digest "$many")
-b=$(timed bash -c "find '$many' -printf '%s %T@\n' >/dev/null")
-r=$(ratio "$a" "$b")
-row "data warm, $n_many files (anchor: find -printf)" "$a" "$b" "$r" "<= 1.5" "$(judge "$r" 1.5)"
+fi
+if want data; then
+	coreutils() { (cd "$1" && find . -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 -r sha256sum -- | sha256sum); }
+	export -f coreutils
+	for set in big many; do
+		dir=$tmp/data-$set
+		size=$(du -sm "$dir" | cut -f1)
+		files=$(find "$dir" -type f | wc -l)
+		# No ledger: no cache, every byte read (from memory, as the anchor's).
+		a=$(REPRO_LEDGER=$tmp/none/ledger.db timed "$repro" digest "$dir")
+		b=$(timed bash -c "coreutils '$dir'")
+		r=$(ratio "$b" "$a")
+		gbs=$(echo "scale=2; $size / 1024 / $a" | bc -l | sed 's/^\./0./')
+		row "data cold, $files files, $size MiB ($gbs GiB/s; x = speed-up)" "$a" "$b" "${r}x" ">= 6x" "$(judge 6 "$r")"
+	done
+	peak=$( { /usr/bin/time -f '%M' env REPRO_LEDGER="$tmp/none/ledger.db" "$repro" digest "$big" >/dev/null; } 2>&1 | tail -1)
+	row "data cold, peak memory (MiB)" "$((peak / 1024))" "-" "-" "< 200" "$( [ $((peak / 1024)) -lt 200 ] && echo pass || echo FAIL)"
+	"$repro" reconcile >/dev/null 2>&1 || true # creates the ledger, where the cache lives
+	"$repro" digest "$many" >/dev/null
+	sleep 2.5 # past the racy window, so the cache is trusted
+	"$repro" digest "$many" >/dev/null
+	a=$(timed "$repro" digest "$many")
+	b=$(timed bash -c "find '$many' -printf '%s %T@\n' >/dev/null")
+	r=$(ratio "$a" "$b")
+	row "data warm, $n_many files (anchor: find -printf)" "$a" "$b" "$r" "<= 1.5" "$(judge "$r" 1.5)"
+fi
 
 # --- The ledger: recording a finished run.
-ms=$(go test -run '^$' -bench 'BenchmarkLedger_RecordRun' -benchtime 2000x ./runlog | awk '/ns\/op/ {printf "%.2f", $3 / 1e6}')
-row "ledger: record a finished run (ms)" "$ms" "-" "-" "< 5" "$(judge "$ms" 5)"
+if want ledger; then
+	ms=$(go test -run '^$' -bench 'BenchmarkLedger_RecordRun' -benchtime 2000x ./runlog | awk '/ns\/op/ {printf "%.2f", $3 / 1e6}')
+	row "ledger: record a finished run (ms)" "$ms" "-" "-" "< 5" "$(judge "$ms" 5)"
+fi
 
 # --- Lineage queries on a ledger of a million runs (realistic spread: 200
 # images, 5,000 commits, 2,000 dataset versions, every tenth run trained on
 # an earlier run's outputs; see runlog's TestFillLedger).
-n_runs=1000000
-[ -n "$small" ] && n_runs=100000
-say "a ledger of $n_runs runs"
-big_ledger=$tmp/big/ledger.db
-fill=$(seconds env REPRO_FILL_LEDGER="$big_ledger" REPRO_FILL_RUNS="$n_runs" go test -count=1 -timeout 30m -run '^TestFillLedger$' ./runlog)
-say "filled in ${fill}s"
-mid=$(sqlite3 "$big_ledger" "SELECT id FROM runs WHERE seq = $((n_runs / 2 + 6))") # produced by one run, consumed by another
-image=sha256:$(printf '%064x' 17)
-data=sha256:$(printf '%064x' 5017)
-for q in "ls -n 50" "ls --image $image -n 50" "ls --data $data -n 50" "lineage $mid" "images"; do
-	# shellcheck disable=SC2086 # q is words
-	a=$(REPRO_LEDGER=$big_ledger timed "$repro" $q)
-	row "$(echo "$q" | sed -E 's/sha256:[0-9a-f]{64}/D/; s/[0-9a-f]{32}/RUN/'), $n_runs runs" "$a" "-" "-" "< 0.050" "$(judge "$a" 0.050)"
-done
-bytes=$(stat -c %s "$big_ledger")
-gb=$(echo "scale=2; $bytes / 1000000000" | bc -l | sed 's/^\./0./')
-row "ledger size, $n_runs runs (GB)" "$gb" "-" "-" "< 1.5" "$(judge "$gb" 1.5)"
-rm -rf "$tmp/big"
+if want lineage; then
+	n_runs=1000000
+	[ -n "$small" ] && n_runs=100000
+	say "a ledger of $n_runs runs"
+	big_ledger=$tmp/big/ledger.db
+	fill=$(seconds env REPRO_FILL_LEDGER="$big_ledger" REPRO_FILL_RUNS="$n_runs" go test -count=1 -timeout 30m -run '^TestFillLedger$' ./runlog)
+	say "filled in ${fill}s"
+	mid=$(sqlite3 "$big_ledger" "SELECT id FROM runs WHERE seq = $((n_runs / 2 + 6))") # produced by one run, consumed by another
+	image=sha256:$(printf '%064x' 17)
+	data=sha256:$(printf '%064x' 5017)
+	for q in "ls -n 50" "ls --image $image -n 50" "ls --data $data -n 50" "lineage $mid" "images"; do
+		# shellcheck disable=SC2086 # q is words
+		a=$(REPRO_LEDGER=$big_ledger timed "$repro" $q)
+		row "$(echo "$q" | sed -E 's/sha256:[0-9a-f]{64}/D/; s/[0-9a-f]{32}/RUN/'), $n_runs runs" "$a" "-" "-" "< 0.050" "$(judge "$a" 0.050)"
+	done
+	bytes=$(stat -c %s "$big_ledger")
+	gb=$(echo "scale=2; $bytes / 1000000000" | bc -l | sed 's/^\./0./')
+	row "ledger size, $n_runs runs (GB)" "$gb" "-" "-" "< 1.5" "$(judge "$gb" 1.5)"
+	rm -rf "$tmp/big"
+fi
 
 # --- A registry, for build and run.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-registry=127.0.0.1:$port
-cat >"$tmp/registry.yml" <<YAML
-version: 0.1
-log:
-  level: info
-  accesslog:
-    disabled: false
-storage:
-  filesystem:
-    rootdirectory: $tmp/registry
-http:
-  addr: $registry
-YAML
-docker-registry serve "$tmp/registry.yml" >"$tmp/registry.log" 2>&1 &
-registry_pid=$!
-for _ in $(seq 100); do curl -fsS "http://$registry/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
-uploads() { grep -cE '"(PATCH|PUT) /v2/[^ ]*/blobs/uploads' "$tmp/registry.log" || true; }
+if want build || want run; then
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	registry=127.0.0.1:$port
+	cat >"$tmp/registry.yml" <<-YAML
+	version: 0.1
+	log:
+	  level: info
+	  accesslog:
+	    disabled: false
+	storage:
+	  filesystem:
+	    rootdirectory: $tmp/registry
+	http:
+	  addr: $registry
+	YAML
+	docker-registry serve "$tmp/registry.yml" >"$tmp/registry.log" 2>&1 &
+	registry_pid=$!
+	for _ in $(seq 100); do curl -fsS "http://$registry/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
+	uploads() { grep -cE '"(PATCH|PUT) /v2/[^ ]*/blobs/uploads' "$tmp/registry.log" || true; }
+fi
 
 # --- Build and push: repro against tar + crane append.
-crane_version=$(go list -m -f '{{.Version}}' github.com/google/go-containerregistry)
-GOBIN=$tmp/bin go install "github.com/google/go-containerregistry/cmd/crane@$crane_version"
-ctx=$tmp/context
-mkdir -p "$ctx/small"
-size_mib=1024
-[ -n "$small" ] && size_mib=128
-large=$((size_mib / 8))
-for i in 1 2 3 4; do head -c "${large}M" /dev/urandom >"$ctx/large-$i.bin"; done
-head -c "$((size_mib - large * 4))M" /dev/urandom | split -b 256K -a 5 - "$ctx/small/part-"
-repro_t=() crane_t=()
-for i in $(seq "$runs"); do
-	repro_t+=("$(seconds "$repro" build "$ctx" --repo "$registry/bench/repro-$i" --version 1.0.0)")
-	crane_t+=("$(seconds sh -c "tar -cf '$tmp/ctx.tar' -C '$ctx' . && '$tmp/bin/crane' append -f '$tmp/ctx.tar' -t '$registry/bench/crane-$i:1.0.0'")")
-done
-a=$(printf '%s\n' "${repro_t[@]}" | median)
-b=$(printf '%s\n' "${crane_t[@]}" | median)
-r=$(ratio "$a" "$b")
-row "build+push $size_mib MiB (anchor: tar + crane append)" "$a" "$b" "$r" "<= 1.0" "$(judge "$r" 1.0)"
-before=$(uploads)
-a=$(seconds "$repro" build "$ctx" --repo "$registry/bench/repro-1" --version 1.0.0)
-n=$(($(uploads) - before))
-row "second push, unchanged: upload requests" "$a" "-" "$n" "0" "$([ "$n" -eq 0 ] && echo pass || echo FAIL)"
+if want build; then
+	crane_version=$(go list -m -f '{{.Version}}' github.com/google/go-containerregistry)
+	GOBIN=$tmp/bin go install "github.com/google/go-containerregistry/cmd/crane@$crane_version"
+	ctx=$tmp/context
+	mkdir -p "$ctx/small"
+	size_mib=1024
+	[ -n "$small" ] && size_mib=128
+	large=$((size_mib / 8))
+	for i in 1 2 3 4; do head -c "${large}M" /dev/urandom >"$ctx/large-$i.bin"; done
+	head -c "$((size_mib - large * 4))M" /dev/urandom | split -b 256K -a 5 - "$ctx/small/part-"
+	repro_t=() crane_t=()
+	for i in $(seq "$runs"); do
+		repro_t+=("$(seconds "$repro" build "$ctx" --repo "$registry/bench/repro-$i" --version 1.0.0)")
+		crane_t+=("$(seconds sh -c "tar -cf '$tmp/ctx.tar' -C '$ctx' . && '$tmp/bin/crane' append -f '$tmp/ctx.tar' -t '$registry/bench/crane-$i:1.0.0'")")
+	done
+	a=$(printf '%s\n' "${repro_t[@]}" | median)
+	b=$(printf '%s\n' "${crane_t[@]}" | median)
+	r=$(ratio "$a" "$b")
+	row "build+push $size_mib MiB (anchor: tar + crane append)" "$a" "$b" "$r" "<= 1.0" "$(judge "$r" 1.0)"
+	before=$(uploads)
+	a=$(seconds "$repro" build "$ctx" --repo "$registry/bench/repro-1" --version 1.0.0)
+	n=$(($(uploads) - before))
+	row "second push, unchanged: upload requests" "$a" "-" "$n" "0" "$([ "$n" -eq 0 ] && echo pass || echo FAIL)"
+fi
 
 # --- Run overhead: repro run against docker run of the same digest, with
 # a 20,000-file repository and the warm many-file dataset.
-tctx=$tmp/trainer
-mkdir -p "$tctx"
-CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$tctx/trainer" ./testdata/trainer
-pinned=$("$repro" build "$tctx" --repo "$registry/bench/trainer" --version 1.0.0 --entrypoint /trainer --dest / 2>/dev/null)
-docker pull -q "$pinned" >/dev/null
-repo20k=$tmp/repo-20000
-[ -n "$small" ] && repo20k=$tmp/repo-2000
-# Run overhead with each dataset, warm (timed's warm-up run hashes it; its
-# files are minutes old, past the racy window): the many small files, and
-# the few large ones.
-for set in many big; do
-	dir=$tmp/data-$set
-	a=$(cd "$repo20k" && timed "$repro" run --data train="$dir" "$pinned" -- --data /nothing)
-	b=$(timed docker run --rm --init -v "$repo20k:/workspace:ro" -v "$dir:/data/train:ro" -- "$pinned" --data /nothing)
-	added=$(echo "($a - $b) * 1000" | bc -l | cut -d. -f1)
-	row "run overhead, ms added (data-$set, warm)" "$a" "$b" "${added}ms" "< 150" "$(judge "${added:-0}" 150)"
-done
+if want run; then
+	tctx=$tmp/trainer
+	mkdir -p "$tctx"
+	CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$tctx/trainer" ./testdata/trainer
+	pinned=$("$repro" build "$tctx" --repo "$registry/bench/trainer" --version 1.0.0 --entrypoint /trainer --dest / 2>/dev/null)
+	docker pull -q "$pinned" >/dev/null
+	repo20k=$tmp/repo-20000
+	[ -n "$small" ] && repo20k=$tmp/repo-2000
+	# Run overhead with each dataset, warm: hashed once the files are past
+	# the racy window, so that the cache trusts every file. The many small
+	# files, and the few large ones.
+	sleep 2.5
+	"$repro" digest "$many" "$big" >/dev/null
+	for set in many big; do
+		dir=$tmp/data-$set
+		a=$(cd "$repo20k" && timed "$repro" run --data train="$dir" "$pinned" -- --data /nothing)
+		b=$(timed docker run --rm --init -v "$repo20k:/workspace:ro" -v "$dir:/data/train:ro" -- "$pinned" --data /nothing)
+		added=$(echo "($a - $b) * 1000" | bc -l | cut -d. -f1)
+		row "run overhead, ms added (data-$set, warm)" "$a" "$b" "${added}ms" "< 150" "$(judge "${added:-0}" 150)"
+	done
+fi
 
 echo
 printf '%-48s %9s %9s %7s %8s %s\n' "work" "repro s" "anchor s" "ratio" "target" "result"
