@@ -568,7 +568,18 @@ func hashDataPart(ctx context.Context, s Spec, paths []string, l *runlog.Ledger)
 		}
 		ds := runlog.Dataset{Name: d.Name, Path: abs, Kind: v.Kind, Digest: v.Digest, Files: v.Files, Bytes: v.Bytes}
 		if v.Kind == "dir" {
-			ds.Listing = v.Listing()
+			// The listing is stored once per version: read it from the
+			// cache only for a version the ledger does not hold yet.
+			held := false
+			if l != nil {
+				held, _ = l.HasBlob(ctx, v.Digest) // unknown: store it
+			}
+			if !held {
+				var err error
+				if ds.Listing, err = v.Listing(); err != nil {
+					return nil, fmt.Errorf("--data %s=%s: %w", d.Name, d.Path, err)
+				}
+			}
 		}
 		p.sets = append(p.sets, ds)
 		p.mounts = append(p.mounts, Mount{Source: abs, Target: DataTarget + "/" + d.Name, ReadOnly: true})

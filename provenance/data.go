@@ -2,11 +2,14 @@ package provenance
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 
 	"io/fs"
 	"os"
@@ -32,9 +35,23 @@ type Version struct {
 	Digest string // sha256:...
 	Files  int64
 	Bytes  int64
-	List   []FileDigest // every file, in C byte order (for a directory)
+	List   []FileDigest // every file, in C byte order (for a directory); see Load
 
 	listing []byte
+	load    func() error // fills List and listing in, when set
+}
+
+// Load fills in List, when the version was answered from a hash cache's
+// tree state without it.
+func (v *Version) Load() error {
+	if v.load == nil {
+		return nil
+	}
+	if err := v.load(); err != nil {
+		return err
+	}
+	v.load = nil
+	return nil
 }
 
 // HashPath returns the content version of a file or directory.
@@ -78,28 +95,48 @@ func HashPathWith(ctx context.Context, path string, o HashOptions) (*Version, er
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("%s is neither a regular file nor a directory", path)
 	}
-	root, err := filepath.EvalSymlinks(path)
+	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
 	}
-	// The cache is read while the directory is walked.
-	var known []CachedFile
-	loaded := make(chan error, 1)
+	root, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil, err
+	}
+	// What the cache knows is read while the directory is walked: the
+	// tree's state, and the per-file record when there is no tree state
+	// (with one, the walk tells whether the record is needed at all).
+	var (
+		tree    *TreeState
+		known   []CachedFile
+		loadErr error
+	)
+	loaded := make(chan struct{})
 	if cache != nil {
 		go func() {
-			var err error
-			known, err = cache.Load(ctx, root)
-			loaded <- err
+			defer close(loaded)
+			tree, _ = cache.Tree(ctx, root) // unreadable: the record decides
+			if tree == nil {
+				known, loadErr = cache.Load(ctx, root)
+			}
 		}()
 	} else {
-		loaded <- nil
+		close(loaded)
 	}
-	files, states, err := listTree(ctx, root, cache != nil)
-	if lerr := <-loaded; lerr != nil {
-		known = nil // a record that cannot be read is replaced by a new one
-	}
+	t, err := listTree(ctx, root, cache != nil)
+	<-loaded
 	if err != nil {
 		return nil, err
+	}
+	if tree != nil && tree.State == t.state {
+		return cachedVersion(ctx, cache, root, t, *tree), nil
+	}
+	if tree != nil {
+		known, loadErr = cache.Load(ctx, root)
+	}
+	files, states := t.flatten()
+	if loadErr != nil {
+		known = nil // a record that cannot be read is replaced by a new one
 	}
 	// Both in path order: take each trusted digest, hash the rest.
 	todo := make([]int, 0, len(files))
@@ -124,29 +161,99 @@ func HashPathWith(ctx context.Context, path string, o HashOptions) (*Version, er
 	if err != nil {
 		return nil, err
 	}
-	if cache != nil && (len(fresh) > 0 || len(kept) != len(known)) {
-		// Remember every present file: the ones still trusted, and the
-		// ones just read.
-		all := make([]CachedFile, 0, len(kept)+len(fresh))
-		for _, k := range kept {
-			all = append(all, known[k])
-		}
-		all = append(all, fresh...)
-		slices.SortFunc(all, func(a, b CachedFile) int { return strings.Compare(a.Path, b.Path) })
-		_ = cache.Save(ctx, root, all) // a cache that cannot be written costs time, not truth
-	}
 	v := &Version{Kind: "dir", Files: int64(len(files)), List: files}
+	v.setListing()
+	if cache != nil {
+		saveCache(ctx, cache, root, known, kept, fresh, len(files), tree, TreeState{State: t.state, Digest: v.Digest})
+	}
+	return v, nil
+}
+
+// setListing fills in a directory version's size, listing and digest from
+// its list of files.
+func (v *Version) setListing() {
 	var listing bytes.Buffer
-	listing.Grow(len(files) * 100)
-	for _, f := range files {
+	listing.Grow(len(v.List) * 100)
+	v.Bytes = 0
+	for _, f := range v.List {
 		v.Bytes += f.Size
 		writeSumLine(&listing, f)
 	}
 	sum := sha256.Sum256(listing.Bytes())
 	v.Digest = "sha256:" + hex.EncodeToString(sum[:])
 	v.listing = listing.Bytes()
-	return v, nil
 }
+
+// saveCache remembers every present file of a directory just hashed: the
+// known entries still trusted (kept) and the files just read (fresh), and,
+// when that is every file and each is trusted, the tree's state (now). It
+// writes only when that differs from what the cache held (tree).
+func saveCache(ctx context.Context, cache HashCache, root string, known []CachedFile, kept []int32, fresh []CachedFile, files int, tree *TreeState, now TreeState) {
+	all := make([]CachedFile, 0, len(kept)+len(fresh))
+	for _, k := range kept {
+		all = append(all, known[k])
+	}
+	all = append(all, fresh...)
+	slices.SortFunc(all, func(a, b CachedFile) int { return strings.Compare(a.Path, b.Path) })
+	whole := &now
+	if len(all) != files {
+		whole = nil // a file changed while it was read: not remembered
+	}
+	for i := 0; whole != nil && i < len(all); i++ {
+		if !all[i].trusted(all[i].State) {
+			whole = nil // racy: not yet trusted as a whole
+		}
+	}
+	changed := len(fresh) > 0 || len(kept) != len(known)
+	if changed || (whole == nil) != (tree == nil) || (whole != nil && *whole != *tree) {
+		_ = cache.Save(ctx, root, all, whole) // a cache that cannot be written costs time, not truth
+	}
+}
+
+// cachedVersion is the version of a directory whose files all have the
+// stat data of tree: its digest, counted from the walk; its file list is
+// read from the cache's record only when asked for.
+func cachedVersion(ctx context.Context, cache HashCache, root string, t *fileTree, tree TreeState) *Version {
+	v := &Version{Kind: "dir", Digest: tree.Digest, Files: t.files, Bytes: t.bytes}
+	v.load = func() error {
+		known, err := cache.Load(ctx, root)
+		files, states := t.flatten()
+		same := err == nil && len(known) == len(files)
+		for i := 0; same && i < len(files); i++ {
+			same = known[i].Path == files[i].Path && known[i].State == states[i]
+		}
+		if same {
+			for i := range files {
+				files[i].Digest, files[i].Size = sumDigest(known[i].Sum), states[i].Size
+			}
+			whole := &Version{Kind: "dir", List: files}
+			whole.setListing()
+			if whole.Digest == v.Digest {
+				v.List, v.listing = whole.List, whole.listing
+				return nil
+			}
+		}
+		// The record does not back the tree state up (damaged, or written
+		// since): read every file again, and replace the record.
+		again, err := HashPathWith(ctx, root, HashOptions{Cache: rewrite{cache}})
+		if err != nil {
+			return err
+		}
+		if again.Digest != v.Digest {
+			return fmt.Errorf("%s changed while it was being recorded (%s, now %s); run again", root, v.Digest, again.Digest)
+		}
+		v.List, v.listing = again.List, again.listing
+		return nil
+	}
+	return v
+}
+
+// rewrite is a HashCache that knows nothing yet: every file is read, and
+// what was read replaces the cache's record.
+type rewrite struct{ HashCache }
+
+func (rewrite) Load(context.Context, string) ([]CachedFile, error) { return nil, nil }
+func (rewrite) Tree(context.Context, string) (*TreeState, error)   { return nil, nil }
 
 // writeSumLine writes one line as sha256sum prints it.
 func writeSumLine(w *bytes.Buffer, f FileDigest) {
@@ -162,31 +269,40 @@ func writeSumLine(w *bytes.Buffer, f FileDigest) {
 }
 
 // Listing is the sha256sum listing whose hash is a directory's version.
-func (v *Version) Listing() []byte {
+func (v *Version) Listing() ([]byte, error) {
+	if err := v.Load(); err != nil {
+		return nil, err
+	}
 	if v.listing != nil {
-		return v.listing
+		return v.listing, nil
 	}
 	var b bytes.Buffer
 	for _, f := range v.List {
 		writeSumLine(&b, f)
 	}
-	return b.Bytes()
+	return b.Bytes(), nil
+}
+
+// fileTree is the regular files under a directory, as listed: counted,
+// their stat data summed up, and flattened into path order on demand.
+type fileTree struct {
+	top          *treeNode
+	files, bytes int64
+	state        [32]byte // see treeNode.sum; zero without stat data
+	withState    bool
 }
 
 // listTree lists the regular files under root (symbolic links and other
-// special files are skipped, and not followed), in path order, with their
-// stat data when withState is set.
-func listTree(ctx context.Context, root string, withState bool) ([]FileDigest, []FileState, error) {
-	type found struct {
-		files  []FileDigest
-		states []FileState
-	}
+// special files are skipped, and not followed), with their stat data when
+// withState is set.
+func listTree(ctx context.Context, root string, withState bool) (*fileTree, error) {
 	var (
-		mu       sync.Mutex
-		parts    []found
-		firstErr error
+		mu           sync.Mutex
+		firstErr     error
+		files, bytes atomic.Int64
 	)
-	walkDirs(root, struct{}{}, func(rel string, _ struct{}, d *os.File, ents []os.DirEntry, err error) []subdir[struct{}] {
+	t := &fileTree{top: &treeNode{}, withState: withState}
+	walkDirs(root, t.top, func(rel string, n *treeNode, d dir, ents []dirEnt, err error) []subdir[*treeNode] {
 		if err == nil {
 			err = ctx.Err()
 		}
@@ -196,80 +312,153 @@ func listTree(ctx context.Context, root string, withState bool) ([]FileDigest, [
 		if failed {
 			return nil // the walk has failed already: go no further
 		}
-		var f found
-		var next []subdir[struct{}]
-		dir := ""
-		if d != nil {
-			dir = d.Name()
-		}
-		for _, de := range ents {
+		var next []subdir[*treeNode]
+		for _, e := range ents {
 			if err != nil {
 				break
 			}
-			name := de.Name()
-			switch {
-			case de.IsDir():
-				next = append(next, subdir[struct{}]{joinRel(rel, name), struct{}{}})
-			case de.Type().IsRegular():
-				if rel == "" && name == "-" {
+			switch e.kind {
+			case entDir:
+				sub := &treeNode{name: e.name}
+				n.subs = append(n.subs, sub)
+				next = append(next, subdir[*treeNode]{joinRel(rel, e.name), sub})
+			case entFile:
+				if rel == "" && e.name == "-" {
 					// sha256sum reads a file named "-" as its standard input,
 					// so no one could recheck this version with coreutils.
-					err = fmt.Errorf("%s: a file named '-' at the top of a dataset cannot be checked with sha256sum (it reads '-' as stdin); rename it", filepath.Join(dir, name))
+					err = fmt.Errorf("%s: a file named '-' at the top of a dataset cannot be checked with sha256sum (it reads '-' as stdin); rename it", filepath.Join(d.path, e.name))
 					break
 				}
+				f := treeFile{FileDigest: FileDigest{Path: joinRel(rel, e.name)}}
 				if withState {
-					st, serr := lstatAt(d, dir, name)
+					st, serr := lstatAt(d, e.name)
 					if serr != nil {
 						err = serr
 						break
 					}
-					f.states = append(f.states, st.state())
+					f.state = st.state()
+					bytes.Add(f.state.Size)
 				}
-				f.files = append(f.files, FileDigest{Path: joinRel(rel, name)})
+				n.files = append(n.files, f)
 			}
 		}
-		mu.Lock()
-		defer mu.Unlock()
 		if err != nil {
+			mu.Lock()
 			if firstErr == nil {
 				firstErr = err
 			}
+			mu.Unlock()
 			return nil
 		}
-		parts = append(parts, f)
+		// Sorted and summed here, on the walk's goroutines, a directory
+		// at a time.
+		slices.SortFunc(n.files, func(a, b treeFile) int { return strings.Compare(a.Path, b.Path) })
+		slices.SortFunc(n.subs, func(a, b *treeNode) int { return compareDirs(a.name, b.name) })
+		if withState {
+			n.sum = stateSum(len(n.files), func(i int) (string, *FileState) { return n.files[i].Path, &n.files[i].state })
+		}
+		files.Add(int64(len(n.files)))
 		return next
 	})
 	if firstErr != nil {
-		return nil, nil, firstErr
+		return nil, firstErr
 	}
-	n := 0
-	for _, p := range parts {
-		n += len(p.files)
-	}
-	order := make([]int32, 0, n)
-	files := make([]FileDigest, 0, n)
-	states := make([]FileState, 0, n)
-	for _, p := range parts {
-		files = append(files, p.files...)
-		states = append(states, p.states...)
-	}
-	for i := range files {
-		order = append(order, int32(i))
-	}
-	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(files[a].Path, files[b].Path) })
-	sorted := make([]FileDigest, n)
-	var sortedStates []FileState
+	t.files, t.bytes = files.Load(), bytes.Load()
 	if withState {
-		sortedStates = make([]FileState, n)
+		h := sha256.New()
+		t.top.sumTree(h)
+		h.Sum(t.state[:0])
 	}
-	for i, k := range order {
-		sorted[i] = files[k]
-		if withState {
-			sortedStates[i] = states[k]
-		}
-	}
-	return sorted, sortedStates, nil
+	return t, nil
 }
+
+// flatten returns the files in path order, with their stat data (nil
+// without).
+func (t *fileTree) flatten() ([]FileDigest, []FileState) {
+	files := make([]FileDigest, 0, t.files)
+	var states []FileState
+	if t.withState {
+		states = make([]FileState, 0, t.files)
+	}
+	t.top.flatten(&files, &states, t.withState)
+	return files, states
+}
+
+// treeNode is one directory of a tree being listed: its regular files and
+// subdirectories, each in the order of their paths.
+type treeNode struct {
+	name  string
+	files []treeFile
+	subs  []*treeNode
+	sum   [32]byte // stateSum of files
+}
+
+type treeFile struct {
+	FileDigest
+	state FileState
+}
+
+// sumTree writes each directory's name and sum to h, parents before their
+// subdirectories, these in name order: with the sums, a digest of every
+// file's path and stat data.
+func (n *treeNode) sumTree(h hash.Hash) {
+	var b [binary.MaxVarintLen64]byte
+	h.Write(binary.AppendUvarint(b[:0], uint64(len(n.name))))
+	h.Write([]byte(n.name))
+	h.Write(n.sum[:])
+	h.Write(binary.AppendUvarint(b[:0], uint64(len(n.subs))))
+	for _, s := range n.subs {
+		s.sumTree(h)
+	}
+}
+
+// flatten appends the files under n in path order: a directory's files
+// and subdirectories merged, a subdirectory sorting as its name and a
+// slash would ("a.txt" < "a/..." < "a0"), which is where its files' paths
+// sort.
+func (n *treeNode) flatten(files *[]FileDigest, states *[]FileState, withState bool) {
+	i, j := 0, 0
+	for i < len(n.files) || j < len(n.subs) {
+		if j == len(n.subs) || i < len(n.files) && fileBeforeDir(baseName(n.files[i].Path), n.subs[j].name) {
+			*files = append(*files, n.files[i].FileDigest)
+			if withState {
+				*states = append(*states, n.files[i].state)
+			}
+			i++
+			continue
+		}
+		n.subs[j].flatten(files, states, withState)
+		j++
+	}
+}
+
+// fileBeforeDir says whether a file named file sorts before the paths in a
+// sibling directory named dir, that is, before dir + "/".
+func fileBeforeDir(file, dir string) bool {
+	n := min(len(file), len(dir))
+	if c := strings.Compare(file[:n], dir[:n]); c != 0 {
+		return c < 0
+	}
+	if len(file) <= len(dir) {
+		return true // a prefix of dir, so of dir + "/"
+	}
+	return file[len(dir)] < '/'
+}
+
+// compareDirs compares sibling directories as their paths compare, by
+// name and a slash: "a-" < "a/" although "a" < "a-".
+func compareDirs(a, b string) int {
+	n := min(len(a), len(b))
+	if c := strings.Compare(a[:n], b[:n]); c != 0 || len(a) == len(b) {
+		return c
+	}
+	if len(a) < len(b) {
+		return cmp.Compare('/', b[n])
+	}
+	return cmp.Compare(a[n], '/')
+}
+
+func baseName(path string) string { return path[strings.LastIndexByte(path, '/')+1:] }
 
 // sumDigest is a sha256 sum as a digest string.
 func sumDigest(sum [32]byte) string {

@@ -71,7 +71,8 @@ func TestHashPath_MatchesCoreutils(t *testing.T) {
 				t.Fatal(err)
 			}
 			if want := coreutilsDigest(t, dir); v.Digest != want {
-				t.Errorf("HashPath = %s, coreutils = %s\nlisting:\n%s", v.Digest, want, v.Listing())
+				listing, _ := v.Listing()
+				t.Errorf("HashPath = %s, coreutils = %s\nlisting:\n%s", v.Digest, want, listing)
 			}
 			if v.Files != int64(len(files)) || v.Kind != "dir" {
 				t.Errorf("files %d kind %s, want %d dir", v.Files, v.Kind, len(files))
@@ -110,8 +111,12 @@ func TestHashPath_SymlinksAndSpecials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v.Files != 1 || bytes.Contains(v.Listing(), []byte("secret")) {
-		t.Errorf("links were followed: %d files, listing:\n%s", v.Files, v.Listing())
+	listing, err := v.Listing()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Files != 1 || bytes.Contains(listing, []byte("secret")) {
+		t.Errorf("links were followed: %d files, listing:\n%s", v.Files, listing)
 	}
 	if want := coreutilsDigest(t, dir); v.Digest != want {
 		t.Errorf("HashPath = %s, coreutils = %s", v.Digest, want)

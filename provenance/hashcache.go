@@ -2,6 +2,8 @@ package provenance
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"time"
 )
 
@@ -20,13 +22,26 @@ type CachedFile struct {
 	HashedAtNs int64
 }
 
+// TreeState is a dataset directory as a whole, saved beside its files'
+// digests when every one of them was trusted: a digest of every file's
+// path and stat data, in path order, and the directory's version then.
+// A directory whose files all still have that stat data still has that
+// version, which a walk can tell without reading the per-file record.
+type TreeState struct {
+	State  [32]byte
+	Digest string // sha256:...
+}
+
 // HashCache remembers file digests per dataset directory.
 type HashCache interface {
 	// Load returns what is remembered for the files under root, in path
 	// order (byte order, as the files of a Version are).
 	Load(ctx context.Context, root string) ([]CachedFile, error)
-	// Save replaces what is remembered for root with all, in path order.
-	Save(ctx context.Context, root string, all []CachedFile) error
+	// Tree returns the TreeState saved with root's files (nil when none).
+	Tree(ctx context.Context, root string) (*TreeState, error)
+	// Save replaces what is remembered for root with all, in path order,
+	// and its TreeState with tree (nil: none).
+	Save(ctx context.Context, root string, all []CachedFile, tree *TreeState) error
 }
 
 // quiet is how long a file must have been unchanged when it was hashed for
@@ -42,4 +57,27 @@ func (c *CachedFile) trusted(st FileState) bool {
 	}
 	last := max(st.MtimeNs, st.CtimeNs)
 	return c.HashedAtNs-last >= int64(quiet)
+}
+
+// stateSum digests n files' paths and stat data, in the order given:
+// what a TreeState's State holds.
+func stateSum(n int, file func(i int) (string, *FileState)) [32]byte {
+	h := sha256.New()
+	buf := make([]byte, 0, 64<<10)
+	for i := range n {
+		path, st := file(i)
+		buf = binary.AppendUvarint(buf, uint64(len(path)))
+		buf = append(buf, path...)
+		for _, v := range [...]uint64{uint64(st.Size), uint64(st.MtimeNs), uint64(st.CtimeNs), st.Ino, st.Dev} {
+			buf = binary.LittleEndian.AppendUint64(buf, v)
+		}
+		if len(buf) > cap(buf)-512 {
+			h.Write(buf)
+			buf = buf[:0]
+		}
+	}
+	h.Write(buf)
+	var sum [32]byte
+	h.Sum(sum[:0])
+	return sum
 }

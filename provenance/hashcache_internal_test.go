@@ -16,9 +16,12 @@ type memCache struct {
 	m       map[string]CachedFile
 	lastPut map[string]CachedFile
 	gone    []string
+	tree    *TreeState
+	loads   int // records read
 }
 
 func (c *memCache) Load(_ context.Context, _ string) ([]CachedFile, error) {
+	c.loads++
 	var out []CachedFile
 	for _, v := range c.m {
 		out = append(out, v)
@@ -27,7 +30,20 @@ func (c *memCache) Load(_ context.Context, _ string) ([]CachedFile, error) {
 	return out, nil
 }
 
-func (c *memCache) Save(_ context.Context, _ string, all []CachedFile) error {
+func (c *memCache) Tree(context.Context, string) (*TreeState, error) {
+	if c.tree == nil {
+		return nil, nil
+	}
+	t := *c.tree
+	return &t, nil
+}
+
+func (c *memCache) Save(_ context.Context, _ string, all []CachedFile, tree *TreeState) error {
+	c.tree = nil
+	if tree != nil {
+		t := *tree
+		c.tree = &t
+	}
 	// What changed since the last save: read again, or forgotten.
 	c.lastPut, c.gone = map[string]CachedFile{}, nil
 	saved := map[string]bool{}
@@ -79,9 +95,10 @@ func TestHashPathWith_Cache(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Digest != plain.Digest || got.Bytes != plain.Bytes {
-			t.Fatalf("%s: cached %s (%d bytes), uncached %s (%d bytes)", step, got.Digest, got.Bytes, plain.Digest, plain.Bytes)
+		if got.Digest != plain.Digest || got.Bytes != plain.Bytes || got.Files != plain.Files {
+			t.Fatalf("%s: cached %s (%d files, %d bytes), uncached %s (%d files, %d bytes)", step, got.Digest, got.Files, got.Bytes, plain.Digest, plain.Files, plain.Bytes)
 		}
+		sameListing(t, step, got, plain)
 		if len(cache.lastPut) != wantRead {
 			t.Errorf("%s: read %d files, want %d", step, len(cache.lastPut), wantRead)
 		}
@@ -194,4 +211,107 @@ func TestHashPathWith_DamagedCache(t *testing.T) {
 	if len(cache.m) != 2 {
 		t.Errorf("the damaged record was replaced by %d entries, want 2", len(cache.m))
 	}
+}
+
+// sameListing fails unless got and want list the same files.
+func sameListing(t *testing.T, step string, got, want *Version) {
+	t.Helper()
+	a, err := got.Listing()
+	if err != nil {
+		t.Fatalf("%s: listing: %v", step, err)
+	}
+	b, _ := want.Listing()
+	if string(a) != string(b) || len(got.List) != len(want.List) {
+		t.Fatalf("%s: listing (%d files)\n%s\nwant (%d files)\n%s", step, len(got.List), a, len(want.List), b)
+	}
+}
+
+// TestHashPathWith_TreeState: once every file is trusted, an unchanged
+// directory is answered from its tree state without reading the per-file
+// record; any change to the files, and a record that does not back the
+// state up, go the long way, with the same answers as no cache at all.
+func TestHashPathWith_TreeState(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for _, f := range []string{"a.txt", "b.txt", "sub/c.txt", "sub/d/e.txt"} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755)
+		os.WriteFile(filepath.Join(dir, f), []byte("content of "+f), 0o644)
+	}
+	cache := &memCache{m: map[string]CachedFile{}}
+	hash := func(step string, wantLoads int, wantTree bool) *Version {
+		t.Helper()
+		cache.loads = 0
+		got, err := HashPathWith(ctx, dir, HashOptions{Cache: cache})
+		if err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		if cache.loads != wantLoads {
+			t.Errorf("%s: read the record %d times, want %d", step, cache.loads, wantLoads)
+		}
+		if (cache.tree != nil) != wantTree {
+			t.Errorf("%s: tree state saved %v, want %v", step, cache.tree != nil, wantTree)
+		}
+		plain, err := HashPath(ctx, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Digest != plain.Digest || got.Bytes != plain.Bytes || got.Files != plain.Files || got.Kind != plain.Kind {
+			t.Fatalf("%s: cached %+v, uncached %+v", step, got, plain)
+		}
+		if cache.tree != nil && cache.tree.Digest != plain.Digest {
+			t.Fatalf("%s: tree state says %s, the files %s", step, cache.tree.Digest, plain.Digest)
+		}
+		return got
+	}
+
+	hash("racy files: no tree state", 1, false)
+	old := quiet
+	quiet = 0
+	defer func() { quiet = old }()
+	hash("settled: the tree state is saved", 1, true)
+	v := hash("unchanged: from the tree state", 0, true)
+	if v.List != nil {
+		t.Errorf("unchanged: listed %d files before asked", len(v.List))
+	}
+	plain, _ := HashPath(ctx, dir)
+	sameListing(t, "listing on demand", v, plain)
+	if cache.loads != 1 {
+		t.Errorf("listing on demand read the record %d times, want 1", cache.loads)
+	}
+
+	// Same size, content changed, mtime forged back.
+	p := filepath.Join(dir, "sub/c.txt")
+	fi, _ := os.Stat(p)
+	time.Sleep(10 * time.Millisecond)
+	os.WriteFile(p, []byte("CONTENT OF sub/c.txt"), 0o644)
+	os.Chtimes(p, fi.ModTime(), fi.ModTime())
+	hash("forged mtime", 1, true)
+	hash("unchanged again", 0, true)
+
+	// Removed, added, renamed: each changes the tree.
+	os.Remove(filepath.Join(dir, "b.txt"))
+	hash("removed", 1, true)
+	os.WriteFile(filepath.Join(dir, "f.txt"), []byte("new"), 0o644)
+	hash("added", 1, true)
+	os.Rename(filepath.Join(dir, "f.txt"), filepath.Join(dir, "g.txt"))
+	hash("renamed", 1, true)
+	hash("unchanged at last", 0, true)
+
+	// A record that does not back the tree state up (one digest damaged):
+	// the digest comes from the tree state, which the files still match;
+	// the listing is read again from the files, and the cache repaired.
+	e := cache.m["a.txt"]
+	e.Sum[0] ^= 0xff
+	cache.m["a.txt"] = e
+	v = hash("damaged record", 0, true)
+	plain, _ = HashPath(ctx, dir)
+	sameListing(t, "damaged record, listing", v, plain)
+	if cache.m["a.txt"].Sum == e.Sum {
+		t.Errorf("the damaged record was not repaired")
+	}
+
+	// Racy files again: the tree state is dropped until they settle.
+	quiet = time.Hour
+	os.WriteFile(filepath.Join(dir, "h.txt"), []byte("fresh"), 0o644)
+	hash("racy again", 1, false)
 }

@@ -8,16 +8,16 @@ import (
 )
 
 // lstatAt stats name (not following a final symbolic link) relative to
-// the open directory d, whose path is dir.
-func lstatAt(d *os.File, dir, name string) (fileStat, error) {
+// the open directory d.
+func lstatAt(d dir, name string) (fileStat, error) {
 	var st unix.Stat_t
 	for {
-		err := unix.Fstatat(int(d.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW)
+		err := unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
-			return fileStat{}, &os.PathError{Op: "lstat", Path: dir + "/" + name, Err: err}
+			return fileStat{}, &os.PathError{Op: "lstat", Path: d.path + "/" + name, Err: err}
 		}
 		break
 	}

@@ -10,10 +10,10 @@ import (
 )
 
 // lstatAt stats name (not following a final symbolic link) in the
-// directory dir. Without ctime and inode, every file whose size matches
+// directory d. Without ctime and inode, every file whose size matches
 // is hashed.
-func lstatAt(_ *os.File, dir, name string) (fileStat, error) {
-	fi, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(name)))
+func lstatAt(d dir, name string) (fileStat, error) {
+	fi, err := os.Lstat(filepath.Join(d.path, filepath.FromSlash(name)))
 	if err != nil {
 		return fileStat{}, err
 	}

@@ -1,7 +1,6 @@
 package provenance
 
 import (
-	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -13,18 +12,32 @@ type subdir[T any] struct {
 	carry T
 }
 
+// dirEnt is one entry of a directory listing.
+type dirEnt struct {
+	name string
+	kind entKind
+}
+
+type entKind uint8
+
+const (
+	entOther entKind = iota // a device, FIFO or socket
+	entFile                 // a regular file
+	entDir
+	entLink // a symbolic link
+)
+
 // walkDirs visits root and the directories below it that visit asks for,
-// several at once: a few more than there are cores, as the work is mostly
-// waiting on the kernel. visit gets each directory's path relative to
-// root ('/'-separated, "" for root itself), what its parent passed down,
-// the directory open (nil if it could not be opened; its Name is the
-// directory's path under root), its entries in no
-// particular order, and the error that kept it from being opened or
-// listed; it returns the subdirectories to visit. visit runs on many
-// goroutines at once. Directories waiting their turn are kept in a list
-// (deepest first), so a tree with a million directories costs a list of
-// names, not a million goroutines.
-func walkDirs[T any](root string, top T, visit func(rel string, carry T, d *os.File, ents []os.DirEntry, err error) []subdir[T]) {
+// several at once. visit gets each directory's path relative to root
+// ('/'-separated, "" for root itself), what its parent passed down, the
+// directory (its fd is -1 when it could not be opened), its entries in no
+// particular order (the slice is reused once visit returns; the names are
+// not), and the error that kept it from being opened or listed; it returns
+// the subdirectories to visit. visit runs on several goroutines at once.
+// Directories waiting their turn are kept in a list (deepest first), so a
+// tree with a million directories costs a list of names, not a million
+// goroutines.
+func walkDirs[T any](root string, top T, visit func(rel string, carry T, d dir, ents []dirEnt, err error) []subdir[T]) {
 	var (
 		mu      sync.Mutex
 		more    = sync.NewCond(&mu)
@@ -32,19 +45,14 @@ func walkDirs[T any](root string, top T, visit func(rel string, carry T, d *os.F
 		active  int // directories being visited
 		wg      sync.WaitGroup
 	)
-	one := func(s subdir[T]) []subdir[T] {
-		d, err := os.Open(filepath.Join(root, filepath.FromSlash(s.rel)))
-		if err != nil {
-			return visit(s.rel, s.carry, nil, nil, err)
-		}
-		defer d.Close()
-		ents, err := d.ReadDir(-1)
-		return visit(s.rel, s.carry, d, ents, err)
-	}
-	for w := 2*runtime.GOMAXPROCS(0) + 2; w > 0; w-- {
+	// One goroutine per core, and one more: a warm tree is all system
+	// calls, which more goroutines would only contend for; the extra one
+	// keeps a core busy while another waits on the disk.
+	for w := runtime.GOMAXPROCS(0) + 1; w > 0; w-- {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var l lister
 			mu.Lock()
 			defer mu.Unlock()
 			for {
@@ -58,7 +66,9 @@ func walkDirs[T any](root string, top T, visit func(rel string, carry T, d *os.F
 				pending = pending[:len(pending)-1]
 				active++
 				mu.Unlock()
-				next := one(s)
+				d, ents, err := l.list(filepath.Join(root, filepath.FromSlash(s.rel)))
+				next := visit(s.rel, s.carry, d, ents, err)
+				d.close()
 				mu.Lock()
 				active--
 				pending = append(pending, next...)

@@ -1,7 +1,6 @@
 package provenance
 
 import (
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -86,16 +85,16 @@ type ignoreScope struct {
 
 // dir scans one directory (see walkDirs) and returns its subdirectories to
 // scan: those that are not ignored, or that hold tracked files.
-func (s *scan) dir(rel string, scope ignoreScope, d *os.File, ents []os.DirEntry, err error) []subdir[ignoreScope] {
-	if d == nil {
+func (s *scan) dir(rel string, scope ignoreScope, d dir, ents []dirEnt, err error) []subdir[ignoreScope] {
+	if d.fd < 0 {
 		return nil // not visited: its tracked files are gone
 	}
 	// (Open but not listed: its tracked files are still checked.)
-	full := d.Name()
+	full := d.path
 	tracked := s.dirs[rel]
 	parts, patterns := scope.parts, scope.patterns
 	for _, de := range ents {
-		if de.Name() == ".gitignore" {
+		if de.name == ".gitignore" {
 			patterns = append(patterns[:len(patterns):len(patterns)], readIgnore(filepath.Join(full, ".gitignore"), parts)...)
 			break
 		}
@@ -106,25 +105,25 @@ func (s *scan) dir(rel string, scope ignoreScope, d *os.File, ents []os.DirEntry
 		case e.Stage != 0: // a conflict (go-git's index.Merged is 1, not the 0 a merged entry has)
 			found = append(found, e.Name)
 		case e.Mode == filemode.Submodule || e.SkipWorktree:
-		case !s.unchanged(d, full, e):
+		case !s.unchanged(d, e):
 			found = append(found, e.Name)
 		}
 	}
 	m := gitignore.NewMatcher(patterns)
 	var next []subdir[ignoreScope]
 	for _, de := range ents {
-		name := de.Name()
+		name, isDir := de.name, de.kind == entDir
 		if rel == "" && name == ".git" {
 			continue
 		}
-		if !de.IsDir() && hasEntry(tracked, len(rel), name) {
+		if !isDir && hasEntry(tracked, len(rel), name) {
 			continue // tracked, and checked above
 		}
 		childRel := joinRel(rel, name)
 		childParts := append(parts[:len(parts):len(parts)], name)
-		if de.IsDir() {
+		if isDir {
 			if _, holdsTracked := s.dirs[childRel]; !holdsTracked {
-				if _, err := lstatAt(d, full, name+"/.git"); err == nil {
+				if _, err := lstatAt(d, name+"/.git"); err == nil {
 					// A nested repository: git shows it as one untracked path.
 					if !m.Match(childParts, true) && !hasEntry(tracked, len(rel), name) {
 						found = append(found, childRel+"/")
@@ -161,12 +160,12 @@ func hasEntry(entries []*index.Entry, dirLen int, name string) bool {
 	return i < len(entries) && entries[i].Name[skip:] == name
 }
 
-// unchanged compares one index entry with its file in the directory d (at
-// full), as git does: stat data first, content only when they differ or
-// the entry is racy.
-func (s *scan) unchanged(d *os.File, full string, e *index.Entry) bool {
+// unchanged compares one index entry with its file in the directory d, as
+// git does: stat data first, content only when they differ or the entry
+// is racy.
+func (s *scan) unchanged(d dir, e *index.Entry) bool {
 	base := e.Name[strings.LastIndexByte(e.Name, '/')+1:]
-	st, err := lstatAt(d, full, base)
+	st, err := lstatAt(d, base)
 	if err != nil || st.mode == 0 {
 		return false // deleted, unreadable, or nothing git tracks: changed
 	}
@@ -182,7 +181,7 @@ func (s *scan) unchanged(d *os.File, full string, e *index.Entry) bool {
 	if statSame && !racy {
 		return true
 	}
-	h, err := blobHash(filepath.Join(full, base), st.size, st.mode)
+	h, err := blobHash(filepath.Join(d.path, base), st.size, st.mode)
 	return err == nil && h == e.Hash
 }
 

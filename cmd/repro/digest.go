@@ -67,7 +67,11 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 				case asJSON:
 					entries = append(entries, entry{p, v.Kind, v.Digest, v.Files, v.Bytes})
 				case list && v.Kind == "dir":
-					if _, err := w.Write(v.Listing()); err != nil {
+					listing, err := v.Listing()
+					if err != nil {
+						return fmt.Errorf("digest %s: %w", p, err)
+					}
+					if _, err := w.Write(listing); err != nil {
 						return err
 					}
 				default:

@@ -1,0 +1,102 @@
+package provenance
+
+import (
+	"os"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// dir is a directory open for a walk.
+type dir struct {
+	fd   int    // -1: not open
+	path string // as opened
+}
+
+func (d dir) close() {
+	if d.fd >= 0 {
+		unix.Close(d.fd)
+	}
+}
+
+// lister reads directories with getdents into one buffer it keeps, and
+// takes each entry's kind from it: no allocation but the names, and no
+// stat for the kind unless the file system leaves it unknown.
+type lister struct {
+	buf  []byte
+	ents []dirEnt
+}
+
+func (l *lister) list(path string) (dir, []dirEnt, error) {
+	d := dir{fd: -1, path: path}
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	for err == unix.EINTR {
+		fd, err = unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	}
+	if err != nil {
+		return d, nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	d.fd = fd
+	if l.buf == nil {
+		l.buf = make([]byte, 64<<10)
+	}
+	l.ents = l.ents[:0]
+	for {
+		n, err := unix.Getdents(fd, l.buf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return d, l.ents, &os.PathError{Op: "readdirent", Path: path, Err: err}
+		}
+		if n <= 0 {
+			return d, l.ents, nil
+		}
+		for b := l.buf[:n]; len(b) > 0; {
+			// struct linux_dirent64: ino u64, off s64, reclen u16, type u8, name.
+			reclen := int(*(*uint16)(unsafe.Pointer(&b[16])))
+			if reclen < 20 || reclen > len(b) {
+				return d, l.ents, &os.PathError{Op: "readdirent", Path: path, Err: unix.EIO}
+			}
+			typ, name := b[18], b[19:reclen]
+			b = b[reclen:]
+			for i, c := range name {
+				if c == 0 {
+					name = name[:i]
+					break
+				}
+			}
+			if len(name) == 0 || name[0] == '.' && (len(name) == 1 || len(name) == 2 && name[1] == '.') {
+				continue
+			}
+			e := dirEnt{name: string(name)}
+			switch typ {
+			case unix.DT_REG:
+				e.kind = entFile
+			case unix.DT_DIR:
+				e.kind = entDir
+			case unix.DT_LNK:
+				e.kind = entLink
+			case unix.DT_UNKNOWN:
+				var st unix.Stat_t
+				if err := unix.Fstatat(fd, e.name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+					continue // gone since listed
+				}
+				e.kind = kindOf(st.Mode)
+			}
+			l.ents = append(l.ents, e)
+		}
+	}
+}
+
+func kindOf(mode uint32) entKind {
+	switch mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		return entFile
+	case unix.S_IFDIR:
+		return entDir
+	case unix.S_IFLNK:
+		return entLink
+	}
+	return entOther
+}
