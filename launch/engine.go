@@ -3,10 +3,10 @@ package launch
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"sort"
@@ -21,6 +21,11 @@ type Engine struct {
 	Stdout      io.Writer     // the container's stdout
 	Stderr      io.Writer     // the container's stderr and pull progress
 	StopTimeout time.Duration // grace period between SIGTERM and SIGKILL on interrupt
+	// Getenv finds where the engine listens (DOCKER_HOST and the like);
+	// nil is os.Getenv.
+	Getenv func(string) string
+
+	apiState
 }
 
 // Mount is a bind mount.
@@ -61,6 +66,12 @@ func (e *Engine) bin() string {
 
 // Version is the engine server's version.
 func (e *Engine) Version(ctx context.Context) (string, error) {
+	if a := e.api(); a != nil {
+		var v struct{ Version string }
+		if _, err := a.call(ctx, http.MethodGet, "/version", "", &v); err == nil && v.Version != "" {
+			return v.Version, nil
+		}
+	}
 	out, err := e.output(ctx, "version", "--format", "{{.Server.Version}}")
 	if err != nil {
 		return "", fmt.Errorf("%s is not usable: %w; is the engine running?", e.bin(), err)
@@ -71,6 +82,18 @@ func (e *Engine) Version(ctx context.Context) (string, error) {
 // ImageID returns the local image ID (the config digest) of ref, and
 // whether the image is present at all.
 func (e *Engine) ImageID(ctx context.Context, ref string) (string, bool, error) {
+	if a := e.api(); a != nil {
+		var img struct{ Id string }
+		status, err := a.call(ctx, http.MethodGet, "/images/"+ref+"/json", "", &img)
+		switch {
+		case status == http.StatusNotFound:
+			return "", false, nil
+		case err == nil && img.Id != "":
+			return img.Id, true, nil
+		case err != nil && !errors.Is(err, errNoAPI):
+			return "", false, err
+		}
+	}
 	out, err := e.output(ctx, "image", "inspect", "--format", "{{.Id}}", "--", ref)
 	if err != nil {
 		if strings.Contains(strings.ToLower(err.Error()), "no such image") {
@@ -184,16 +207,9 @@ wait:
 	// the kernel's OOM killer ended it.
 	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if out, err := e.output(ictx, "container", "inspect", "--format", "{{json .State}}", c.Name); err == nil {
-		var st struct {
-			ExitCode  int
-			OOMKilled bool
-			Error     string
-		}
-		if json.Unmarshal([]byte(out), &st) == nil {
-			exit.Code, exit.OOMKilled, exit.Err = st.ExitCode, st.OOMKilled, st.Error
-		}
-		e.quiet(ictx, "rm", "--force", c.Name)
+	if info, found, err := e.inspectContainer(ictx, c.Name); err == nil && found {
+		exit.Code, exit.OOMKilled, exit.Err = info.State.ExitCode, info.State.OOMKilled, info.State.Error
+		e.removeContainer(ictx, c.Name)
 	} else if waitErr != nil {
 		// No container: the engine failed before creating it.
 		exit.Err = firstLine(stderr.String(), waitErr)

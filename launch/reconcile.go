@@ -2,11 +2,9 @@ package launch
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/reprohq/repro/runlog"
@@ -79,11 +77,11 @@ func reconcileOne(ctx context.Context, eng *Engine, r *runlog.Run, o ReconcileOp
 	now := o.Now()
 	rec := Reconciled{ID: r.ID, Status: runlog.StatusRunning}
 	name := "repro-" + r.ShortID()
-	out, err := eng.output(ctx, "container", "inspect", "--format", "{{json .State}}{{\"\\t\"}}{{index .Config.Labels \"repro.run\"}}", name)
+	info, found, err := eng.inspectContainer(ctx, name)
 	if err != nil {
-		if !strings.Contains(strings.ToLower(err.Error()), "no such") {
-			return rec, runlog.Result{}, false, fmt.Errorf("ask %s about run %s: %w", eng.bin(), r.ShortID(), err)
-		}
+		return rec, runlog.Result{}, false, fmt.Errorf("ask %s about run %s: %w", eng.bin(), r.ShortID(), err)
+	}
+	if !found {
 		if now.Sub(r.StartedAt) < o.StartGrace {
 			rec.Reason = "its container may still be starting"
 			return rec, runlog.Result{}, false, nil
@@ -92,20 +90,11 @@ func reconcileOne(ctx context.Context, eng *Engine, r *runlog.Run, o ReconcileOp
 		rec.Reason = fmt.Sprintf("its container %s is gone; noticed %s", name, now.UTC().Format(time.RFC3339))
 		return rec, runlog.Result{Status: runlog.StatusLost, Error: rec.Reason}, true, nil
 	}
-	stateJSON, label, _ := strings.Cut(strings.TrimSpace(out), "\t")
-	if label != r.ID {
+	if label := info.Config.Labels["repro.run"]; label != r.ID {
 		rec.Reason = fmt.Sprintf("container %s belongs to another run", name)
 		return rec, runlog.Result{}, false, nil
 	}
-	var st struct {
-		Running, Restarting bool
-		ExitCode            int
-		OOMKilled           bool
-		FinishedAt          time.Time
-	}
-	if err := json.Unmarshal([]byte(stateJSON), &st); err != nil {
-		return rec, runlog.Result{}, false, fmt.Errorf("container %s state: %w", name, err)
-	}
+	st := info.State
 	if st.Running || st.Restarting {
 		rec.Reason = "its container is still running"
 		return rec, runlog.Result{}, false, nil
@@ -123,7 +112,7 @@ func reconcileOne(ctx context.Context, eng *Engine, r *runlog.Run, o ReconcileOp
 	if r.OutDir != "" {
 		recordOutputs(ctx, r.OutDir, &res, func(string, ...any) {})
 	}
-	eng.quiet(ctx, "rm", "--force", name)
+	eng.removeContainer(ctx, name)
 	rec.Status = res.Status
 	rec.Reason = fmt.Sprintf("its container exited with status %d", code)
 	return rec, res, true, nil
