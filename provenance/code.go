@@ -11,6 +11,7 @@ import (
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // Code is the state of the code a run used.
@@ -66,15 +67,40 @@ func CaptureCode(ctx context.Context, dir string) (*Code, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	commit, err := repo.CommitObject(head.Hash())
-	if err != nil {
-		return nil, fmt.Errorf("git repository %s: read HEAD: %w", c.Dir, err)
-	}
-	if c.Changed, err = changedFiles(repo, c.Dir, commit); err != nil {
+	// HEAD's tree is read (from a pack, often: its index loaded first)
+	// beside the index and the work tree, through a repository of its own,
+	// as go-git's object storage is not shared across goroutines.
+	headTree := make(chan treeOrErr, 1)
+	go func() {
+		headTree <- readTree(abs, head.Hash())
+	}()
+	if c.Changed, err = changedFiles(repo, c.Dir, headTree); err != nil {
 		return nil, fmt.Errorf("git status of %s: %w", c.Dir, err)
 	}
 	c.Dirty = len(c.Changed) > 0
 	return c, nil
+}
+
+type treeOrErr struct {
+	tree *object.Tree
+	err  error
+}
+
+// readTree reads the tree of commit in the repository holding dir.
+func readTree(dir string, commit plumbing.Hash) treeOrErr {
+	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	if err != nil {
+		return treeOrErr{err: err}
+	}
+	c, err := repo.CommitObject(commit)
+	if err != nil {
+		return treeOrErr{err: fmt.Errorf("read HEAD: %w", err)}
+	}
+	t, err := c.Tree()
+	if err != nil {
+		return treeOrErr{err: fmt.Errorf("read HEAD's tree: %w", err)}
+	}
+	return treeOrErr{tree: t}
 }
 
 var scpLike = regexp.MustCompile(`^([^@/]+)@([^:/]+):`)

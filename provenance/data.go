@@ -313,6 +313,22 @@ func listTree(ctx context.Context, root string, withState bool) (*fileTree, erro
 			return nil // the walk has failed already: go no further
 		}
 		var next []subdir[*treeNode]
+		nfiles, ndirs := 0, 0
+		for _, e := range ents {
+			switch e.kind {
+			case entFile:
+				nfiles++
+			case entDir:
+				ndirs++
+			}
+		}
+		// Sized once: for 100,000 files, growing these made as much
+		// garbage as they hold, and fresh memory costs page faults.
+		n.files = make([]treeFile, 0, nfiles)
+		if ndirs > 0 {
+			n.subs = make([]*treeNode, 0, ndirs)
+			next = make([]subdir[*treeNode], 0, ndirs)
+		}
 		for _, e := range ents {
 			if err != nil {
 				break
@@ -321,7 +337,7 @@ func listTree(ctx context.Context, root string, withState bool) (*fileTree, erro
 			case entDir:
 				sub := &treeNode{name: e.name}
 				n.subs = append(n.subs, sub)
-				next = append(next, subdir[*treeNode]{joinRel(rel, e.name), sub})
+				next = append(next, subdir[*treeNode]{e.rel, sub})
 			case entFile:
 				if rel == "" && e.name == "-" {
 					// sha256sum reads a file named "-" as its standard input,
@@ -329,7 +345,7 @@ func listTree(ctx context.Context, root string, withState bool) (*fileTree, erro
 					err = fmt.Errorf("%s: a file named '-' at the top of a dataset cannot be checked with sha256sum (it reads '-' as stdin); rename it", filepath.Join(d.path, e.name))
 					break
 				}
-				f := treeFile{FileDigest: FileDigest{Path: joinRel(rel, e.name)}}
+				f := treeFile{path: e.rel}
 				if withState {
 					st, serr := lstatAt(d, e.name)
 					if serr != nil {
@@ -352,10 +368,10 @@ func listTree(ctx context.Context, root string, withState bool) (*fileTree, erro
 		}
 		// Sorted and summed here, on the walk's goroutines, a directory
 		// at a time.
-		slices.SortFunc(n.files, func(a, b treeFile) int { return strings.Compare(a.Path, b.Path) })
+		slices.SortFunc(n.files, func(a, b treeFile) int { return strings.Compare(a.path, b.path) })
 		slices.SortFunc(n.subs, func(a, b *treeNode) int { return compareDirs(a.name, b.name) })
 		if withState {
-			n.sum = stateSum(len(n.files), func(i int) (string, *FileState) { return n.files[i].Path, &n.files[i].state })
+			n.sum = stateSum(len(n.files), func(i int) (string, *FileState) { return n.files[i].path, &n.files[i].state })
 		}
 		files.Add(int64(len(n.files)))
 		return next
@@ -394,7 +410,7 @@ type treeNode struct {
 }
 
 type treeFile struct {
-	FileDigest
+	path  string
 	state FileState
 }
 
@@ -419,8 +435,8 @@ func (n *treeNode) sumTree(h hash.Hash) {
 func (n *treeNode) flatten(files *[]FileDigest, states *[]FileState, withState bool) {
 	i, j := 0, 0
 	for i < len(n.files) || j < len(n.subs) {
-		if j == len(n.subs) || i < len(n.files) && fileBeforeDir(baseName(n.files[i].Path), n.subs[j].name) {
-			*files = append(*files, n.files[i].FileDigest)
+		if j == len(n.subs) || i < len(n.files) && fileBeforeDir(baseName(n.files[i].path), n.subs[j].name) {
+			*files = append(*files, FileDigest{Path: n.files[i].path})
 			if withState {
 				*states = append(*states, n.files[i].state)
 			}

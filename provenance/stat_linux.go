@@ -11,15 +11,8 @@ import (
 // the open directory d.
 func lstatAt(d dir, name string) (fileStat, error) {
 	var st unix.Stat_t
-	for {
-		err := unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return fileStat{}, &os.PathError{Op: "lstat", Path: d.path + "/" + name, Err: err}
-		}
-		break
+	if err := fstatat(d.fd, name, &st); err != nil {
+		return fileStat{}, &os.PathError{Op: "lstat", Path: d.path + "/" + name, Err: err}
 	}
 	fs := fileStat{size: st.Size, mtimeNs: st.Mtim.Nano(), ctimeNs: st.Ctim.Nano(), ino: st.Ino, dev: uint64(st.Dev), identity: true}
 	switch st.Mode & unix.S_IFMT {

@@ -16,28 +16,29 @@ import (
 )
 
 // changedFiles lists the paths where the work tree at root differs from
-// HEAD, the way git status decides it: the index against HEAD (through the
-// index's cached tree when it is valid), then each index entry against the
-// file's stat data, hashing a file only when its stat data differ from
-// what the index recorded (or when it was written too close to the index
-// to tell); then the untracked files that no ignore rule covers.
-func changedFiles(repo *git.Repository, root string, head *object.Commit) ([]string, error) {
+// HEAD (whose tree comes on headTree), the way git status decides it: each
+// index entry against the file's stat data, hashing a file only when its
+// stat data differ from what the index recorded (or when it was written
+// too close to the index to tell), and the untracked files that no ignore
+// rule covers; then the index against HEAD (through the index's cached
+// tree when it is valid).
+func changedFiles(repo *git.Repository, root string, headTree <-chan treeOrErr) ([]string, error) {
 	idx, err := readIndex(repo)
 	if err != nil {
 		return nil, err
 	}
 	changed := map[string]bool{}
-	tree, err := head.Tree()
-	if err != nil {
-		return nil, err
-	}
-	if !cachedTreeMatches(idx, tree.Hash) {
-		if err := stagedChanges(idx, tree, changed); err != nil {
-			return nil, err
-		}
-	}
 	for _, p := range scanWorktree(root, idx) {
 		changed[p] = true
+	}
+	head := <-headTree
+	if head.err != nil {
+		return nil, head.err
+	}
+	if !cachedTreeMatches(idx, head.tree.Hash) {
+		if err := stagedChanges(idx, head.tree, changed); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]string, 0, len(changed))
 	for p := range changed {

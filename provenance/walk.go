@@ -14,7 +14,8 @@ type subdir[T any] struct {
 
 // dirEnt is one entry of a directory listing.
 type dirEnt struct {
-	name string
+	rel  string // its path under the walk's root, '/'-separated
+	name string // the end of rel
 	kind entKind
 }
 
@@ -31,8 +32,8 @@ const (
 // several at once. visit gets each directory's path relative to root
 // ('/'-separated, "" for root itself), what its parent passed down, the
 // directory (its fd is -1 when it could not be opened), its entries in no
-// particular order (the slice is reused once visit returns; the names are
-// not), and the error that kept it from being opened or listed; it returns
+// particular order (the slice is reused once visit returns; the strings
+// are not), and the error that kept it from being opened or listed; it returns
 // the subdirectories to visit. visit runs on several goroutines at once.
 // Directories waiting their turn are kept in a list (deepest first), so a
 // tree with a million directories costs a list of names, not a million
@@ -66,7 +67,7 @@ func walkDirs[T any](root string, top T, visit func(rel string, carry T, d dir, 
 				pending = pending[:len(pending)-1]
 				active++
 				mu.Unlock()
-				d, ents, err := l.list(filepath.Join(root, filepath.FromSlash(s.rel)))
+				d, ents, err := l.list(filepath.Join(root, filepath.FromSlash(s.rel)), s.rel)
 				next := visit(s.rel, s.carry, d, ents, err)
 				d.close()
 				mu.Lock()
@@ -79,10 +80,13 @@ func walkDirs[T any](root string, top T, visit func(rel string, carry T, d dir, 
 	wg.Wait()
 }
 
-// joinRel joins a '/'-separated relative directory and a name.
-func joinRel(rel, name string) string {
+// newDirEnt is the entry named name in the directory rel, its path made
+// with one allocation.
+func newDirEnt(rel string, name []byte) dirEnt {
 	if rel == "" {
-		return name
+		n := string(name)
+		return dirEnt{rel: n, name: n}
 	}
-	return rel + "/" + name
+	p := rel + "/" + string(name)
+	return dirEnt{rel: p, name: p[len(rel)+1:]}
 }

@@ -20,14 +20,15 @@ func (d dir) close() {
 }
 
 // lister reads directories with getdents into one buffer it keeps, and
-// takes each entry's kind from it: no allocation but the names, and no
-// stat for the kind unless the file system leaves it unknown.
+// takes each entry's kind from it: no allocation but each entry's path
+// (its name sliced from it), and no stat for the kind unless the file
+// system leaves it unknown.
 type lister struct {
 	buf  []byte
 	ents []dirEnt
 }
 
-func (l *lister) list(path string) (dir, []dirEnt, error) {
+func (l *lister) list(path, rel string) (dir, []dirEnt, error) {
 	d := dir{fd: -1, path: path}
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	for err == unix.EINTR {
@@ -69,7 +70,7 @@ func (l *lister) list(path string) (dir, []dirEnt, error) {
 			if len(name) == 0 || name[0] == '.' && (len(name) == 1 || len(name) == 2 && name[1] == '.') {
 				continue
 			}
-			e := dirEnt{name: string(name)}
+			e := newDirEnt(rel, name)
 			switch typ {
 			case unix.DT_REG:
 				e.kind = entFile
@@ -79,7 +80,7 @@ func (l *lister) list(path string) (dir, []dirEnt, error) {
 				e.kind = entLink
 			case unix.DT_UNKNOWN:
 				var st unix.Stat_t
-				if err := unix.Fstatat(fd, e.name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+				if err := fstatat(fd, e.name, &st); err != nil {
 					continue // gone since listed
 				}
 				e.kind = kindOf(st.Mode)

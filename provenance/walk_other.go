@@ -18,7 +18,7 @@ func (d dir) close() {}
 // lister reads directories with the os package.
 type lister struct{ ents []dirEnt }
 
-func (l *lister) list(path string) (dir, []dirEnt, error) {
+func (l *lister) list(path, rel string) (dir, []dirEnt, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return dir{fd: -1, path: path}, nil, err
@@ -27,7 +27,7 @@ func (l *lister) list(path string) (dir, []dirEnt, error) {
 	des, err := f.ReadDir(-1)
 	l.ents = l.ents[:0]
 	for _, de := range des {
-		e := dirEnt{name: de.Name()}
+		e := newDirEnt(rel, []byte(de.Name()))
 		switch t := de.Type(); {
 		case t.IsRegular():
 			e.kind = entFile

@@ -119,7 +119,7 @@ func (s *scan) dir(rel string, scope ignoreScope, d dir, ents []dirEnt, err erro
 		if !isDir && hasEntry(tracked, len(rel), name) {
 			continue // tracked, and checked above
 		}
-		childRel := joinRel(rel, name)
+		childRel := de.rel
 		childParts := append(parts[:len(parts):len(parts)], name)
 		if isDir {
 			if _, holdsTracked := s.dirs[childRel]; !holdsTracked {
