@@ -36,6 +36,23 @@ timed() {
 	"$@" >/dev/null 2>>"$tmp/errors" || true
 	for _ in $(seq "$runs"); do seconds "$@"; done | median
 }
+# paired A B: runs the commands A and B (each a string of shell words,
+# quoted with printf %q) in turn, A B A B ..., $runs times after one
+# warm-up of each, and prints the median of A, the median of B, and the
+# median of the differences A - B in ms: a difference taken pair by pair
+# holds when the machine's speed drifts.
+paired() {
+	local a b as=() bs=() d=()
+	eval "$1" >/dev/null 2>>"$tmp/errors" || true
+	eval "$2" >/dev/null 2>>"$tmp/errors" || true
+	for _ in $(seq "$runs"); do
+		a=$(seconds eval "$1")
+		b=$(seconds eval "$2")
+		as+=("$a") bs+=("$b") d+=("$(echo "($a - $b) * 1000" | bc -l)")
+	done
+	printf '%s %s %s\n' "$(printf '%s\n' "${as[@]}" | median)" "$(printf '%s\n' "${bs[@]}" | median)" \
+		"$(printf '%s\n' "${d[@]}" | median | cut -d. -f1)"
+}
 ratio() { echo "scale=2; $1 / $2" | bc -l | sed 's/^\./0./'; }
 rows=()
 row() { # work repro anchor ratio target verdict
@@ -214,9 +231,8 @@ if want run; then
 	"$repro" digest "$many" "$big" >/dev/null
 	for set in many big; do
 		dir=$tmp/data-$set
-		a=$(cd "$repo20k" && timed "$repro" run --data train="$dir" "$pinned" -- --data /nothing)
-		b=$(timed docker run --rm --init -v "$repo20k:/workspace:ro" -v "$dir:/data/train:ro" -- "$pinned" --data /nothing)
-		added=$(echo "($a - $b) * 1000" | bc -l | cut -d. -f1)
+		read -r a b added < <(cd "$repo20k" && paired "$(printf '%q ' "$repro" run --data "train=$dir" "$pinned" -- --data /nothing)" \
+			"$(printf '%q ' docker run --rm --init -v "$repo20k:/workspace:ro" -v "$dir:/data/train:ro" -- "$pinned" --data /nothing)")
 		row "run overhead, ms added (data-$set, warm)" "$a" "$b" "${added}ms" "< 150" "$(judge "${added:-0}" 150)"
 	done
 fi
@@ -224,7 +240,7 @@ fi
 echo
 printf '%-48s %9s %9s %7s %8s %s\n' "work" "repro s" "anchor s" "ratio" "target" "result"
 printf '%s\n' "${rows[@]}"
-echo "(medians of $runs runs after a warm-up; this machine: $(nproc) cores)"
+echo "(medians of $runs runs after a warm-up; run overhead: median of the pairwise differences; this machine: $(nproc) cores)"
 if [ -s "$tmp/errors" ]; then
 	say "stderr of the timed commands, last lines:"
 	tail -5 "$tmp/errors" >&2
