@@ -66,6 +66,8 @@ type Spec struct {
 	Interrupts <-chan os.Signal
 	Log        io.Writer // repro's own messages; nil: silent
 	Progress   io.Writer // progress of long work (a terminal); nil: none
+	Trace      io.Writer // when each step ended ($REPRO_TRACE); nil: none
+	Started    time.Time // when the command began, for Trace (zero: when Run is called)
 	Lookup     func(string) (string, bool)
 	Version    string // repro's version, recorded
 }
@@ -101,6 +103,7 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 			fmt.Fprintf(s.Log, "repro: "+format+"\n", a...)
 		}
 	}
+	mark := tracer(s.Trace, s.Started)
 	if s.Lookup == nil {
 		s.Lookup = os.LookupEnv
 	}
@@ -215,12 +218,23 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 			}
 		}()
 	}
-	side(0, ctx, func(ctx context.Context) (err error) { src, err = captureCodePart(ctx, s); return err })
-	side(1, slow, func(ctx context.Context) (err error) { data, err = hashDataPart(ctx, s, dataPaths, l); return err })
+	mark("checked the arguments")
+	side(0, ctx, func(ctx context.Context) (err error) {
+		defer mark("captured the code")
+		src, err = captureCodePart(ctx, s)
+		return err
+	})
+	side(1, slow, func(ctx context.Context) (err error) {
+		defer mark("hashed the data")
+		data, err = hashDataPart(ctx, s, dataPaths, l)
+		return err
+	})
 	side(2, slow, func(ctx context.Context) (err error) {
+		defer mark("asked the engine")
 		if img, err = provenance.Resolve(ctx, ref, s.Registry); err != nil {
 			return err
 		}
+		mark("resolved the image")
 		// The engine's answers, for the run to come; a dry run does not
 		// need them.
 		if r.Engine.Version, engineErr = eng.Version(ctx); engineErr == nil && !s.DryRun {
@@ -337,7 +351,9 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 	}
 	logf("run %s", r.ShortID())
 
+	mark("recorded the start; starting the container")
 	exit, err := eng.Run(ctx, c, s.Interrupts)
+	mark("the container ended and was removed")
 	res := runlog.Result{Status: runlog.StatusSucceeded}
 	if err != nil {
 		res.Status, res.Error = runlog.StatusFailed, err.Error()
@@ -369,11 +385,30 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 	if err := l.Finish(context.WithoutCancel(ctx), r.ID, res); err != nil {
 		return out, fmt.Errorf("record the end of run %s: %w", r.ShortID(), err)
 	}
+	mark("recorded the end")
 	final, err := l.Get(context.WithoutCancel(ctx), r.ID)
 	if err == nil {
 		out.Run = final
 	}
 	return out, nil
+}
+
+// tracer returns a function that writes to w how long after start each
+// step it is told of ended; nil w: a function that does nothing.
+func tracer(w io.Writer, start time.Time) func(step string) {
+	if w == nil {
+		return func(string) {}
+	}
+	if start.IsZero() {
+		start = time.Now()
+	}
+	var mu sync.Mutex
+	return func(step string) {
+		ms := float64(time.Since(start).Microseconds()) / 1000
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(w, "repro: trace: %8.1f ms  %s\n", ms, step)
+	}
 }
 
 // checkArgv refuses what cannot be passed faithfully to a container.

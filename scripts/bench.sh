@@ -234,6 +234,12 @@ if want run; then
 		read -r a b added < <(cd "$repo20k" && paired "$(printf '%q ' "$repro" run --data "train=$dir" "$pinned" -- --data /nothing)" \
 			"$(printf '%q ' docker run --rm --init -v "$repo20k:/workspace:ro" -v "$dir:/data/train:ro" -- "$pinned" --data /nothing)")
 		row "run overhead, ms added (data-$set, warm)" "$a" "$b" "${added}ms" "< 150" "$(judge "${added:-0}" 150)"
+		# From main to the engine's run call, as REPRO_TRACE tells it.
+		pre=$(for _ in $(seq "$runs"); do
+			(cd "$repo20k" && REPRO_TRACE=1 "$repro" run --data "train=$dir" "$pinned" -- --data /nothing 2>&1 >/dev/null) |
+				awk '/starting the container/ {print $3 / 1000}'
+		done | median)
+		row "run: start to engine run call (data-$set)" "$pre" "-" "-" "< 0.150" "$(judge "$pre" 0.150)"
 	done
 fi
 

@@ -5,7 +5,12 @@ package main
 import (
 	"os"
 	"runtime/debug"
+	"time"
 )
+
+// started is when the process began (near enough: package variables are
+// set before main runs), the zero of $REPRO_TRACE's timings.
+var started = time.Now()
 
 func main() {
 	// repro's heaps are small and short-lived (the index of a repository,

@@ -133,13 +133,15 @@ differ; 1 error; 2 usage.`,
 			interrupts := make(chan os.Signal, 2)
 			signal.Notify(interrupts, os.Interrupt, syscall.SIGTERM)
 			defer signal.Stop(interrupts)
+			spec := launch.Spec{
+				Registry: o.registryFlags.options(), Engine: o.engineFlags.engine(cmd),
+				Interrupts: interrupts, Log: cmd.ErrOrStderr(), Version: version,
+			}
+			spec.Trace, spec.Started = traceTo(cmd.ErrOrStderr())
 			out, err := rerun.Exec(ctx, l, r, rerun.ExecOptions{
 				Options: rerun.Options{AllowDirty: o.allowDirty},
 				OutDir:  o.out,
-				Launch: launch.Spec{
-					Registry: o.registryFlags.options(), Engine: o.engineFlags.engine(cmd),
-					Interrupts: interrupts, Log: cmd.ErrOrStderr(), Version: version,
-				},
+				Launch:  spec,
 			})
 			if err != nil {
 				if out != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -80,6 +81,10 @@ The run is recorded as running before its container starts and finished
 afterwards: succeeded, failed or interrupted. A first SIGINT or SIGTERM stops
 the container (SIGTERM, then SIGKILL after --stop-timeout); a second kills it.
 
+With REPRO_TRACE set, stderr also gets when each step ended (code captured,
+data hashed, image resolved, container started and ended), in ms since repro
+started: where the time before the container went.
+
 Exit status: the container's own; 130 (SIGINT) or 143 (SIGTERM) when
 interrupted; 1 when repro refused or failed before starting anything (nothing
 is recorded then); 2 for a usage error.`,
@@ -120,6 +125,7 @@ is recorded then); 2 for a usage error.`,
 			if isTerminal(cmd.ErrOrStderr()) {
 				spec.Progress = cmd.ErrOrStderr()
 			}
+			spec.Trace, spec.Started = traceTo(cmd.ErrOrStderr())
 			for _, lbl := range o.labels {
 				k, v, err := runlog.ParseLabel(lbl)
 				if err != nil {
@@ -214,4 +220,13 @@ func printDryRun(cmd *cobra.Command, out *launch.Outcome) error {
 	fmt.Fprintf(w, "engine command:\n  %s\n", shellJoin(out.Command))
 	fmt.Fprintln(cmd.ErrOrStderr(), "repro: dry run: nothing was recorded or started")
 	return nil
+}
+
+// traceTo is where repro run and rerun --exec write how long each step
+// took, and from when: stderr when $REPRO_TRACE is set, else nowhere.
+func traceTo(stderr io.Writer) (io.Writer, time.Time) {
+	if os.Getenv("REPRO_TRACE") == "" {
+		return nil, time.Time{}
+	}
+	return stderr, started
 }
