@@ -90,8 +90,6 @@ func (e *Engine) ImageID(ctx context.Context, ref string) (string, bool, error) 
 			return "", false, nil
 		case err == nil && img.Id != "":
 			return img.Id, true, nil
-		case err != nil && !errors.Is(err, errNoAPI):
-			return "", false, err
 		}
 	}
 	out, err := e.output(ctx, "image", "inspect", "--format", "{{.Id}}", "--", ref)

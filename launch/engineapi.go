@@ -22,7 +22,9 @@ import (
 // socket anyway: each CLI call costs ~50-100 ms and as much CPU, four per
 // run, while the run waits. Anything else (podman, a remote or TLS host,
 // a context of the CLI's own) goes through the CLI, and so does any call
-// the socket does not answer.
+// the socket does not answer plainly (no connection, or an error status
+// other than "no such image/container"): the CLI's answer, or error, is
+// then the one reported, as before.
 
 // errNoAPI means the API could not be reached: ask the CLI.
 var errNoAPI = errors.New("engine API not reachable")
@@ -160,9 +162,10 @@ func (e *Engine) inspectContainer(ctx context.Context, name string) (info contai
 		switch {
 		case status == http.StatusNotFound:
 			return info, false, nil
-		case !errors.Is(err, errNoAPI):
-			return info, err == nil, err
+		case err == nil:
+			return info, true, nil
 		}
+		info = containerInfo{} // any other answer: the CLI's is the one reported
 	}
 	out, err := e.output(ctx, "container", "inspect", "--", name)
 	if err != nil {
@@ -182,7 +185,7 @@ func (e *Engine) inspectContainer(ctx context.Context, name string) (info contai
 // reported (a container already gone is what was wanted).
 func (e *Engine) removeContainer(ctx context.Context, name string) {
 	if a := e.api(); a != nil {
-		if _, err := a.call(ctx, http.MethodDelete, "/containers/"+name, "force=1", nil); !errors.Is(err, errNoAPI) {
+		if status, err := a.call(ctx, http.MethodDelete, "/containers/"+name, "force=1", nil); err == nil || status == http.StatusNotFound {
 			return
 		}
 	}
