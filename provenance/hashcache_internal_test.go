@@ -78,11 +78,7 @@ func (c *memCache) Save(_ context.Context, _ string, all []CachedFile, tree *Tre
 // the uncached one every time.
 func TestHashPathWith_Cache(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	for _, f := range []string{"a.txt", "b.txt", "sub/c.txt", "sub/d.txt"} {
-		os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755)
-		os.WriteFile(filepath.Join(dir, f), []byte("content of "+f), 0o644)
-	}
+	dir := tempTree(t, "a.txt", "b.txt", "sub/c.txt", "sub/d.txt")
 	cache := &memCache{m: map[string]CachedFile{}}
 	check := func(step string, wantRead int) {
 		t.Helper()
@@ -232,11 +228,7 @@ func sameListing(t *testing.T, step string, got, want *Version) {
 // state up, go the long way, with the same answers as no cache at all.
 func TestHashPathWith_TreeState(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	for _, f := range []string{"a.txt", "b.txt", "sub/c.txt", "sub/d/e.txt"} {
-		os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755)
-		os.WriteFile(filepath.Join(dir, f), []byte("content of "+f), 0o644)
-	}
+	dir := tempTree(t, "a.txt", "b.txt", "sub/c.txt", "sub/d/e.txt")
 	cache := &memCache{m: map[string]CachedFile{}}
 	hash := func(step string, wantLoads int, wantTree bool) *Version {
 		t.Helper()
@@ -314,4 +306,21 @@ func TestHashPathWith_TreeState(t *testing.T) {
 	quiet = time.Hour
 	os.WriteFile(filepath.Join(dir, "h.txt"), []byte("fresh"), 0o644)
 	hash("racy again", 1, false)
+}
+
+// tempTree is a new directory holding files (paths '/'-separated), each
+// holding "content of " and its path.
+func tempTree(t *testing.T, files ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range files {
+		p := filepath.Join(dir, filepath.FromSlash(f))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("content of "+f), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
