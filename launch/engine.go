@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -25,7 +26,8 @@ type Engine struct {
 	// nil is os.Getenv.
 	Getenv func(string) string
 
-	apiState
+	apiOnce   sync.Once  // api resolves apiClient once
+	apiClient *engineAPI // nil: ask the CLI
 }
 
 // Mount is a bind mount.

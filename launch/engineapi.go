@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -25,9 +24,6 @@ import (
 // the socket does not answer plainly (no connection, or an error status
 // other than "no such image/container"): the CLI's answer, or error, is
 // then the one reported, as before.
-
-// errNoAPI means the API could not be reached: ask the CLI.
-var errNoAPI = errors.New("engine API not reachable")
 
 // engineAPI is an HTTP client of the Docker Engine API on a unix socket.
 type engineAPI struct {
@@ -82,8 +78,9 @@ func newEngineAPI(socket string) *engineAPI {
 }
 
 // call sends one request; into, when set, receives a 2xx answer's JSON.
-// It returns the status, errNoAPI when nothing answered, or the engine's
-// own message for an error status.
+// It returns the status (0 when nothing answered) and an error for
+// anything but a 2xx answer that decoded: the engine's own message for an
+// error status.
 func (a *engineAPI) call(ctx context.Context, method, path, query string, into any) (int, error) {
 	u := url.URL{Scheme: "http", Host: "docker", Path: path, RawQuery: query}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
@@ -95,12 +92,12 @@ func (a *engineAPI) call(ctx context.Context, method, path, query string, into a
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
 		}
-		return 0, fmt.Errorf("%w: %v", errNoAPI, err)
+		return 0, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
-		return resp.StatusCode, fmt.Errorf("%w: %v", errNoAPI, err)
+		return resp.StatusCode, err
 	}
 	if resp.StatusCode/100 != 2 {
 		var msg struct{ Message string }
@@ -111,7 +108,7 @@ func (a *engineAPI) call(ctx context.Context, method, path, query string, into a
 	}
 	if into != nil {
 		if err := json.Unmarshal(body, into); err != nil {
-			return resp.StatusCode, fmt.Errorf("%w: %s %s: %v", errNoAPI, method, path, err)
+			return resp.StatusCode, fmt.Errorf("%s %s: %v", method, path, err)
 		}
 	}
 	return resp.StatusCode, nil
@@ -146,12 +143,6 @@ func (e *Engine) api() *engineAPI {
 		}
 	})
 	return e.apiClient
-}
-
-// apiState holds what api resolves once per Engine.
-type apiState struct {
-	apiOnce   sync.Once
-	apiClient *engineAPI
 }
 
 // inspectContainer returns a container's inspection; found is false when

@@ -33,7 +33,7 @@ func CaptureCode(ctx context.Context, dir string) (*Code, error) {
 	if err != nil {
 		return nil, err
 	}
-	repo, err := git.PlainOpenWithOptions(abs, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	repo, err := openRepo(abs)
 	if errors.Is(err, git.ErrRepositoryNotExists) {
 		return nil, fmt.Errorf("%s: %w", dir, ErrNoRepo)
 	}
@@ -81,6 +81,12 @@ func CaptureCode(ctx context.Context, dir string) (*Code, error) {
 	return c, nil
 }
 
+// openRepo opens the git repository holding dir, a linked work tree's
+// included.
+func openRepo(dir string) (*git.Repository, error) {
+	return git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+}
+
 type treeOrErr struct {
 	tree *object.Tree
 	err  error
@@ -88,7 +94,7 @@ type treeOrErr struct {
 
 // readTree reads the tree of commit in the repository holding dir.
 func readTree(dir string, commit plumbing.Hash) treeOrErr {
-	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	repo, err := openRepo(dir)
 	if err != nil {
 		return treeOrErr{err: err}
 	}
@@ -124,7 +130,7 @@ func StripCredentials(raw string) string {
 
 // CommitTime is the committer time of commit in the repository holding dir.
 func CommitTime(dir, commit string) (time.Time, error) {
-	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	repo, err := openRepo(dir)
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -3,7 +3,6 @@ package provenance
 import (
 	"crypto/sha256"
 	"fmt"
-	"os"
 
 	"golang.org/x/sys/unix"
 )
@@ -17,15 +16,9 @@ import (
 func hashFileSum(path string) (sum [32]byte, n int64, err error) {
 	buf := bufPool.Get().(*[]byte)
 	defer bufPool.Put(buf)
-	var fd int
-	for {
-		fd, err = unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOCTTY|unix.O_NONBLOCK, 0)
-		if err != unix.EINTR {
-			break
-		}
-	}
+	fd, err := open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOCTTY|unix.O_NONBLOCK)
 	if err != nil {
-		return sum, 0, &os.PathError{Op: "open", Path: path, Err: err}
+		return sum, 0, err
 	}
 	defer unix.Close(fd)
 	h := sha256.New()

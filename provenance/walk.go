@@ -12,6 +12,12 @@ type subdir[T any] struct {
 	carry T
 }
 
+// dir is a directory open for a walk.
+type dir struct {
+	fd   int    // -1: not open
+	path string // as opened
+}
+
 // dirEnt is one entry of a directory listing.
 type dirEnt struct {
 	rel  string // its path under the walk's root, '/'-separated

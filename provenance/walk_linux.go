@@ -7,12 +7,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// dir is a directory open for a walk.
-type dir struct {
-	fd   int    // -1: not open
-	path string // as opened
-}
-
 func (d dir) close() {
 	if d.fd >= 0 {
 		unix.Close(d.fd)
@@ -30,12 +24,9 @@ type lister struct {
 
 func (l *lister) list(path, rel string) (dir, []dirEnt, error) {
 	d := dir{fd: -1, path: path}
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	for err == unix.EINTR {
-		fd, err = unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	}
+	fd, err := open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC)
 	if err != nil {
-		return d, nil, &os.PathError{Op: "open", Path: path, Err: err}
+		return d, nil, err
 	}
 	d.fd = fd
 	if l.buf == nil {
@@ -87,6 +78,21 @@ func (l *lister) list(path, rel string) (dir, []dirEnt, error) {
 			}
 			l.ents = append(l.ents, e)
 		}
+	}
+}
+
+// open opens path with the open system call, again when a signal
+// interrupts it, without what an *os.File costs (see hashFileSum).
+func open(path string, flags int) (int, error) {
+	for {
+		fd, err := unix.Open(path, flags, 0)
+		switch err {
+		case nil:
+			return fd, nil
+		case unix.EINTR:
+			continue
+		}
+		return -1, &os.PathError{Op: "open", Path: path, Err: err}
 	}
 }
 

@@ -7,12 +7,6 @@ import (
 	"os"
 )
 
-// dir is a directory open for a walk.
-type dir struct {
-	fd   int    // -1: not open
-	path string // as opened
-}
-
 func (d dir) close() {}
 
 // lister reads directories with the os package.

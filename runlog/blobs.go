@@ -20,8 +20,7 @@ func BlobDigest(b []byte) string {
 
 func putBlob(ctx context.Context, tx *sql.Tx, digest, kind string, data []byte) error {
 	// Content-addressed: a blob already stored is not compressed again.
-	var one int
-	if err := tx.QueryRowContext(ctx, "SELECT 1 FROM blobs WHERE digest = ?", digest).Scan(&one); err == nil {
+	if held, _ := hasBlob(ctx, tx, digest); held {
 		return nil
 	}
 	var buf bytes.Buffer
@@ -32,6 +31,26 @@ func putBlob(ctx context.Context, tx *sql.Tx, digest, kind string, data []byte) 
 	}
 	_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO blobs (digest, kind, size, data) VALUES (?, ?, ?, ?)`, digest, kind, len(data), buf.Bytes())
 	return err
+}
+
+// HasBlob says whether the ledger holds a blob under digest.
+func (l *Ledger) HasBlob(ctx context.Context, digest string) (bool, error) {
+	if l.db == nil {
+		return false, nil
+	}
+	held, err := hasBlob(ctx, l.db, digest)
+	return held, explain(err)
+}
+
+func hasBlob(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, digest string) (bool, error) {
+	var one int
+	err := q.QueryRowContext(ctx, "SELECT 1 FROM blobs WHERE digest = ?", digest).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // ErrNoBlob is returned for a blob the ledger does not hold.

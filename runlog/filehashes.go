@@ -65,19 +65,3 @@ func (l *Ledger) PutFileHashes(ctx context.Context, root string, data []byte, tr
 		return err
 	}))
 }
-
-// HasBlob says whether the ledger holds a blob under digest.
-func (l *Ledger) HasBlob(ctx context.Context, digest string) (bool, error) {
-	if l.db == nil {
-		return false, nil
-	}
-	var one int
-	err := l.db.QueryRowContext(ctx, "SELECT 1 FROM blobs WHERE digest = ?", digest).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
-		return false, explain(err)
-	}
-	return true, nil
-}
