@@ -502,6 +502,9 @@ func hashAll(ctx context.Context, root string, files []FileDigest, states []File
 		progress(len(files), len(files))
 	}
 	workers := min(runtime.GOMAXPROCS(0), max(len(todo), 1))
+	// Each worker takes a run of files at a time: neighbours in path
+	// order share a directory, which the worker's hasher keeps open.
+	const run = 8
 	var next atomic.Int64
 	errs := make([]error, workers)
 	fresh := make([][]CachedFile, workers)
@@ -510,27 +513,34 @@ func hashAll(ctx context.Context, root string, files []FileDigest, states []File
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
+			fh := newFileHasher(root)
+			defer fh.close()
 			for {
-				k := int(next.Add(1)) - 1
-				if k >= len(todo) || errs[w] != nil {
+				start := int(next.Add(run)) - run
+				if start >= len(todo) {
 					return
 				}
 				if err := ctx.Err(); err != nil {
 					errs[w] = err
 					return
 				}
-				f := &files[todo[k]]
-				hashedAt := time.Now().UnixNano()
-				sum, n, err := hashFileSum(filepath.Join(root, filepath.FromSlash(f.Path)))
-				if err != nil {
-					errs[w] = err
-					return
+				for _, i := range todo[start:min(start+run, len(todo))] {
+					f := &files[i]
+					var hashedAt int64
+					if remember {
+						hashedAt = time.Now().UnixNano()
+					}
+					sum, n, err := fh.hash(f.Path)
+					if err != nil {
+						errs[w] = err
+						return
+					}
+					f.Digest, f.Size = sumDigest(sum), n
+					if remember && n == states[i].Size {
+						fresh[w] = append(fresh[w], CachedFile{Path: f.Path, State: states[i], Sum: sum, HashedAtNs: hashedAt})
+					}
+					report()
 				}
-				f.Digest, f.Size = sumDigest(sum), n
-				if remember && n == states[todo[k]].Size {
-					fresh[w] = append(fresh[w], CachedFile{Path: f.Path, State: states[todo[k]], Sum: sum, HashedAtNs: hashedAt})
-				}
-				report()
 			}
 		}(w)
 	}

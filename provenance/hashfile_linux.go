@@ -3,24 +3,37 @@ package provenance
 import (
 	"crypto/sha256"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
 
-// hashFileSum is the sha256 of the file at path, and its size. It uses the
-// system calls directly: an *os.File costs six more per file (it tries to
-// register the file with the network poller, and sets and clears
-// non-blocking mode), which for 100,000 small files is most of the time.
-// O_NONBLOCK keeps a file swapped for a FIFO since the walk from hanging
-// the open; on a regular file it changes nothing.
+// Files are read with the system calls directly: an *os.File costs six
+// more per file (it tries to register the file with the network poller,
+// and sets and clears non-blocking mode), which for 100,000 small files
+// is most of the time. O_NONBLOCK keeps a file swapped for a FIFO since
+// the walk from hanging the open; on a regular file it changes nothing.
+const hashOpenFlags = unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOCTTY | unix.O_NONBLOCK
+
+// hashFileSum is the sha256 of the file at path, and its size.
 func hashFileSum(path string) (sum [32]byte, n int64, err error) {
-	buf := bufPool.Get().(*[]byte)
-	defer bufPool.Put(buf)
-	fd, err := open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOCTTY|unix.O_NONBLOCK)
+	fd, err := open(path, hashOpenFlags)
 	if err != nil {
 		return sum, 0, err
 	}
 	defer unix.Close(fd)
+	if sum, n, err = sumFD(fd); err != nil {
+		return sum, 0, fmt.Errorf("read %s: %w", path, err)
+	}
+	return sum, n, nil
+}
+
+// sumFD reads the open file fd to its end.
+func sumFD(fd int) (sum [32]byte, n int64, err error) {
+	buf := bufPool.Get().(*[]byte)
+	defer bufPool.Put(buf)
 	h := sha256.New()
 	for {
 		m, err := unix.Read(fd, *buf)
@@ -28,7 +41,7 @@ func hashFileSum(path string) (sum [32]byte, n int64, err error) {
 			continue
 		}
 		if err != nil {
-			return sum, 0, fmt.Errorf("read %s: %w", path, err)
+			return sum, 0, err
 		}
 		if m == 0 {
 			break
@@ -38,4 +51,56 @@ func hashFileSum(path string) (sum [32]byte, n int64, err error) {
 	}
 	h.Sum(sum[:0])
 	return sum, n, nil
+}
+
+// fileHasher hashes files under root one after another, holding the
+// directory of the last one open: the next file in the same directory is
+// opened relative to it, one path component for the kernel to resolve
+// instead of the whole path (for 100,000 small files, a third of the
+// system time). It is not safe for concurrent use.
+type fileHasher struct {
+	root  string
+	dir   string // the directory held open, relative to root
+	dirfd int    // -1: none
+}
+
+func newFileHasher(root string) *fileHasher { return &fileHasher{root: root, dirfd: -1} }
+
+// hash is the sha256 and size of the file rel ('/'-separated, under root).
+func (h *fileHasher) hash(rel string) (sum [32]byte, n int64, err error) {
+	dir, base := "", rel
+	if i := strings.LastIndexByte(rel, '/'); i >= 0 {
+		dir, base = rel[:i], rel[i+1:]
+	}
+	if h.dirfd < 0 || dir != h.dir {
+		h.close()
+		fd, err := open(filepath.Join(h.root, filepath.FromSlash(dir)), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC)
+		if err != nil {
+			// Gone, or no longer a directory: the whole path's error.
+			return hashFileSum(filepath.Join(h.root, filepath.FromSlash(rel)))
+		}
+		h.dir, h.dirfd = dir, fd
+	}
+	for {
+		fd, err := unix.Openat(h.dirfd, base, hashOpenFlags, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return sum, 0, &os.PathError{Op: "open", Path: filepath.Join(h.root, filepath.FromSlash(rel)), Err: err}
+		}
+		defer unix.Close(fd)
+		if sum, n, err = sumFD(fd); err != nil {
+			return sum, 0, fmt.Errorf("read %s: %w", filepath.Join(h.root, filepath.FromSlash(rel)), err)
+		}
+		return sum, n, nil
+	}
+}
+
+// close lets go of the directory held open.
+func (h *fileHasher) close() {
+	if h.dirfd >= 0 {
+		unix.Close(h.dirfd)
+		h.dirfd = -1
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 )
 
 // hashFileSum is the sha256 of the file at path, and its size.
@@ -35,3 +36,16 @@ func hashFileSum(path string) (sum [32]byte, n int64, err error) {
 	h.Sum(sum[:0])
 	return sum, n, nil
 }
+
+// fileHasher hashes files under root one after another (see the Linux
+// version, which keeps their directory open).
+type fileHasher struct{ root string }
+
+func newFileHasher(root string) *fileHasher { return &fileHasher{root: root} }
+
+// hash is the sha256 and size of the file rel ('/'-separated, under root).
+func (h *fileHasher) hash(rel string) ([32]byte, int64, error) {
+	return hashFileSum(filepath.Join(h.root, filepath.FromSlash(rel)))
+}
+
+func (h *fileHasher) close() {}
