@@ -5,13 +5,16 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/reprohq/repro/provenance"
 )
 
 var (
-	semverRe = regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?$`)
-	shaRe    = regexp.MustCompile(`^[0-9a-f]{7,64}$`)
+	semverRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?$`)
+	})
+	shaRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{7,64}$`) })
 )
 
 // Version is a parsed semantic version.
@@ -35,7 +38,7 @@ func ParseVersion(s string) (Version, error) {
 	if strings.Contains(t, "+") {
 		return Version{}, fmt.Errorf("version %q has build metadata (+...), which an image tag cannot carry; drop it", s)
 	}
-	m := semverRe.FindStringSubmatch(t)
+	m := semverRe().FindStringSubmatch(t)
 	if m == nil {
 		return Version{}, fmt.Errorf("version %q is not a semantic version; write MAJOR.MINOR.PATCH, as in 1.4.2 or 2.0.0-rc.1", s)
 	}
@@ -67,7 +70,7 @@ func TagSet(version, sha, channel string) ([]string, error) {
 		tags = append(tags, v.Major+"."+v.Minor, v.Major)
 	}
 	if sha != "" {
-		if !shaRe.MatchString(sha) {
+		if !shaRe().MatchString(sha) {
 			return nil, fmt.Errorf("--sha %q is not a git commit (7 to 64 lowercase hex digits)", sha)
 		}
 		tags = append(tags, "git-"+sha[:7])

@@ -79,7 +79,7 @@ type Outcome struct {
 	ExitCode int      // what repro should exit with
 }
 
-var dataName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
+var dataName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`) })
 
 // ParseDataArg parses NAME=PATH.
 func ParseDataArg(s string) (DataArg, error) {
@@ -87,7 +87,7 @@ func ParseDataArg(s string) (DataArg, error) {
 	if !ok || p == "" {
 		return DataArg{}, fmt.Errorf("--data %q: write NAME=PATH, as in --data train=./data/train", s)
 	}
-	if !dataName.MatchString(n) || len(n) > 100 {
+	if !dataName().MatchString(n) || len(n) > 100 {
 		return DataArg{}, fmt.Errorf("--data %q: the name %q may have letters, digits, '_', '.', '-' (not first)", s, n)
 	}
 	return DataArg{Name: n, Path: p}, nil

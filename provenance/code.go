@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"time"
 
 	git "github.com/go-git/go-git/v5"
@@ -109,13 +110,13 @@ func readTree(dir string, commit plumbing.Hash) treeOrErr {
 	return treeOrErr{tree: t}
 }
 
-var scpLike = regexp.MustCompile(`^([^@/]+)@([^:/]+):`)
+var scpLike = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([^@/]+)@([^:/]+):`) })
 
 // StripCredentials removes user:password@ from a URL, so that tokens in
 // remote URLs never reach the ledger. An scp-like address (git@host:path)
 // keeps its user, which is not a secret.
 func StripCredentials(raw string) string {
-	if scpLike.MatchString(raw) {
+	if scpLike().MatchString(raw) {
 		return raw
 	}
 	u, err := url.Parse(raw)

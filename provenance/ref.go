@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
 )
@@ -89,11 +90,11 @@ func ParseRef(s string) (Ref, error) {
 	return r, nil
 }
 
-var tagRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+var tagRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`) })
 
 // ValidTag says whether t is a valid tag: letters, digits, '_', '.', '-',
 // at most 128, not starting with '.' or '-'.
-func ValidTag(t string) bool { return tagRe.MatchString(t) }
+func ValidTag(t string) bool { return tagRe().MatchString(t) }
 
 // ValidateDigest accepts exactly "sha256:" and 64 lowercase hex digits.
 func ValidateDigest(d string) error {

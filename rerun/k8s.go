@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"sigs.k8s.io/yaml"
 
@@ -97,11 +98,11 @@ type (
 	}
 )
 
-var dnsLabel = regexp.MustCompile(`[^a-z0-9-]+`)
+var dnsLabel = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^a-z0-9-]+`) })
 
 // k8sName turns s into a DNS-1123 label of at most n characters.
 func k8sName(s string, n int) string {
-	s = strings.Trim(dnsLabel.ReplaceAllString(strings.ToLower(s), "-"), "-")
+	s = strings.Trim(dnsLabel().ReplaceAllString(strings.ToLower(s), "-"), "-")
 	if len(s) > n {
 		s = strings.TrimRight(s[:n], "-")
 	}

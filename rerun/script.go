@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/reprohq/repro/provenance"
@@ -132,7 +133,7 @@ func Script(r *runlog.Run, o Options) ([]byte, error) {
 		return nil, err
 	}
 	var b bytes.Buffer
-	if err := scriptTemplate.Execute(&b, p); err != nil {
+	if err := scriptTemplate().Execute(&b, p); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
@@ -215,10 +216,13 @@ func display(s string) string {
 	return q[1 : len(q)-1]
 }
 
-var scriptTemplate = template.Must(template.New("rerun").Funcs(template.FuncMap{
-	"q":       Quote,
-	"display": display,
-}).Parse(scriptText))
+// scriptTemplate is parsed when first used, not when every command starts.
+var scriptTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("rerun").Funcs(template.FuncMap{
+		"q":       Quote,
+		"display": display,
+	}).Parse(scriptText))
+})
 
 const scriptText = `#!/bin/sh
 # Recorded values are single-quoted literals on purpose: nothing in them

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -355,12 +356,12 @@ func (l *Ledger) resolveName(ctx context.Context, name string) (string, error) {
 	return id, nil
 }
 
-var nameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
+var nameRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`) })
 
 // ValidateName checks a run name: letters, digits, '.', '_', '-', at most
 // 100, and not something that reads as a run ID prefix.
 func ValidateName(n string) error {
-	if !nameRe.MatchString(n) {
+	if !nameRe().MatchString(n) {
 		return fmt.Errorf("run name %q: use letters, digits, '.', '_' and '-' (at most 100, starting with a letter or digit)", truncate(n))
 	}
 	if ValidatePrefix(n) == nil {
@@ -369,12 +370,12 @@ func ValidateName(n string) error {
 	return nil
 }
 
-var labelKeyRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$`)
+var labelKeyRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$`) })
 
 // ParseLabel parses key=value.
 func ParseLabel(s string) (string, string, error) {
 	k, v, ok := strings.Cut(s, "=")
-	if !ok || !labelKeyRe.MatchString(k) {
+	if !ok || !labelKeyRe().MatchString(k) {
 		return "", "", fmt.Errorf("label %q: write key=value; keys have letters, digits, '.', '_', '/', '-'", truncate(s))
 	}
 	if len(v) > 1000 || strings.ContainsAny(v, "\x00\n") {
