@@ -12,7 +12,6 @@ import (
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // Code is the state of the code a run used.
@@ -68,12 +67,16 @@ func CaptureCode(ctx context.Context, dir string) (*Code, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	// HEAD's tree is read (from a pack, often: its index loaded first)
-	// beside the index and the work tree, through a repository of its own,
-	// as go-git's object storage is not shared across goroutines.
-	headTree := make(chan treeOrErr, 1)
+	// HEAD's tree hash is read beside the index and the work tree,
+	// through a repository of its own, as go-git's object storage is not
+	// shared across goroutines.
+	headTree := make(chan hashOrErr, 1)
 	go func() {
-		headTree <- readTree(abs, head.Hash())
+		h, err := commitTree(abs, head.Hash())
+		if err != nil {
+			err = fmt.Errorf("read HEAD: %w", err)
+		}
+		headTree <- hashOrErr{h, err}
 	}()
 	if c.Changed, err = changedFiles(repo, c.Dir, headTree); err != nil {
 		return nil, fmt.Errorf("git status of %s: %w", c.Dir, err)
@@ -88,26 +91,9 @@ func openRepo(dir string) (*git.Repository, error) {
 	return git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
 }
 
-type treeOrErr struct {
-	tree *object.Tree
+type hashOrErr struct {
+	hash plumbing.Hash
 	err  error
-}
-
-// readTree reads the tree of commit in the repository holding dir.
-func readTree(dir string, commit plumbing.Hash) treeOrErr {
-	repo, err := openRepo(dir)
-	if err != nil {
-		return treeOrErr{err: err}
-	}
-	c, err := repo.CommitObject(commit)
-	if err != nil {
-		return treeOrErr{err: fmt.Errorf("read HEAD: %w", err)}
-	}
-	t, err := c.Tree()
-	if err != nil {
-		return treeOrErr{err: fmt.Errorf("read HEAD's tree: %w", err)}
-	}
-	return treeOrErr{tree: t}
 }
 
 var scpLike = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([^@/]+)@([^:/]+):`) })

@@ -2,6 +2,7 @@ package provenance
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"os"
 	"sort"
@@ -16,13 +17,13 @@ import (
 )
 
 // changedFiles lists the paths where the work tree at root differs from
-// HEAD (whose tree comes on headTree), the way git status decides it: each
+// HEAD (whose tree's hash comes on headTree), the way git status decides it: each
 // index entry against the file's stat data, hashing a file only when its
 // stat data differ from what the index recorded (or when it was written
 // too close to the index to tell), and the untracked files that no ignore
 // rule covers; then the index against HEAD (through the index's cached
 // tree when it is valid).
-func changedFiles(repo *git.Repository, root string, headTree <-chan treeOrErr) ([]string, error) {
+func changedFiles(repo *git.Repository, root string, headTree <-chan hashOrErr) ([]string, error) {
 	idx, err := readIndex(repo)
 	if err != nil {
 		return nil, err
@@ -35,8 +36,12 @@ func changedFiles(repo *git.Repository, root string, headTree <-chan treeOrErr) 
 	if head.err != nil {
 		return nil, head.err
 	}
-	if !cachedTreeMatches(idx, head.tree.Hash) {
-		if err := stagedChanges(idx, head.tree, changed); err != nil {
+	if !cachedTreeMatches(idx, head.hash) {
+		tree, err := repo.TreeObject(head.hash)
+		if err != nil {
+			return nil, fmt.Errorf("read HEAD's tree: %w", err)
+		}
+		if err := stagedChanges(idx, tree, changed); err != nil {
 			return nil, err
 		}
 	}
