@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
 	"time"
 	"unsafe"
@@ -20,41 +21,56 @@ import (
 // readIndex reads the repository's index into go-git's types. go-git's
 // own decoder reads each field of each entry through reflection and
 // allocates every entry on its own: for 20,000 files, about 20 ms, more
-// than the rest of the status. This one reads the file once, keeps the
-// entries in one slice and their names in the file's bytes, and checks
-// the trailing SHA-1 (beside the decoding). Whatever it does not read exactly as go-git
-// would (a version other than 2-4, an extension other than TREE or an
-// optional one, anything out of place) goes to go-git's decoder, so the
-// result is always go-git's.
-func readIndex(repo *git.Repository) (*index.Index, error) {
+// than the rest of the status. This one maps the file (as git does; read
+// when it cannot be mapped), keeps the entries in one slice and their
+// names in the file's bytes, and checks the trailing SHA-1 beside the
+// decoding. Whatever it does not read exactly as go-git would (a version
+// other than 2-4, an extension other than TREE or an optional one,
+// anything out of place) goes to go-git's decoder, so the result is
+// always go-git's. The entries' names may point into the mapping: release
+// unmaps it, after which none of them may be used.
+func readIndex(repo *git.Repository) (idx *index.Index, release func(), err error) {
+	release = func() {}
 	st, ok := repo.Storer.(*filesystem.Storage)
 	if !ok {
-		return repo.Storer.Index()
+		idx, err = repo.Storer.Index()
+		return idx, release, err
 	}
 	fs := st.Filesystem()
-	f, err := fs.Open("index")
-	if err != nil {
-		return repo.Storer.Index() // no index yet, or unreadable: go-git's answer
-	}
-	defer f.Close()
-	fi, err := fs.Stat("index")
-	if err != nil {
-		return repo.Storer.Index()
-	}
-	data := make([]byte, fi.Size())
-	if _, err := io.ReadFull(f, data); err != nil {
-		return repo.Storer.Index()
+	data, fi, unmap, mapped := mapFile(filepath.Join(fs.Root(), "index"))
+	if !mapped {
+		f, err := fs.Open("index")
+		if err != nil {
+			idx, err = repo.Storer.Index() // no index yet, or unreadable: go-git's answer
+			return idx, release, err
+		}
+		defer f.Close()
+		if fi, err = fs.Stat("index"); err != nil {
+			idx, err = repo.Storer.Index()
+			return idx, release, err
+		}
+		data = make([]byte, fi.Size())
+		if _, err := io.ReadFull(f, data); err != nil {
+			idx, err = repo.Storer.Index()
+			return idx, release, err
+		}
 	}
 	idx, required, ok := decodeIndexExt(data)
 	if !ok {
+		if mapped {
+			unmap()
+		}
 		idx, err := repo.Storer.Index()
 		if err != nil && required != "" {
-			return nil, unreadableIndex(required, err)
+			return nil, release, unreadableIndex(required, err)
 		}
-		return idx, err
+		return idx, release, err
 	}
 	idx.ModTime = fi.ModTime()
-	return idx, nil
+	if mapped {
+		release = unmap
+	}
+	return idx, release, nil
 }
 
 const (

@@ -24,10 +24,11 @@ import (
 // rule covers; then the index against HEAD (through the index's cached
 // tree when it is valid).
 func changedFiles(repo *git.Repository, root string, headTree <-chan hashOrErr) ([]string, error) {
-	idx, err := readIndex(repo)
+	idx, release, err := readIndex(repo)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	changed := map[string]bool{}
 	for _, p := range scanWorktree(root, idx) {
 		changed[p] = true
@@ -45,9 +46,10 @@ func changedFiles(repo *git.Repository, root string, headTree <-chan hashOrErr) 
 			return nil, err
 		}
 	}
+	// Copied: a name may point into the index file's mapping.
 	out := make([]string, 0, len(changed))
 	for p := range changed {
-		out = append(out, p)
+		out = append(out, strings.Clone(p))
 	}
 	sort.Strings(out)
 	return out, nil

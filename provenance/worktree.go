@@ -25,13 +25,21 @@ func scanWorktree(root string, idx *index.Index) []string {
 		dirs:      map[string][]*index.Entry{},
 		visited:   map[string]bool{},
 	}
-	for _, e := range idx.Entries {
-		dir := ""
-		if i := strings.LastIndexByte(e.Name, '/'); i >= 0 {
-			dir = e.Name[:i]
+	// The index is in path order, so a directory's files mostly come in
+	// one run: one map update per run, not per file.
+	for start := 0; start < len(idx.Entries); {
+		dir := entryDir(idx.Entries[start].Name)
+		end := start + 1
+		for end < len(idx.Entries) && entryDir(idx.Entries[end].Name) == dir {
+			end++
 		}
+		run := idx.Entries[start:end:end] // appending to it copies
+		start = end
 		list, seen := s.dirs[dir]
-		s.dirs[dir] = append(list, e)
+		if seen {
+			run = append(list, run...)
+		}
+		s.dirs[dir] = run
 		// Every directory above one with tracked files is walked too.
 		for !seen && dir != "" {
 			i := strings.LastIndexByte(dir, '/')
@@ -64,6 +72,11 @@ func scanWorktree(root string, idx *index.Index) []string {
 		}
 	}
 	return s.found
+}
+
+// entryDir is the directory of an index entry's path ("" for the top).
+func entryDir(name string) string {
+	return name[:max(strings.LastIndexByte(name, '/'), 0)]
 }
 
 type scan struct {
