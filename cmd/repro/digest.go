@@ -50,7 +50,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 			// The ledger's hash cache, when there is a ledger: unchanged
 			// files are not read again.
 			var cache provenance.HashCache
-			if l := g.openIfExists(cmd.Context()); l != nil {
+			if l := g.openIfExists(cmd.Context(), false); l != nil {
 				defer l.Close()
 				cache = launch.LedgerCache{L: l}
 			}

@@ -158,9 +158,10 @@ func (g *globals) open(ctx context.Context, readOnly bool) (*runlog.Ledger, erro
 	return l, err
 }
 
-// openIfExists opens the ledger for writing only if its file exists; nil
-// otherwise (or when it cannot be opened: callers then do without it).
-func (g *globals) openIfExists(ctx context.Context) *runlog.Ledger {
+// openIfExists opens the ledger (for writing unless readOnly) only if its
+// file exists; nil otherwise (or when it cannot be opened: callers then do
+// without it).
+func (g *globals) openIfExists(ctx context.Context, readOnly bool) *runlog.Ledger {
 	path, err := g.path()
 	if err != nil {
 		return nil
@@ -168,7 +169,11 @@ func (g *globals) openIfExists(ctx context.Context) *runlog.Ledger {
 	if _, err := os.Stat(path); err != nil {
 		return nil
 	}
-	l, err := runlog.Open(ctx, path)
+	var opts []runlog.Option
+	if readOnly {
+		opts = append(opts, runlog.ReadOnly())
+	}
+	l, err := runlog.Open(ctx, path, opts...)
 	if err != nil {
 		return nil
 	}

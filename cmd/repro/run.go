@@ -145,7 +145,14 @@ is recorded then); 2 for a usage error.`,
 			}
 			ctx := cmd.Context()
 			if o.dryRun {
-				out, err := launch.Run(ctx, nil, spec)
+				// The ledger, if there is one, is read for the hash cache (so
+				// a dry run reads only the data files that changed), and
+				// opened read-only: a dry run writes nothing.
+				l := g.openIfExists(ctx, true)
+				if l != nil {
+					defer l.Close()
+				}
+				out, err := launch.Run(ctx, l, spec)
 				if err != nil {
 					return err
 				}
