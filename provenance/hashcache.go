@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"sync"
 	"time"
 )
 
@@ -59,11 +60,17 @@ func (c *CachedFile) trusted(st FileState) bool {
 	return c.HashedAtNs-last >= int64(quiet)
 }
 
+// sumBufs holds stateSum's buffers: one per directory would be, for a
+// tree of many directories, megabytes of fresh memory.
+var sumBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
 // stateSum digests n files' paths and stat data, in the order given:
 // what a TreeState's State holds.
 func stateSum(n int, file func(i int) (string, *FileState)) [32]byte {
 	h := sha256.New()
-	buf := make([]byte, 0, 64<<10)
+	bp := sumBufs.Get().(*[]byte)
+	defer sumBufs.Put(bp)
+	buf := (*bp)[:0]
 	for i := range n {
 		path, st := file(i)
 		buf = binary.AppendUvarint(buf, uint64(len(path)))
