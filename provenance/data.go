@@ -369,7 +369,7 @@ func listTree(ctx context.Context, root string, withState bool) (*fileTree, erro
 		// Sorted and summed here, on the walk's goroutines, a directory
 		// at a time. With stat data, the files are summed in the order
 		// the directory listed them, and sorted only if the listing is
-		// needed (see fileTree.sortFiles): a warm walk that finds the
+		// needed (see fileTree.flatten): a warm walk that finds the
 		// state it left needs no order, and sorting was a fifth of its
 		// CPU. A directory listing the same files in another order (it
 		// does not, unless changed) would only cost a slower check.
@@ -421,6 +421,7 @@ type treeFile struct {
 	state FileState
 }
 
+// sortFiles puts n's files in path order.
 func (n *treeNode) sortFiles() {
 	slices.SortFunc(n.files, func(a, b treeFile) int { return strings.Compare(a.path, b.path) })
 }

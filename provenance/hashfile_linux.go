@@ -81,20 +81,18 @@ func (h *fileHasher) hash(rel string) (sum [32]byte, n int64, err error) {
 		}
 		h.dir, h.dirfd = dir, fd
 	}
-	for {
-		fd, err := unix.Openat(h.dirfd, base, hashOpenFlags, 0)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return sum, 0, &os.PathError{Op: "open", Path: filepath.Join(h.root, filepath.FromSlash(rel)), Err: err}
-		}
-		defer unix.Close(fd)
-		if sum, n, err = sumFD(fd); err != nil {
-			return sum, 0, fmt.Errorf("read %s: %w", filepath.Join(h.root, filepath.FromSlash(rel)), err)
-		}
-		return sum, n, nil
+	fd, err := unix.Openat(h.dirfd, base, hashOpenFlags, 0)
+	for err == unix.EINTR {
+		fd, err = unix.Openat(h.dirfd, base, hashOpenFlags, 0)
 	}
+	if err != nil {
+		return sum, 0, &os.PathError{Op: "open", Path: filepath.Join(h.root, filepath.FromSlash(rel)), Err: err}
+	}
+	defer unix.Close(fd)
+	if sum, n, err = sumFD(fd); err != nil {
+		return sum, 0, fmt.Errorf("read %s: %w", filepath.Join(h.root, filepath.FromSlash(rel)), err)
+	}
+	return sum, n, nil
 }
 
 // close lets go of the directory held open.

@@ -17,12 +17,12 @@ import (
 )
 
 // changedFiles lists the paths where the work tree at root differs from
-// HEAD (whose tree's hash comes on headTree), the way git status decides it: each
-// index entry against the file's stat data, hashing a file only when its
-// stat data differ from what the index recorded (or when it was written
-// too close to the index to tell), and the untracked files that no ignore
-// rule covers; then the index against HEAD (through the index's cached
-// tree when it is valid).
+// HEAD (whose tree's hash comes on headTree), the way git status decides
+// it: each index entry against the file's stat data, hashing a file only
+// when its stat data differ from what the index recorded (or when it was
+// written too close to the index to tell), and the untracked files that
+// no ignore rule covers; then the index against HEAD (through the index's
+// cached tree when it is valid, reading HEAD's tree only when it is not).
 func changedFiles(repo *git.Repository, root string, headTree <-chan hashOrErr) ([]string, error) {
 	idx, release, err := readIndex(repo)
 	if err != nil {
