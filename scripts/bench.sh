@@ -252,7 +252,7 @@ fi
 echo
 printf '%-48s %9s %9s %7s %8s %s\n' "work" "repro s" "anchor s" "ratio" "target" "result"
 printf '%s\n' "${rows[@]}"
-echo "(medians of $runs runs after a warm-up; run overhead: median of the pairwise differences; this machine: $(nproc) cores)"
+echo "(medians of $runs runs after a warm-up, code capture of at least 15, small-file data of at least 5; where both sides are timed, in turn; run overhead: median of the pairwise differences; this machine: $(nproc) cores)"
 if [ -s "$tmp/errors" ]; then
 	say "stderr of the timed commands, last lines:"
 	tail -5 "$tmp/errors" >&2
