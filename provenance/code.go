@@ -10,8 +10,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-git/go-billy/v5"
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
 // Code is the state of the code a run used.
@@ -67,12 +69,14 @@ func CaptureCode(ctx context.Context, dir string) (*Code, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	// HEAD's tree hash is read beside the index and the work tree,
-	// through a repository of its own, as go-git's object storage is not
-	// shared across goroutines.
+	// HEAD's tree hash is read beside the index and the work tree.
+	var fs billy.Filesystem
+	if st, ok := repo.Storer.(*filesystem.Storage); ok {
+		fs = st.Filesystem()
+	}
 	headTree := make(chan hashOrErr, 1)
 	go func() {
-		h, err := commitTree(abs, head.Hash())
+		h, err := commitTree(fs, abs, head.Hash())
 		if err != nil {
 			err = fmt.Errorf("read HEAD: %w", err)
 		}

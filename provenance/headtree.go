@@ -11,7 +11,6 @@ import (
 	"github.com/go-git/go-billy/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
-	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
 // commitTree is the hash of the tree of commit, in the repository holding
@@ -22,15 +21,19 @@ import (
 // every object's offset back to its hash (for 100,000 objects, 12 ms and
 // 8.7 MB, beside a status of 140). A loose commit, a commit stored
 // as a delta, or an index this does not know is read by go-git.
-func commitTree(dir string, commit plumbing.Hash) (plumbing.Hash, error) {
+//
+// fs is the repository's directory (a billy file system, safe to share
+// between goroutines, unlike go-git's object store): go-git's fallback
+// opens the repository again.
+func commitTree(fs billy.Filesystem, dir string, commit plumbing.Hash) (plumbing.Hash, error) {
+	if fs != nil {
+		if tree, ok := packedCommitTree(fs, commit); ok {
+			return tree, nil
+		}
+	}
 	repo, err := openRepo(dir)
 	if err != nil {
 		return plumbing.ZeroHash, err
-	}
-	if st, ok := repo.Storer.(*filesystem.Storage); ok {
-		if tree, ok := packedCommitTree(st.Filesystem(), commit); ok {
-			return tree, nil
-		}
 	}
 	c, err := repo.CommitObject(commit)
 	if err != nil {

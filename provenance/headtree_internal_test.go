@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-git/go-billy/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 )
@@ -43,7 +44,11 @@ func TestCommitTree(t *testing.T) {
 	want := plumbing.NewHash(gitStdout(t, dir, "", "rev-parse", "HEAD^{tree}"))
 	check := func(step, dir string) {
 		t.Helper()
-		if got, err := commitTree(dir, head); err != nil || got != want {
+		var fs billy.Filesystem
+		if repo, err := openRepo(dir); err == nil {
+			fs = repo.Storer.(*filesystem.Storage).Filesystem()
+		}
+		if got, err := commitTree(fs, dir, head); err != nil || got != want {
 			t.Errorf("%s: got %v, %v; want %v", step, got, err, want)
 		}
 	}
