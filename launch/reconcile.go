@@ -99,6 +99,19 @@ func reconcileOne(ctx context.Context, eng *Engine, r *runlog.Run, o ReconcileOp
 		rec.Reason = "its container is still running"
 		return rec, runlog.Result{}, false, nil
 	}
+	if st.FinishedAt.IsZero() {
+		// Created and never started: its repro may be starting it now
+		// (the engine creates the container, then starts it), which is
+		// no exit status to record, nor a container to remove.
+		if now.Sub(r.StartedAt) < o.StartGrace {
+			rec.Reason = "its container has not started yet"
+			return rec, runlog.Result{}, false, nil
+		}
+		eng.removeContainer(ctx, name)
+		rec.Status = runlog.StatusLost
+		rec.Reason = fmt.Sprintf("its container %s was created but never started; noticed %s", name, now.UTC().Format(time.RFC3339))
+		return rec, runlog.Result{Status: runlog.StatusLost, Error: rec.Reason}, true, nil
+	}
 	if now.Sub(st.FinishedAt) < o.FinishedGrace {
 		rec.Reason = "its container just ended; its repro may be recording it"
 		return rec, runlog.Result{}, false, nil

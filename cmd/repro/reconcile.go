@@ -22,9 +22,11 @@ func newReconcileCmd(g *globals) *cobra.Command {
 		Long: `Reconcile finds runs of this host still recorded as running although the repro
 that supervised them is gone (killed, or the machine rebooted), and asks the
 container engine, by the run's container: a container that finished has its
-real exit status recorded and its outputs hashed; a container that is gone
-makes the run lost, with the time it was noticed. A container still running
-is left alone, to be settled once it ends.
+real exit status recorded and its outputs hashed; a container that is gone,
+or was created and never started, makes the run lost, with the time it was
+noticed. A container still running is left alone, to be settled once it
+ends; so is one that has not started yet, or has just ended, within the
+grace (another repro may be starting or finishing it).
 
 Every repro command that reads the ledger does this first; this command
 does only this, and lists what it decided.
