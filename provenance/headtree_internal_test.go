@@ -1,6 +1,7 @@
 package provenance
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/go-git/go-billy/v5"
+	"github.com/go-git/go-billy/v5/memfs"
+	"github.com/go-git/go-billy/v5/util"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 )
@@ -104,4 +107,29 @@ func TestCommitTree(t *testing.T) {
 	wt := filepath.Join(t.TempDir(), "wt")
 	runGit(t, dir, "worktree", "add", "-q", "--detach", wt, "HEAD")
 	check("linked work tree", wt)
+}
+
+// A damaged pack index or pack is answered "cannot" (go-git then reads
+// the commit and reports the damage), never with a panic or a hang.
+func FuzzPackOffset(f *testing.F) {
+	head := make([]byte, 8+256*4)
+	copy(head, []byte{0xff, 't', 'O', 'c', 0, 0, 0, 2})
+	f.Add(head, []byte("PACK"), uint8(0))
+	for i := 8 + 0xab*4; i < len(head); i += 4 {
+		head[i+3] = 1 // one object, in bucket 0xab
+	}
+	one := append(append([]byte{}, head...), make([]byte, 20+4+4)...)
+	copy(one[len(head):], bytes.Repeat([]byte{0xab}, 20))
+	f.Add(one, []byte("PACK\x00\x00\x00\x02\x00\x00\x00\x01\x90\x01"), uint8(0xab))
+	f.Fuzz(func(t *testing.T, idx, pack []byte, first uint8) {
+		fs := memfs.New()
+		for name, data := range map[string][]byte{"objects/pack/pack-a.idx": idx, "objects/pack/pack-a.pack": pack} {
+			if err := util.WriteFile(fs, name, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h := plumbing.NewHash(strings.Repeat("ab", 20))
+		h[0] = first
+		packedCommitTree(fs, h) // returns, whatever it answers
+	})
 }
