@@ -135,13 +135,19 @@ func packedTreeLine(fs billy.Filesystem, name string, offset int64) (tree plumbi
 	if err != nil || h.Type != plumbing.CommitObject {
 		return tree, false
 	}
-	var body bytes.Buffer
-	if _, _, err := sc.NextObject(&body); err != nil {
+	// Only the first line is inflated: a damaged pack cannot make this
+	// read more.
+	body, err := sc.ReadObject()
+	if err != nil {
 		return tree, false
 	}
-	line, _, _ := bytes.Cut(body.Bytes(), []byte{'\n'})
-	hexTree, found := bytes.CutPrefix(line, []byte("tree "))
-	if !found || len(hexTree) != 2*len(tree) {
+	defer body.Close()
+	var line [len("tree ") + 2*len(tree) + 1]byte
+	if _, err := io.ReadFull(body, line[:]); err != nil {
+		return tree, false
+	}
+	hexTree, found := bytes.CutPrefix(line[:len(line)-1], []byte("tree "))
+	if !found || line[len(line)-1] != '\n' {
 		return tree, false
 	}
 	if _, err := hex.Decode(tree[:], hexTree); err != nil {
