@@ -110,6 +110,9 @@ func reconcileOne(ctx context.Context, eng *Engine, r *runlog.Run, o ReconcileOp
 		eng.removeContainer(ctx, name)
 		rec.Status = runlog.StatusLost
 		rec.Reason = fmt.Sprintf("its container %s was created but never started; noticed %s", name, now.UTC().Format(time.RFC3339))
+		if st.Error != "" {
+			rec.Reason += " (the engine: " + st.Error + ")"
+		}
 		return rec, runlog.Result{Status: runlog.StatusLost, Error: rec.Reason}, true, nil
 	}
 	if now.Sub(st.FinishedAt) < o.FinishedGrace {
