@@ -86,6 +86,11 @@ func ParseRef(s string) (Ref, error) {
 	if err != nil {
 		return bad("is not a valid repository name (lowercase letters, digits, '_', '.', '-', '/')")
 	}
+	// A one-part Docker Hub name gains "library/", which can take it past
+	// the 255 characters a repository path may have.
+	if path := parsed.RepositoryStr(); len(path) > 255 {
+		return bad(fmt.Sprintf("names a repository path of %d characters (%s...); at most 255", len(path), clip(path)[:20]))
+	}
 	r.Repository = parsed.Name()
 	return r, nil
 }

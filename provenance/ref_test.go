@@ -36,6 +36,8 @@ func TestParseRef(t *testing.T) {
 		{in: "r.example.com/x:.bad", wantErr: "invalid tag"},
 		{in: "r.example.com/X:1", wantErr: "not a valid repository name"},
 		{in: strings.Repeat("a", 2000), wantErr: "longer than"},
+		{in: strings.Repeat("a", 250), wantErr: "repository path of 258 characters"}, // library/ added
+		{in: "r.example.com/" + strings.Repeat("a", 255), want: provenance.Ref{Repository: "r.example.com/" + strings.Repeat("a", 255)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
