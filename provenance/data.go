@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-
 	"io/fs"
 	"os"
 	"path/filepath"

@@ -47,15 +47,22 @@ func openForHash(dirfd int, name string, plain *bool) (int, error) {
 }
 
 // hashFileSum is the sha256 of the file at path, and its size.
-func hashFileSum(path string) (sum [32]byte, n int64, err error) {
+func hashFileSum(path string) ([32]byte, int64, error) {
 	var plain bool
-	fd, err := openForHash(unix.AT_FDCWD, path, &plain)
+	return hashAt(unix.AT_FDCWD, path, &plain, func() string { return path })
+}
+
+// hashAt is the sha256 and size of the file name, opened relative to
+// dirfd (a whole path with unix.AT_FDCWD) by openForHash; path gives the
+// name errors carry, built only for one.
+func hashAt(dirfd int, name string, plain *bool, path func() string) (sum [32]byte, n int64, err error) {
+	fd, err := openForHash(dirfd, name, plain)
 	if err != nil {
-		return sum, 0, &os.PathError{Op: "open", Path: path, Err: err}
+		return sum, 0, &os.PathError{Op: "open", Path: path(), Err: err}
 	}
 	defer unix.Close(fd)
 	if sum, n, err = sumFD(fd); err != nil {
-		return sum, 0, fmt.Errorf("read %s: %w", path, err)
+		return sum, 0, fmt.Errorf("read %s: %w", path(), err)
 	}
 	return sum, n, nil
 }
@@ -98,7 +105,7 @@ type fileHasher struct {
 func newFileHasher(root string) *fileHasher { return &fileHasher{root: root, dirfd: -1} }
 
 // hash is the sha256 and size of the file rel ('/'-separated, under root).
-func (h *fileHasher) hash(rel string) (sum [32]byte, n int64, err error) {
+func (h *fileHasher) hash(rel string) ([32]byte, int64, error) {
 	dir, base := "", rel
 	if i := strings.LastIndexByte(rel, '/'); i >= 0 {
 		dir, base = rel[:i], rel[i+1:]
@@ -112,15 +119,7 @@ func (h *fileHasher) hash(rel string) (sum [32]byte, n int64, err error) {
 		}
 		h.dir, h.dirfd = dir, fd
 	}
-	fd, err := openForHash(h.dirfd, base, &h.plain)
-	if err != nil {
-		return sum, 0, &os.PathError{Op: "open", Path: filepath.Join(h.root, filepath.FromSlash(rel)), Err: err}
-	}
-	defer unix.Close(fd)
-	if sum, n, err = sumFD(fd); err != nil {
-		return sum, 0, fmt.Errorf("read %s: %w", filepath.Join(h.root, filepath.FromSlash(rel)), err)
-	}
-	return sum, n, nil
+	return hashAt(h.dirfd, base, &h.plain, func() string { return filepath.Join(h.root, filepath.FromSlash(rel)) })
 }
 
 // close lets go of the directory held open.

@@ -82,7 +82,7 @@ func (l *lister) list(path, rel string) (dir, []dirEnt, error) {
 }
 
 // open opens path with the open system call, again when a signal
-// interrupts it, without what an *os.File costs (see hashFileSum).
+// interrupts it, without what an *os.File costs (see hashOpenFlags).
 func open(path string, flags int) (int, error) {
 	for {
 		fd, err := unix.Open(path, flags, 0)
