@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -76,9 +77,31 @@ func (e *Engine) Version(ctx context.Context) (string, error) {
 	}
 	out, err := e.output(ctx, "version", "--format", "{{.Server.Version}}")
 	if err != nil {
-		return "", fmt.Errorf("%s is not usable: %w; is the engine running?", e.bin(), err)
+		var missing *cliMissing
+		if errors.As(err, &missing) {
+			return "", err
+		}
+		return "", fmt.Errorf("%s is not usable: %w; start the engine, or check which one %s is set to use (%s)", e.bin(), err, e.bin(), engineSetting(e.bin()))
 	}
 	return strings.TrimSpace(out), nil
+}
+
+// engineSetting names what chooses the engine a container CLI talks to.
+func engineSetting(bin string) string {
+	switch filepath.Base(bin) {
+	case "docker":
+		return "DOCKER_HOST, docker context ls"
+	case "podman":
+		return "CONTAINER_HOST, podman system connection ls"
+	}
+	return "its configuration"
+}
+
+// cliMissing is the error for a container CLI that is not on PATH.
+type cliMissing struct{ bin string }
+
+func (e *cliMissing) Error() string {
+	return e.bin + " not found on PATH; install it or choose another with --runtime"
 }
 
 // ImageID returns the local image ID (the config digest) of ref, and
@@ -243,7 +266,7 @@ func (e *Engine) output(ctx context.Context, args ...string) (string, error) {
 	out, err := cmd.Output()
 	if err != nil {
 		if errors.Is(err, exec.ErrNotFound) {
-			return "", fmt.Errorf("%s not found on PATH; install it or choose another with --runtime", e.bin())
+			return "", &cliMissing{e.bin()}
 		}
 		return "", errors.New(firstLine(stderr.String(), err))
 	}
