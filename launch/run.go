@@ -231,13 +231,22 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 	})
 	side(2, slow, func(ctx context.Context) (err error) {
 		defer mark("asked the engine")
+		// The engine's version is asked while the registry answers.
+		var version string
+		asked := make(chan error, 1)
+		go func() {
+			var err error
+			version, err = eng.Version(ctx)
+			asked <- err
+		}()
 		if img, err = provenance.Resolve(ctx, ref, s.Registry); err != nil {
-			return err
+			return err // the engine's answer, when it comes, is not needed
 		}
 		mark("resolved the image")
+		versionErr := <-asked
 		// The engine's answers, for the run to come; a dry run does not
-		// need them.
-		if r.Engine.Version, engineErr = eng.Version(ctx); engineErr == nil && !s.DryRun {
+		// need the image's.
+		if r.Engine.Version, engineErr = version, versionErr; engineErr == nil && !s.DryRun {
 			imageID, present, engineErr = eng.ImageID(ctx, img.Pinned())
 		}
 		return nil
