@@ -132,7 +132,7 @@ if want data; then
 		size=$(($(du -sb "$dir" | cut -f1) / 1048576))
 		files=$(find "$dir" -type f | wc -l)
 		# No ledger: no cache, every byte read (from memory, as the anchor's).
-		# In turn with the anchor; the small files, at least 5 pairs.
+		# In turn with the anchor; the tiny files, at least 5 pairs.
 		n=$runs
 		[ "$set" = tiny ] && n=$((runs > 5 ? runs : 5))
 		read -r a b _ < <(runs=$n paired "$(printf '%q ' env REPRO_LEDGER="$tmp/none/ledger.db" "$repro" digest "$dir")" \
@@ -273,7 +273,7 @@ fi
 echo
 printf '%-48s %9s %9s %7s %8s %s\n' "work" "repro s" "anchor s" "ratio" "target" "result"
 printf '%s\n' "${rows[@]}"
-echo "(medians of $runs runs after a warm-up, code capture of at least 15, small-file data of at least 5; where both sides are timed, in turn; run overhead: median of the pairwise differences; this machine: $(nproc) cores)"
+echo "(medians of $runs runs after a warm-up, code capture of at least 15, tiny-file data of at least 5; where both sides are timed, in turn; run overhead: median of the pairwise differences; this machine: $(nproc) cores)"
 if [ -s "$tmp/errors" ]; then
 	say "stderr of the timed commands, last lines:"
 	tail -5 "$tmp/errors" >&2
