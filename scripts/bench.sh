@@ -93,9 +93,9 @@ if want code; then
 	done
 fi
 
-# --- Data: the two datasets of 2 GiB, in 1,000 files and in
-# 100,000 (21 KiB each), and 100,000 tiny files (200 bytes), where only the
-# cost per file shows.
+# --- Data: the two datasets the targets name, 2 GiB in 1,000 files and
+# in 100,000 (21 KiB each), and 100,000 tiny files (200 bytes), where only
+# the cost per file shows.
 big=$tmp/data-big
 many=$tmp/data-many
 tiny=$tmp/data-tiny
@@ -140,7 +140,7 @@ if want data; then
 		r=$(ratio "$b" "$a")
 		gbs=$(echo "scale=2; $size / 1024 / $a" | bc -l | sed 's/^\./0./')
 		if [ "$set" = tiny ]; then
-			# Not one of the datasets: 20 MB, where the open,
+			# Not a dataset the targets name: 20 MB, where the open,
 			# read and close of each file is all there is to time.
 			row "data cold, $files tiny files, per-file cost" "$a" "$b" "${r}x" "-" "(info)"
 		else
