@@ -511,8 +511,6 @@ func compareDirs(a, b string) int {
 	return cmp.Compare(a[n], '/')
 }
 
-func baseName(path string) string { return path[strings.LastIndexByte(path, '/')+1:] }
-
 // sumDigest is a sha256 sum as a digest string.
 func sumDigest(sum [32]byte) string {
 	var b [len(sha256Prefix) + 64]byte

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -106,10 +105,7 @@ func newFileHasher(root string) *fileHasher { return &fileHasher{root: root, dir
 
 // hash is the sha256 and size of the file rel ('/'-separated, under root).
 func (h *fileHasher) hash(rel string) ([32]byte, int64, error) {
-	dir, base := "", rel
-	if i := strings.LastIndexByte(rel, '/'); i >= 0 {
-		dir, base = rel[:i], rel[i+1:]
-	}
+	dir, base := dirName(rel), baseName(rel)
 	if h.dirfd < 0 || dir != h.dir {
 		h.close()
 		fd, err := open(filepath.Join(h.root, filepath.FromSlash(dir)), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC)

@@ -3,6 +3,7 @@ package provenance
 import (
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 )
 
@@ -85,6 +86,11 @@ func walkDirs[T any](root string, top T, visit func(rel string, carry T, d dir, 
 	}
 	wg.Wait()
 }
+
+// dirName is the directory of a '/'-separated relative path ("" for the
+// top), and baseName what follows it.
+func dirName(path string) string  { return path[:max(strings.LastIndexByte(path, '/'), 0)] }
+func baseName(path string) string { return path[strings.LastIndexByte(path, '/')+1:] }
 
 // newDirEnt is the entry named name in the directory rel, its path made
 // with one allocation.

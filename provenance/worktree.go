@@ -3,7 +3,6 @@ package provenance
 import (
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/go-git/go-billy/v5/osfs"
@@ -28,9 +27,9 @@ func scanWorktree(root string, idx *index.Index) []string {
 	// The index is in path order, so a directory's files mostly come in
 	// one run: one map update per run, not per file.
 	for start := 0; start < len(idx.Entries); {
-		dir := entryDir(idx.Entries[start].Name)
+		dir := dirName(idx.Entries[start].Name)
 		end := start + 1
-		for end < len(idx.Entries) && entryDir(idx.Entries[end].Name) == dir {
+		for end < len(idx.Entries) && dirName(idx.Entries[end].Name) == dir {
 			end++
 		}
 		run := idx.Entries[start:end:end] // appending to it copies
@@ -42,8 +41,7 @@ func scanWorktree(root string, idx *index.Index) []string {
 		s.dirs[dir] = run
 		// Every directory above one with tracked files is walked too.
 		for !seen && dir != "" {
-			i := strings.LastIndexByte(dir, '/')
-			dir = dir[:max(i, 0)]
+			dir = dirName(dir)
 			if _, seen = s.dirs[dir]; !seen {
 				s.dirs[dir] = nil
 			}
@@ -72,11 +70,6 @@ func scanWorktree(root string, idx *index.Index) []string {
 		}
 	}
 	return s.found
-}
-
-// entryDir is the directory of an index entry's path ("" for the top).
-func entryDir(name string) string {
-	return name[:max(strings.LastIndexByte(name, '/'), 0)]
 }
 
 type scan struct {
@@ -177,7 +170,7 @@ func hasEntry(entries []*index.Entry, dirLen int, name string) bool {
 // git does: stat data first, content only when they differ or the entry
 // is racy.
 func (s *scan) unchanged(d dir, e *index.Entry) bool {
-	base := e.Name[strings.LastIndexByte(e.Name, '/')+1:]
+	base := baseName(e.Name)
 	st, err := lstatAt(d, base)
 	if err != nil || st.mode == 0 {
 		return false // deleted, unreadable, or nothing git tracks: changed
