@@ -14,7 +14,8 @@ only=${BENCH_ONLY:-code data ledger lineage build run}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/repro-bench.XXXXXX")
 registry_pid=
 pinned=
-trap 'kill $registry_pid 2>/dev/null || true; [ -z "$pinned" ] || docker image rm -f "$pinned" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+bg_pids=()
+trap 'kill $registry_pid "${bg_pids[@]}" 2>/dev/null || true; [ -z "$pinned" ] || docker image rm -f "$pinned" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 
 repro=$root/bin/repro
 [ -x "$repro" ] || { echo "bench: run make build first" >&2; exit 1; }
@@ -65,7 +66,7 @@ row() { # work repro anchor ratio target verdict
 }
 judge() { if [ "$(echo "$1 <= $2" | bc -l)" = 1 ]; then echo pass; else echo FAIL; fi; }
 
-# --- Code capture: repro tags reads commit, branch, remote and dirty state.
+# --- The inputs. Git repositories of 20,000 and 100,000 files.
 gitrepo() { # DIR FILES
 	mkdir -p "$1"
 	(cd "$1" && git init -q && python3 -c "
@@ -80,25 +81,9 @@ for i in range(n):
 }
 repos=(20000 100000)
 [ -n "$small" ] && repos=(2000 10000)
-if want code || want run; then
-	want code || repos=("${repos[0]}") # run needs the smaller one only
-	for n in "${repos[@]}"; do
-		say "a git repository of $n files"
-		gitrepo "$tmp/repo-$n" "$n"
-	done
-fi
-if want code; then
-	for n in "${repos[@]}"; do
-		# Tens of ms each: taken in turn (A B A B ...), at least 15 pairs,
-		# so that the machine's drift falls on both.
-		read -r a b _ < <(runs=$((runs > 15 ? runs : 15)) paired "$(printf '%q ' "$repro" tags --version 1.0.0 --code "$tmp/repo-$n")" \
-			"$(printf '%q ' git -C "$tmp/repo-$n" status --porcelain)")
-		r=$(ratio "$a" "$b")
-		row "code capture, $n files (anchor: git status)" "$a" "$b" "$r" "<= 1.0" "$(judge "$r" 1.0)"
-	done
-fi
+want code || repos=("${repos[0]}") # run needs the smaller one only
 
-# --- Data: the two datasets the targets name, 2 GiB in 1,000 files and
+# Datasets: the two the targets name, 2 GiB in 1,000 files and
 # in 100,000 (21 KiB each), and 100,000 tiny files (200 bytes), where only
 # the cost per file shows.
 big=$tmp/data-big
@@ -122,13 +107,82 @@ for i in range(n):
         f.write(b'%08d' % i + blob[i % 4096:i % 4096 + size - 8])
 " "$1" "$2" "$3"
 }
-if want data || want run; then
-	say "datasets"
+datasets() {
 	mkdir -p "$big"
 	head -c "${data_mib}M" /dev/urandom | split -b $((data_mib * 1024 * 1024 / 1000 + 1)) -a 4 - "$big/part-"
 	files "$many" "$n_many" $((data_mib * 1024 * 1024 / n_many))
+	if want data; then files "$tiny" "$n_many" 200; fi
+}
+
+# A ledger of a million realistic runs, for the lineage queries (200
+# images, 5,000 commits, 2,000 dataset versions, every tenth run trained on
+# an earlier run's outputs; see runlog's TestFillLedger).
+n_runs=1000000
+[ -n "$small" ] && n_runs=100000
+big_ledger=$tmp/big/ledger.db
+fill() {
+	local start=$SECONDS
+	REPRO_FILL_LEDGER="$big_ledger" REPRO_FILL_RUNS="$n_runs" go test -count=1 -timeout 30m -run '^TestFillLedger$' ./runlog
+	echo "filled in $((SECONDS - start))s"
+}
+
+# The build context (1 GiB: four large files, the rest in 256 KiB
+# parts) and crane, at the version of go-containerregistry repro uses.
+ctx=$tmp/context
+size_mib=1024
+[ -n "$small" ] && size_mib=128
+buildinputs() {
+	local crane_version
+	crane_version=$(go list -m -f '{{.Version}}' github.com/google/go-containerregistry)
+	GOBIN=$tmp/bin go install "github.com/google/go-containerregistry/cmd/crane@$crane_version"
+	mkdir -p "$ctx/small"
+	local large=$((size_mib / 8))
+	for i in 1 2 3 4; do head -c "${large}M" /dev/urandom >"$ctx/large-$i.bin"; done
+	head -c "$((size_mib - large * 4))M" /dev/urandom | split -b 256K -a 5 - "$ctx/small/part-"
+}
+
+# The inputs are made side by side, untimed (a million runs take SQLite
+# minutes, on one core); nothing is timed until all are made.
+# background LOG WHAT CMD...: CMD in the background, its output in
+# $tmp/LOG.log.
+background() {
+	local log=$tmp/$1.log what=$2
+	shift 2
+	say "$what (in the background)"
+	( "$@" >"$log" 2>&1 || { echo "bench: $what failed:" >&2; tail -20 "$log" >&2; exit 1; } ) &
+	bg_pids+=($!)
+}
+want lineage && background fill "a ledger of $n_runs runs" fill
+want build && background build "the build context and crane" buildinputs
+if want code || want run; then
+	for n in "${repos[@]}"; do
+		background "repo-$n" "a git repository of $n files" gitrepo "$tmp/repo-$n" "$n"
+	done
 fi
-want data && files "$tiny" "$n_many" 200
+if want data || want run; then
+	say "datasets"
+	datasets
+fi
+for pid in "${bg_pids[@]}"; do
+	wait "$pid" || exit 1
+done
+bg_pids=()
+want lineage && say "the ledger: $(tail -1 "$tmp/fill.log")"
+say "inputs made"
+
+# --- Code capture: repro tags reads commit, branch, remote and dirty state.
+if want code; then
+	for n in "${repos[@]}"; do
+		# Tens of ms each: taken in turn (A B A B ...), at least 15 pairs,
+		# so that the machine's drift falls on both.
+		read -r a b _ < <(runs=$((runs > 15 ? runs : 15)) paired "$(printf '%q ' "$repro" tags --version 1.0.0 --code "$tmp/repo-$n")" \
+			"$(printf '%q ' git -C "$tmp/repo-$n" status --porcelain)")
+		r=$(ratio "$a" "$b")
+		row "code capture, $n files (anchor: git status)" "$a" "$b" "$r" "<= 1.0" "$(judge "$r" 1.0)"
+	done
+fi
+
+# --- Data capture, cold and warm.
 if want data; then
 	coreutils() { (cd "$1" && find . -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 -r sha256sum -- | sha256sum); }
 	export -f coreutils
@@ -174,16 +228,8 @@ if want ledger; then
 	row "ledger: record a finished run (ms)" "$ms" "-" "-" "< 5" "$(judge "$ms" 5)"
 fi
 
-# --- Lineage queries on a ledger of a million runs (realistic spread: 200
-# images, 5,000 commits, 2,000 dataset versions, every tenth run trained on
-# an earlier run's outputs; see runlog's TestFillLedger).
+# --- Lineage queries on the ledger of a million runs.
 if want lineage; then
-	n_runs=1000000
-	[ -n "$small" ] && n_runs=100000
-	say "a ledger of $n_runs runs"
-	big_ledger=$tmp/big/ledger.db
-	fill=$(seconds env REPRO_FILL_LEDGER="$big_ledger" REPRO_FILL_RUNS="$n_runs" go test -count=1 -timeout 30m -run '^TestFillLedger$' ./runlog)
-	say "filled in ${fill}s"
 	mid=$(sqlite3 "$big_ledger" "SELECT id FROM runs WHERE seq = $((n_runs / 2 + 6))") # produced by one run, consumed by another
 	image=sha256:$(printf '%064x' 17)
 	data=sha256:$(printf '%064x' 5017)
@@ -222,15 +268,6 @@ fi
 
 # --- Build and push: repro against tar + crane append.
 if want build; then
-	crane_version=$(go list -m -f '{{.Version}}' github.com/google/go-containerregistry)
-	GOBIN=$tmp/bin go install "github.com/google/go-containerregistry/cmd/crane@$crane_version"
-	ctx=$tmp/context
-	mkdir -p "$ctx/small"
-	size_mib=1024
-	[ -n "$small" ] && size_mib=128
-	large=$((size_mib / 8))
-	for i in 1 2 3 4; do head -c "${large}M" /dev/urandom >"$ctx/large-$i.bin"; done
-	head -c "$((size_mib - large * 4))M" /dev/urandom | split -b 256K -a 5 - "$ctx/small/part-"
 	repro_t=() crane_t=()
 	for i in $(seq "$runs"); do
 		repro_t+=("$(seconds "$repro" build "$ctx" --repo "$registry/bench/repro-$i" --version 1.0.0)")
