@@ -14,8 +14,8 @@ only=${BENCH_ONLY:-code data ledger lineage build run}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/repro-bench.XXXXXX")
 registry_pid=
 pinned=
-bg_pids=()
-trap 'kill $registry_pid "${bg_pids[@]}" 2>/dev/null || true; [ -z "$pinned" ] || docker image rm -f "$pinned" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+bg_pids=() # inputs being made; on exit, they and what they started are stopped
+trap 'for p in "${bg_pids[@]}"; do pkill -P "$p"; kill "$p"; done 2>/dev/null; kill $registry_pid 2>/dev/null || true; [ -z "$pinned" ] || docker image rm -f "$pinned" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 
 repro=$root/bin/repro
 [ -x "$repro" ] || { echo "bench: run make build first" >&2; exit 1; }
