@@ -198,14 +198,13 @@ func peekVersion(ctx context.Context, abs string) (int, error) {
 		return 0, explain(err)
 	}
 	defer db.Close()
-	var v int
-	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-		return 0, explain(err)
-	}
 	// user_version alone does not prove this is a ledger: reading the
-	// schema catches files that are not SQLite at all.
-	var n int
-	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&n); err != nil {
+	// schema catches files that are not SQLite at all. Both in one
+	// statement, so from one snapshot: read one after the other, a ledger
+	// that another process was creating could show its tables and not yet
+	// their version, and read as somebody else's SQLite file.
+	var v, n int
+	if err := db.QueryRowContext(ctx, "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_master)").Scan(&v, &n); err != nil {
 		return 0, explain(err)
 	}
 	if v == 0 && n > 0 {
@@ -247,8 +246,12 @@ func explainWrite(err error) error {
 }
 
 func (l *Ledger) migrate(ctx context.Context) error {
+	// The first statement opens the first connection, which turns a new
+	// ledger to WAL mode: that takes the file's exclusive lock, and of
+	// several processes creating the same ledger at once (a sweep's runs
+	// on a new machine), SQLite reports all but one busy without waiting.
 	var start int
-	if err := l.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&start); err != nil {
+	if err := retryBusy(ctx, func() error { return l.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&start) }); err != nil {
 		return err
 	}
 	for _, m := range migrations() {
@@ -316,9 +319,17 @@ func (l *Ledger) write(ctx context.Context, fn func(*sql.Tx) error) error {
 	if l.readOnly {
 		return errors.New("ledger was opened read-only")
 	}
+	return retryBusy(ctx, func() error { return l.tryWrite(ctx, fn) })
+}
+
+// retryBusy calls f again, after a pause with jitter, while it fails with
+// SQLite's busy error: another connection held the lock beyond the busy
+// timeout, or in a way SQLite does not wait for at all (where waiting
+// could deadlock, it reports busy at once).
+func retryBusy(ctx context.Context, f func() error) error {
 	var err error
 	for attempt := 0; attempt < 8; attempt++ {
-		err = l.tryWrite(ctx, fn)
+		err = f()
 		if !isBusy(err) {
 			return err
 		}
