@@ -79,11 +79,15 @@ func canonical(r *Run) []byte {
 	return b
 }
 
-func chainHash(prev string, r *Run) string {
+// chainHash is the chain's link for run r after the link prev.
+func chainHash(prev string, r *Run) string { return chainHashOf(prev, canonical(r)) }
+
+// chainHashOf is chainHash for a run already in canonical form.
+func chainHashOf(prev string, canon []byte) string {
 	h := sha256.New()
 	h.Write([]byte(prev))
 	h.Write([]byte{'\n'})
-	h.Write(canonical(r))
+	h.Write(canon)
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 

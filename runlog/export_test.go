@@ -46,7 +46,10 @@ func (l *Ledger) SetMaxConns(n int) { l.db.SetMaxOpenConns(n) }
 
 // ChainAll appends every finished run after the chain's last one to the
 // chain, in the order of their keys, a thousand at a time: what Finish
-// does one by one, for runs a benchmark inserted in bulk.
+// does one by one, for runs a benchmark inserted in bulk. Each thousand
+// is put in canonical form on another goroutine while the next is read
+// (reading them, and their canonical JSON, were each a large part of
+// filling a ledger of a million runs).
 func (l *Ledger) ChainAll(ctx context.Context) error {
 	var last, max int64
 	if err := l.db.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM runs").Scan(&max); err != nil {
@@ -62,21 +65,43 @@ func (l *Ledger) ChainAll(ctx context.Context) error {
 			if err := tx.QueryRowContext(ctx, "SELECT hash FROM chain ORDER BY seq DESC LIMIT 1").Scan(&prev); err != nil && err != sql.ErrNoRows {
 				return err
 			}
-			for from := lo; from < min(lo+20*step, max); from += step {
-				runs, err := queryRunsOrdered(ctx, tx, "WHERE r.seq > ? AND r.seq <= ? AND r.status != 'running'", []any{from, from + step}, "r.seq", 0)
-				if err != nil {
-					return err
+			var (
+				pending chan [][]byte // the canonical forms of the runs read last
+				runs    []Run
+			)
+			link := func() error {
+				if pending == nil {
+					return nil
 				}
+				canon := <-pending
 				for i := range runs {
 					raw, _ := hex.DecodeString(runs[i].ID)
-					h := chainHash(string(prev), &runs[i])
+					h := chainHashOf(string(prev), canon[i])
 					if _, err := tx.ExecContext(ctx, "INSERT INTO chain (run_id, prev, hash) VALUES (?, ?, ?)", raw, digestValue(string(prev)), digestValue(h)); err != nil {
 						return err
 					}
 					prev = digestCol(h)
 				}
+				return nil
 			}
-			return nil
+			for from := lo; from < min(lo+20*step, max); from += step {
+				next, err := queryRunsOrdered(ctx, tx, "WHERE r.seq > ? AND r.seq <= ? AND r.status != 'running'", []any{from, from + step}, "r.seq", 0)
+				if err != nil {
+					return err
+				}
+				if err := link(); err != nil {
+					return err
+				}
+				runs, pending = next, make(chan [][]byte, 1)
+				go func(runs []Run, out chan<- [][]byte) {
+					canon := make([][]byte, len(runs))
+					for i := range runs {
+						canon[i] = canonical(&runs[i])
+					}
+					out <- canon
+				}(runs, pending)
+			}
+			return link()
 		})
 		if err != nil {
 			return err
