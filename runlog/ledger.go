@@ -327,20 +327,27 @@ func (l *Ledger) write(ctx context.Context, fn func(*sql.Tx) error) error {
 // timeout, or in a way SQLite does not wait for at all (where waiting
 // could deadlock, it reports busy at once).
 func retryBusy(ctx context.Context, f func() error) error {
-	var err error
-	for attempt := 0; attempt < 8; attempt++ {
-		err = f()
+	const tries = 8
+	for attempt := 0; ; attempt++ {
+		err := f()
 		if !isBusy(err) {
 			return err
 		}
-		d := time.Duration(20+rand.IntN(80)) * time.Millisecond << min(attempt, 4)
+		if attempt == tries-1 {
+			return fmt.Errorf("ledger is busy: %w", err)
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(d):
+		case <-time.After(busyPause(attempt)):
 		}
 	}
-	return fmt.Errorf("ledger is busy: %w", err)
+}
+
+// busyPause is how long retryBusy waits after its attempt'th try: 20-100
+// ms, doubling up to 16 times that (tests shorten it).
+var busyPause = func(attempt int) time.Duration {
+	return time.Duration(20+rand.IntN(80)) * time.Millisecond << min(attempt, 4)
 }
 
 func (l *Ledger) tryWrite(ctx context.Context, fn func(*sql.Tx) error) error {
