@@ -312,10 +312,10 @@ if want run; then
 				awk '/starting the container/ {print $3 / 1000}'
 		done | median)
 		row "run: start to engine run call (data-$set)" "$pre" "-" "-" "< 0.150" "$(judge "$pre" 0.150)"
-		# The least that can take on this machine: the CPU time of the
-		# work before the engine's run call (a dry run does it and stops)
-		# spread over every core. Near the row above, the cores were busy
-		# the whole time, and the time is the work's, not waiting's.
+		# The least the row above can be on this machine: the CPU time of
+		# the work before the engine's run call (a dry run does it and
+		# stops) spread over every core. Where the two are close, both
+		# cores were busy throughout: the time went to work, not waiting.
 		floor=$(for _ in $(seq "$runs"); do
 			(cd "$repo20k" && /usr/bin/time -f '%U %S' "$repro" run --dry-run --data "train=$dir" "$pinned" -- --data /nothing 2>&1 >/dev/null) |
 				tail -1 | awk -v n="$(nproc)" '{printf "%.3f\n", ($1 + $2) / n}'
