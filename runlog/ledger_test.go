@@ -102,6 +102,12 @@ func TestOpen_Refusals(t *testing.T) {
 	if err := os.WriteFile(junk, bytes.Repeat([]byte("not sqlite "), 100), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	foreign := filepath.Join(dir, "other-app.db") // SQLite, but another program's
+	db, _ = sql.Open("sqlite3", foreign)
+	if _, err := db.Exec("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine')"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
 
 	tests := []struct {
 		name    string
@@ -111,6 +117,7 @@ func TestOpen_Refusals(t *testing.T) {
 	}{
 		{"newer schema", newer, nil, "has schema version 99, newer than this repro understands"},
 		{"not a database", junk, nil, "is not a readable SQLite ledger"},
+		{"another program's SQLite file", foreign, nil, "is an SQLite file but not a repro ledger"},
 		{"truncated", truncated, nil, "is not a readable SQLite ledger"},
 		{"directory", dir, nil, "is a directory"},
 		{"empty path", "", nil, "ledger path is empty"},
