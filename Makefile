@@ -7,7 +7,7 @@ PKGS    := ./...
 
 FUZZTIME ?= 30s
 
-.PHONY: help build test bench fuzz lint docs check demo clean
+.PHONY: help build test race bench fuzz lint docs check demo clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -17,6 +17,9 @@ build: ## build bin/repro
 
 test: ## run every test: unit, fuzz seeds, end-to-end scripts (Docker, registry, git, SQLite)
 	$(GO) test -count=1 -timeout 30m $(PKGS)
+
+race: ## the libraries' tests under the race detector (their walks, hashes and a run's capture are concurrent)
+	$(GO) test -race -count=1 -timeout 30m $$($(GO) list ./... | grep -v /cmd/)
 
 bench: build ## time repro against its anchors (crane, coreutils) and run the Go benchmarks
 	./scripts/bench.sh
@@ -36,7 +39,7 @@ lint: ## gofmt, go vet, and shellcheck on the project's own scripts
 docs: ## regenerate docs/cli, the command reference, from the commands' help (checked by the tests)
 	REPRO_UPDATE=1 $(GO) test -count=1 -run '^TestDocs$$' ./cmd/repro
 
-check: lint test ## lint, then every test (the docs check included)
+check: lint test race ## lint, every test (the docs check included), and the libraries' tests under the race detector
 
 demo: build ## set up a local registry, build a trainer image, run it, list runs, print the re-run script
 	./scripts/demo.sh
