@@ -89,7 +89,7 @@ func ParseRef(s string) (Ref, error) {
 	// A one-part Docker Hub name gains "library/", which can take it past
 	// the 255 characters a repository path may have.
 	if path := parsed.RepositoryStr(); len(path) > 255 {
-		return bad(fmt.Sprintf("names a repository path of %d characters (%s...); at most 255", len(path), clip(path)[:20]))
+		return bad(fmt.Sprintf("names a repository path of %d characters (%s...); at most 255", len(path), path[:20]))
 	}
 	r.Repository = parsed.Name()
 	return r, nil
