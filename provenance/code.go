@@ -70,13 +70,9 @@ func CaptureCode(ctx context.Context, dir string) (*Code, error) {
 		return nil, err
 	}
 	// HEAD's tree hash is read beside the index and the work tree.
-	var fs billy.Filesystem
-	if st, ok := repo.Storer.(*filesystem.Storage); ok {
-		fs = st.Filesystem()
-	}
 	headTree := make(chan hashOrErr, 1)
 	go func() {
-		h, err := commitTree(fs, abs, head.Hash())
+		h, err := commitTree(gitDirFS(repo), abs, head.Hash())
 		if err != nil {
 			err = fmt.Errorf("read HEAD: %w", err)
 		}
@@ -93,6 +89,15 @@ func CaptureCode(ctx context.Context, dir string) (*Code, error) {
 // included.
 func openRepo(dir string) (*git.Repository, error) {
 	return git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+}
+
+// gitDirFS is the file system of repo's git directory; nil when repo is
+// not stored in one.
+func gitDirFS(repo *git.Repository) billy.Filesystem {
+	if st, ok := repo.Storer.(*filesystem.Storage); ok {
+		return st.Filesystem()
+	}
+	return nil
 }
 
 type hashOrErr struct {

@@ -15,7 +15,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
-	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
 // readIndex reads the repository's index into go-git's types. go-git's
@@ -31,12 +30,11 @@ import (
 // unmaps it, after which none of them may be used.
 func readIndex(repo *git.Repository) (idx *index.Index, release func(), err error) {
 	release = func() {}
-	st, ok := repo.Storer.(*filesystem.Storage)
-	if !ok {
+	fs := gitDirFS(repo)
+	if fs == nil {
 		idx, err = repo.Storer.Index()
 		return idx, release, err
 	}
-	fs := st.Filesystem()
 	data, fi, unmap, mapped := mapFile(filepath.Join(fs.Root(), "index"))
 	if !mapped {
 		f, err := fs.Open("index")

@@ -13,7 +13,6 @@ import (
 	"github.com/go-git/go-billy/v5/memfs"
 	"github.com/go-git/go-billy/v5/util"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
 func gitStdout(t *testing.T, dir string, stdin string, args ...string) string {
@@ -49,7 +48,7 @@ func TestCommitTree(t *testing.T) {
 		t.Helper()
 		var fs billy.Filesystem
 		if repo, err := openRepo(dir); err == nil {
-			fs = repo.Storer.(*filesystem.Storage).Filesystem()
+			fs = gitDirFS(repo)
 		}
 		if got, err := commitTree(fs, dir, head); err != nil || got != want {
 			t.Errorf("%s: got %v, %v; want %v", step, got, err, want)
@@ -63,7 +62,7 @@ func TestCommitTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs := repo.Storer.(*filesystem.Storage).Filesystem()
+	fs := gitDirFS(repo)
 	if got, ok := packedCommitTree(fs, head); !ok || got != want {
 		t.Errorf("packed, read from the pack: got %v, %v; want %v", got, ok, want)
 	}
