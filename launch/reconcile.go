@@ -56,6 +56,16 @@ func Reconcile(ctx context.Context, l *runlog.Ledger, o ReconcileOptions) ([]Rec
 		if r.Host.Hostname != host {
 			continue // another machine's run: only its engine knows
 		}
+		// The record names the engine; only a valid record is asked
+		// about, and only through docker or podman found on PATH.
+		if err := r.Validate(); err != nil {
+			rec := Reconciled{ID: r.ID, Status: runlog.StatusRunning, Reason: err.Error()}
+			if o.Log != nil {
+				fmt.Fprintf(o.Log, "repro: not settling a run left running: %v\n", err)
+			}
+			out = append(out, rec)
+			continue
+		}
 		rec, res, done, err := reconcileOne(ctx, &Engine{Bin: r.Engine.Name}, r, o)
 		if err != nil {
 			return out, err

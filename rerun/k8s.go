@@ -201,7 +201,7 @@ func K8sJob(r *runlog.Run, o K8sOptions) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	header := fmt.Sprintf("# Kubernetes re-run of repro run %s (recorded %s).\n# Datasets are expected in PersistentVolumeClaims repro-data-<name>; secrets in Secret %s.\n", r.ID, p.Recorded, o.SecretName)
+	header := fmt.Sprintf("# Kubernetes re-run of repro run %s (recorded %s).\n# Datasets are expected in PersistentVolumeClaims repro-data-<name>; secrets in Secret %s.\n", comment(r.ID), comment(p.Recorded), comment(o.SecretName))
 	return append([]byte(header), y...), nil
 }
 

@@ -48,6 +48,11 @@ type planData struct {
 }
 
 func newPlan(r *runlog.Run, o Options) (*plan, error) {
+	// The boundary: nothing below trusts a recorded value that a repro
+	// would not have written.
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
 	if r.Status == runlog.StatusRunning {
 		return nil, fmt.Errorf("run %s is still running (or was lost); re-run a finished run", r.ShortID())
 	}
@@ -74,13 +79,10 @@ func newPlan(r *runlog.Run, o Options) (*plan, error) {
 		return nil, fmt.Errorf("run %s was recorded from a dirty work tree (%d changed files: %s); its uncommitted changes were not stored, so it cannot be re-run exactly; pass --allow-dirty to re-run at commit %s without them",
 			r.ShortID(), len(r.ChangedFiles), strings.Join(head(r.ChangedFiles, 5), ", "), short(r.Commit))
 	}
-	if p.PatchB64 != "" && !isHex40(r.CodeTree) {
-		return nil, fmt.Errorf("run %s: recorded tree %q is not a 40-digit hex git tree", r.ShortID(), r.CodeTree)
+	if p.PatchB64 != "" && r.CodeTree == "" {
+		return nil, fmt.Errorf("run %s: recorded uncommitted changes without the git tree they make", r.ShortID())
 	}
 	if r.Commit != "" && r.CodeMount {
-		if !isHex40(r.Commit) {
-			return nil, fmt.Errorf("run %s: recorded commit %q is not a 40-digit hex commit", r.ShortID(), r.Commit)
-		}
 		for _, c := range []string{r.Remote, r.CodeDir} {
 			if c != "" {
 				p.Code = append(p.Code, c)
@@ -89,9 +91,6 @@ func newPlan(r *runlog.Run, o Options) (*plan, error) {
 	}
 	vars := map[string]string{}
 	for _, d := range r.Data {
-		if err := provenance.ValidateDigest(d.Digest); err != nil {
-			return nil, fmt.Errorf("run %s: dataset %s: recorded digest %w", r.ShortID(), d.Name, err)
-		}
 		v := "REPRO_DATA_" + EnvSuffix(d.Name)
 		if other, ok := vars[v]; ok {
 			return nil, fmt.Errorf("run %s: datasets %q and %q share the variable %s; rename one", r.ShortID(), other, d.Name, v)
@@ -139,7 +138,8 @@ func Script(r *runlog.Run, o Options) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// WriteFile writes a script atomically with mode 0755: a reader sees the
+// WriteFile writes a script atomically with mode 0700 (it may carry the
+// run's uncommitted changes and environment values): a reader sees the
 // old file or the whole new one, never a part.
 func WriteFile(path string, script []byte) error {
 	dir := filepath.Dir(path)
@@ -152,7 +152,7 @@ func WriteFile(path string, script []byte) error {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := tmp.Chmod(0o755); err != nil {
+	if err := tmp.Chmod(0o700); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -170,18 +170,6 @@ func WriteFile(path string, script []byte) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
-}
-
-func isHex40(s string) bool {
-	if len(s) != 40 {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 func short(commit string) string {
@@ -209,18 +197,16 @@ func wrap(s string, n int) string {
 	return b.String()
 }
 
-// display renders a value for a comment line: quoted Go-style so that no
-// newline can end the comment.
-func display(s string) string {
-	q := fmt.Sprintf("%q", s)
-	return q[1 : len(q)-1]
-}
+// comment renders a value for a comment line: control characters made
+// visible (no newline can end the comment), then quoted like every other
+// value in a script.
+func comment(s string) string { return Quote(runlog.Visible(s)) }
 
 // scriptTemplate is parsed when first used, not when every command starts.
 var scriptTemplate = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("rerun").Funcs(template.FuncMap{
-		"q":       Quote,
-		"display": display,
+		"q": Quote,
+		"c": comment,
 	}).Parse(scriptText))
 })
 
@@ -228,35 +214,35 @@ const scriptText = `#!/bin/sh
 # Recorded values are single-quoted literals on purpose: nothing in them
 # expands (SC2016), and '\'' is how a quote is written inside them (SC1003).
 # shellcheck disable=SC1003,SC2016
-# Re-run of repro run {{.Run.ID}}, recorded {{.Recorded}}.
+# Re-run of repro run {{c .Run.ID}}, recorded {{c .Recorded}}.
 # Needs only git, coreutils and the container CLI; repro is not needed.
 #
-#   image   {{.Image}}
+#   image   {{c .Image}}
 {{- if .Code}}
-#   commit  {{.Run.Commit}}{{if .Run.Branch}} (branch {{display .Run.Branch}}){{end}}
+#   commit  {{c .Run.Commit}}{{if .Run.Branch}} (branch {{c .Run.Branch}}){{end}}
 {{- end}}
 {{- range .Data}}
-#   data    {{.Name}} {{.Digest}}
+#   data    {{c .Name}} {{c .Digest}}
 {{- end}}
 #
 # Environment:
-#   REPRO_ENGINE   the container CLI (default: {{.Engine}})
+#   REPRO_ENGINE   the container CLI (default: {{c .Engine}})
 {{- if .Code}}
 #   REPRO_CODE     a clone of the code that has the commit (default: the recorded remote, then the recorded path)
 {{- end}}
 {{- range .Data}}
-#   {{.Var}}   where dataset {{.Name}} is now (default: {{display .Path}})
+#   {{.Var}}   where dataset {{c .Name}} is now (default: {{c .Path}})
 {{- end}}
 {{- if .Run.OutDir}}
 #   REPRO_OUT      an empty directory for the outputs (default: a new directory beside this script)
 {{- end}}
 {{- range .Secrets}}
-#   {{.}}   secret, not recorded: must be set
+#   {{c .}}   secret, not recorded: must be set
 {{- end}}
 {{- if .NoPatch}}
 #
 # WARNING: the original run used uncommitted changes that were not recorded;
-# this re-run uses commit {{.Run.Commit}} without them.
+# this re-run uses commit {{c .Run.Commit}} without them.
 {{- end}}
 set -eu
 
@@ -297,7 +283,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 {{- if .Code}}
 
-# Code: commit {{.Run.Commit}}.
+# Code.
 commit={{q .Run.Commit}}
 if [ -n "${REPRO_CODE:-}" ]; then
 	set -- "$REPRO_CODE"
@@ -320,39 +306,42 @@ printf 'repro-rerun: code %s at %s\n' "$found" "$commit" >&2
 {{- if .PatchB64}}
 
 # The original run's uncommitted changes, applied and checked: the work
-# tree must become git tree {{.Run.CodeTree}}.
+# tree must become the recorded git tree.
+want_tree={{q .Run.CodeTree}}
 base64 -d >"$work/changes.patch" <<'REPRO_PATCH' || die "cannot decode the recorded changes"
 {{.PatchB64}}
 REPRO_PATCH
 git -C "$work/code" apply --binary --whitespace=nowarn "$work/changes.patch" || die "the recorded uncommitted changes do not apply to $commit"
 git -C "$work/code" add --all -- ':/'
 tree=$(git -C "$work/code" write-tree)
-[ "$tree" = {{q .Run.CodeTree}} ] || die "the re-created work tree is git tree $tree, but the run used {{.Run.CodeTree}}"
+[ "$tree" = "$want_tree" ] || die "the re-created work tree is git tree $tree, but the run used $want_tree"
 {{- end}}
 mountable code "$work"
 {{- end}}
 {{- range $i, $d := .Data}}
 
-# Data: {{.Name}}, {{.Kind}}, {{.Files}} files, {{.Bytes}} bytes.
+# Data: {{c .Name}}, {{c .Kind}}, {{.Files}} files, {{.Bytes}} bytes.
+name_{{$i}}={{q .Name}}
+want_{{$i}}={{q .Digest}}
 data_{{$i}}=${ {{- .Var}}:-{{q .Path}}}
-[ -e "$data_{{$i}}" ] || die "dataset {{.Name}}: $data_{{$i}} does not exist; point {{.Var}} at a copy of it"
+[ -e "$data_{{$i}}" ] || die "dataset $name_{{$i}}: $data_{{$i}} does not exist; point {{.Var}} at a copy of it"
 {{- if eq .Kind "dir"}}
-[ -d "$data_{{$i}}" ] || die "dataset {{.Name}}: $data_{{$i}} is not a directory"
+[ -d "$data_{{$i}}" ] || die "dataset $name_{{$i}}: $data_{{$i}} is not a directory"
 got=sha256:$(dir_digest "$data_{{$i}}")
 {{- else}}
-[ -f "$data_{{$i}}" ] || die "dataset {{.Name}}: $data_{{$i}} is not a file"
+[ -f "$data_{{$i}}" ] || die "dataset $name_{{$i}}: $data_{{$i}} is not a file"
 got=sha256:$(sha256sum <"$data_{{$i}}" | cut -d ' ' -f 1)
 {{- end}}
-[ "$got" = {{q .Digest}} ] || die "dataset {{.Name}} at $data_{{$i}} has digest $got, but the run used {{.Digest}}; point {{.Var}} at an unchanged copy"
-mountable "dataset {{.Name}}" "$data_{{$i}}"
+[ "$got" = "$want_{{$i}}" ] || die "dataset $name_{{$i}} at $data_{{$i}} has digest $got, but the run used $want_{{$i}}; point {{.Var}} at an unchanged copy"
+mountable "dataset $name_{{$i}}" "$data_{{$i}}"
 {{- end}}
 {{- range .Secrets}}
-[ -n "${ {{- .}}+set}" ] || die "{{.}} is not set; its value was not recorded: export it and run again"
+[ -n "${ {{- .}}+set}" ] || die {{q (printf "%s is not set; its value was not recorded: export it and run again" .)}}
 {{- end}}
 {{- if .Run.OutDir}}
 
 # Outputs.
-out=${REPRO_OUT:-"$here/repro-rerun-{{.Short}}-$(date -u +%Y%m%dT%H%M%SZ)"}
+out=${REPRO_OUT:-"$here/"{{q (printf "repro-rerun-%s-" .Short)}}"$(date -u +%Y%m%dT%H%M%SZ)"}
 mkdir -p -- "$out"
 [ -z "$(ls -A -- "$out")" ] || die "REPRO_OUT $out is not empty; give an empty directory"
 out=$(cd -- "$out" && pwd)
@@ -368,13 +357,13 @@ if [ -n "$config_digest" ] && [ "$id" != "$config_digest" ]; then
 fi
 
 set --{{range .Run.Argv}} {{q .}}{{end}}
-status=0
+rc=0
 "$engine" run --rm --init --label {{q (printf "repro.rerun-of=%s" .Run.ID)}} \
 {{- if .Code}}
 	--mount "type=bind,source=$work/code,target=/workspace,readonly" \
 {{- end}}
 {{- range $i, $d := .Data}}
-	--mount "type=bind,source=$data_{{$i}},target={{.Target}},readonly" \
+	--mount "type=bind,source=$data_{{$i}},target="{{q .Target}}",readonly" \
 {{- end}}
 {{- if .Run.OutDir}}
 	--mount "type=bind,source=$out,target=/out" \
@@ -392,11 +381,11 @@ status=0
 	--env {{q (printf "%s=%s" .Name .Value)}} \
 {{- end}}
 {{- range .Secrets}}
-	--env {{.}} \
+	--env {{q .}} \
 {{- end}}
-	-- "$image" "$@" || status=$?
+	-- "$image" "$@" || rc=$?
 {{- if .Run.OutDir}}
-printf 'repro-rerun: outputs in %s (exit status %s)\n' "$out" "$status" >&2
+printf 'repro-rerun: outputs in %s (exit status %s)\n' "$out" "$rc" >&2
 {{- end}}
-exit "$status"
+exit "$rc"
 `

@@ -177,13 +177,29 @@ func TestScript_Refusals(t *testing.T) {
 			r.Commit, r.Dirty, r.ChangedFiles, r.CodeMount = strings.Repeat("a", 40), true, []string{"train.py"}, true
 		}, "was recorded from a dirty work tree (1 changed files: train.py)"},
 		{"running", func(r *runlog.Run) { r.Status = runlog.StatusRunning }, "still running"},
-		{"nul argv", func(r *runlog.Run) { r.Argv = []string{"a\x00b"} }, "argument 1 contains a NUL byte"},
+		{"nul argv", func(r *runlog.Run) { r.Argv = []string{"a\x00b"} }, `argv[0] "a\x00b"`},
 		{"bad utf-8", func(r *runlog.Run) { r.Argv = []string{"\xff"} }, "argument 1 is not valid UTF-8"},
-		{"bad digest", func(r *runlog.Run) { r.ImageDigest = "sha256:zz" }, "recorded image"},
-		{"bad commit", func(r *runlog.Run) { r.Commit, r.CodeMount = "HEAD; rm -rf /", true }, "not a 40-digit hex commit"},
+		{"bad digest", func(r *runlog.Run) { r.ImageDigest = "sha256:zz" }, `image_digest "sha256:zz"`},
+		{"bad commit", func(r *runlog.Run) { r.Commit, r.CodeMount = "HEAD; rm -rf /", true }, `code_commit "HEAD; rm -rf /"`},
 		{"bad data digest", func(r *runlog.Run) {
 			r.Data = []runlog.Dataset{{Name: "d", Path: "/d", Kind: "dir", Digest: "$(id)"}}
-		}, "dataset d: recorded digest"},
+		}, `datasets.digest of d "$(id)"`},
+		{"dataset name with a newline", func(r *runlog.Run) {
+			r.Data = []runlog.Dataset{{Name: "train\ntouch pwned\n#", Path: "/d", Kind: "dir", Digest: digest}}
+		}, `datasets.name "train\ntouch pwned\n#"`},
+		{"dataset name with a mount option", func(r *runlog.Run) {
+			r.Data = []runlog.Dataset{{Name: "train,source=/etc", Path: "/d", Kind: "dir", Digest: digest}}
+		}, `datasets.name "train,source=/etc"`},
+		{"dataset path with a mount option", func(r *runlog.Run) {
+			r.Data = []runlog.Dataset{{Name: "train", Path: "/d,source=/etc", Kind: "dir", Digest: digest}}
+		}, `datasets.path of train "/d,source=/etc"`},
+		{"secret name with a command", func(r *runlog.Run) {
+			r.Env = []runlog.EnvVar{{Name: "K$(touch pwned)", Secret: true}}
+		}, `env name "K$(touch pwned)"`},
+		{"engine as a path", func(r *runlog.Run) { r.Engine.Name = "./evil.sh" }, `engine "./evil.sh"`},
+		{"run ID with a newline", func(r *runlog.Run) { r.ID = "4e1d2a9c0b7f\nkind: Pod" }, `has id "4e1d2a9c0b7f\nkind: Pod"`},
+		{"workdir not absolute", func(r *runlog.Run) { r.Workdir = "../../etc" }, `workdir "../../etc"`},
+		{"memory as an option", func(r *runlog.Run) { r.Memory = "--privileged" }, `memory "--privileged"`},
 		{"colliding data vars", func(r *runlog.Run) {
 			r.Data = []runlog.Dataset{{Name: "a.b", Path: "/1", Kind: "dir", Digest: digest}, {Name: "a-b", Path: "/2", Kind: "dir", Digest: digest}}
 		}, "share the variable REPRO_DATA_a_b"},
@@ -194,6 +210,9 @@ func TestScript_Refusals(t *testing.T) {
 			tt.edit(r)
 			if _, err := rerun.Script(r, rerun.Options{}); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("Script: %v, want error containing %q", err, tt.wantErr)
+			}
+			if _, err := rerun.K8sJob(r, rerun.K8sOptions{GitImage: "r.example/git@" + digest}); err == nil {
+				t.Fatalf("K8sJob accepted what Script refused")
 			}
 		})
 	}
@@ -216,7 +235,7 @@ func TestScript_Shellcheck(t *testing.T) {
 		t.Skip("shellcheck is missing")
 	}
 	r := finishedRun(hostile, []runlog.EnvVar{{Name: "MODE", Value: "it's"}, {Name: "WANDB_API_KEY", Secret: true}})
-	r.Commit, r.Branch, r.Remote, r.CodeDir, r.CodeMount = strings.Repeat("c", 40), "main\n# evil", "https://example.invalid/x.git", "/src/it's here", true
+	r.Commit, r.Branch, r.Remote, r.CodeDir, r.CodeMount = strings.Repeat("c", 40), "main# $(touch evil)", "https://example.invalid/x.git", "/src/it's here", true
 	r.Workdir, r.OutDir = "/workspace/sub dir", "/out dir"
 	r.Data = []runlog.Dataset{
 		{Name: "train", Path: "/data/train's", Kind: "dir", Digest: digest, Files: 3, Bytes: 10},
@@ -248,8 +267,8 @@ func TestWriteFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	fi, err := os.Stat(path)
-	if err != nil || fi.Mode().Perm() != 0o755 {
-		t.Fatalf("mode %v, %v; want 0755", fi.Mode(), err)
+	if err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("mode %v, %v; want 0700 (a script may carry a patch and values)", fi.Mode(), err)
 	}
 	if err := rerun.WriteFile(dir, []byte("x")); err == nil {
 		t.Error("writing over a directory succeeded")
