@@ -79,6 +79,29 @@ func canonical(r *Run) []byte {
 	return b
 }
 
+// canonicalBegin is the encoding of r as it was when first recorded: the
+// fields that finishing a run sets are left at their running values, so
+// the begin link of a finished run is recomputed from its current row.
+func canonicalBegin(r *Run) []byte {
+	b := *r
+	b.Status, b.ExitCode, b.Signal, b.OOMKilled, b.Error = StatusRunning, nil, "", false, ""
+	b.OutputsDigest, b.Outputs, b.Metrics, b.FinishedAt = "", nil, nil, nil
+	return canonical(&b)
+}
+
+// Link kinds: a run is chained when it is recorded and when it finishes.
+const (
+	linkBegin = "begin"
+	linkEnd   = "end"
+)
+
+func canonicalFor(kind string, r *Run) []byte {
+	if kind == linkBegin {
+		return canonicalBegin(r)
+	}
+	return canonical(r)
+}
+
 // chainHash is the chain's link for run r after the link prev.
 func chainHash(prev string, r *Run) string { return chainHashOf(prev, canonical(r)) }
 
@@ -91,9 +114,10 @@ func chainHashOf(prev string, canon []byte) string {
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
-// chainRun appends the finished run id to the chain, inside the
-// transaction that finished it.
-func chainRun(ctx context.Context, tx *sql.Tx, id string) error {
+// chainRun appends run id's link of kind to the chain, inside the
+// transaction that recorded or finished it, and signs the new head with
+// signer (nil: unsigned).
+func chainRun(ctx context.Context, tx *sql.Tx, id, kind string, signer Signer, at string) error {
 	runs, err := queryRuns(ctx, tx, "WHERE r.id = ?", []any{id}, 1)
 	if err != nil {
 		return err
@@ -110,9 +134,47 @@ func chainRun(ctx context.Context, tx *sql.Tx, id string) error {
 	if err != nil {
 		return fmt.Errorf("chain run %q: %w", id, err)
 	}
-	_, err = tx.ExecContext(ctx, "INSERT INTO chain (run_id, prev, hash) VALUES (?, ?, ?)",
-		rawID, digestValue(string(prev)), digestValue(chainHash(string(prev), &runs[0])))
-	return err
+	hash := chainHashOf(string(prev), canonicalFor(kind, &runs[0]))
+	var seq int64
+	if err := tx.QueryRowContext(ctx, "INSERT INTO chain (run_id, prev, hash, kind) VALUES (?, ?, ?, ?) RETURNING seq",
+		rawID, digestValue(string(prev)), digestValue(hash), kind).Scan(&seq); err != nil {
+		return err
+	}
+	return signHead(ctx, tx, signer, seq, hash, at)
+}
+
+// checkBegun is called before a run is finished: its begin link must
+// still match its row, so that a record edited while it was running is
+// never chained as if repro had written it. A run left running by a
+// repro older than begin links is let through.
+func checkBegun(ctx context.Context, tx *sql.Tx, id string) error {
+	runs, err := queryRuns(ctx, tx, "WHERE r.id = ?", []any{id}, 1)
+	if err != nil {
+		return err
+	}
+	if len(runs) != 1 {
+		return fmt.Errorf("chain run %s: %w", Short(id), ErrNotFound)
+	}
+	rawID, _ := hex.DecodeString(id)
+	var prev, stored digestCol
+	err = tx.QueryRowContext(ctx, "SELECT prev, hash FROM chain WHERE run_id = ? AND kind = 'begin'", rawID).Scan(&prev, &stored)
+	if errors.Is(err, sql.ErrNoRows) {
+		var legacy int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM chain_legacy_running WHERE run_id = ?", rawID).Scan(&legacy); err != nil {
+			return err
+		}
+		if legacy == 1 {
+			return nil
+		}
+		return &ChainProblem{RunID: id, Kind: "inserted", Detail: "it is recorded as running but was never chained when it started"}
+	}
+	if err != nil {
+		return err
+	}
+	if chainHashOf(string(prev), canonicalBegin(&runs[0])) != string(stored) {
+		return &ChainProblem{RunID: id, Kind: "edited", Detail: "its record no longer matches the hash written when it started"}
+	}
+	return nil
 }
 
 // ChainProblem is the first place where the ledger differs from what
@@ -131,22 +193,28 @@ func (p *ChainProblem) Error() string {
 // ChainReport is what VerifyChain found.
 type ChainReport struct {
 	Records int           `json:"records"` // finished runs checked
+	Running int           `json:"running"` // runs still running, checked as recorded
+	Links   int           `json:"links"`   // chain links checked
+	Head    string        `json:"head"`    // the last link's hash ("" : empty chain)
+	HeadSeq int64         `json:"head_seq"`
 	Problem *ChainProblem `json:"problem"` // nil: intact
 }
 
-// VerifyChain walks the chain in order, recomputing every finished run's
-// hash from its current contents, and reports the first record that was
-// edited, deleted or inserted out of order behind repro's back, or a
-// finished run that is not in the chain at all. It reads the chain and
-// the runs a thousand at a time.
+// VerifyChain walks the chain in order, recomputing every link from its
+// run's current contents (the begin link from the run as it was recorded,
+// the end link from the run as it finished), and reports the first record
+// that was edited, deleted or inserted behind repro's back, a finished run
+// that is not in the chain, or a run recorded without a begin link. It
+// reads the chain and the runs a thousand at a time.
 func (l *Ledger) VerifyChain(ctx context.Context) (*ChainReport, error) {
 	rep := &ChainReport{}
 	if l.db == nil {
 		return rep, nil
 	}
 	prev := ""
+	ends := 0
 	for after := int64(-1); ; {
-		links, err := l.chainLinks(ctx, after, 1000)
+		links, err := l.chainLinks(ctx, "seq > ? ORDER BY seq LIMIT 1000", after)
 		if err != nil {
 			return nil, err
 		}
@@ -154,9 +222,9 @@ func (l *Ledger) VerifyChain(ctx context.Context) (*ChainReport, error) {
 			break
 		}
 		after = links[len(links)-1].seq
-		ids := make([]any, len(links))
-		for i, k := range links {
-			ids[i] = k.id
+		ids := make([]any, 0, len(links))
+		for _, k := range links {
+			ids = append(ids, k.id)
 		}
 		runs, err := l.query(ctx, "WHERE r.id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+")", ids, 0)
 		if err != nil {
@@ -176,43 +244,141 @@ func (l *Ledger) VerifyChain(ctx context.Context) (*ChainReport, error) {
 				rep.Problem = &ChainProblem{Seq: k.seq, RunID: k.id, Kind: "deleted", Detail: "the chain lists it, the runs table does not have it"}
 				return rep, nil
 			}
-			if chainHash(prev, r) != k.stored {
-				rep.Problem = &ChainProblem{Seq: k.seq, RunID: k.id, Kind: "edited", Detail: "its contents no longer match the hash recorded when it finished"}
+			if p := k.check(r); p != nil {
+				rep.Problem = p
 				return rep, nil
 			}
 			prev = k.stored
-			rep.Records++
+			rep.Links++
+			rep.Head, rep.HeadSeq = k.stored, k.seq
+			if k.kind == linkEnd {
+				ends++
+			} else if r.Status == StatusRunning {
+				rep.Running++
+			}
 		}
 	}
-	// Every link named a different finished run (an edited or repeated
-	// one fails its hash), so equal counts mean every finished run is in
-	// the chain. Otherwise, find one that is not: written by hand.
+	p, err := l.unchained(ctx, ends)
+	if err != nil {
+		return nil, err
+	}
+	rep.Problem, rep.Records = p, ends
+	return rep, nil
+}
+
+// check recomputes link k from run r.
+func (k chainLink) check(r *Run) *ChainProblem {
+	if k.kind == linkEnd && r.Status == StatusRunning {
+		return &ChainProblem{Seq: k.seq, RunID: k.id, Kind: "edited", Detail: "the chain has it finished, the runs table has it running"}
+	}
+	if chainHashOf(k.prev, canonicalFor(k.kind, r)) != k.stored {
+		when := "finished"
+		if k.kind == linkBegin {
+			when = "started"
+		}
+		return &ChainProblem{Seq: k.seq, RunID: k.id, Kind: "edited", Detail: "its contents no longer match the hash recorded when it " + when}
+	}
+	return nil
+}
+
+// unchained finds a run that is not in the chain as it should be: a
+// finished run without an end link (ends is how many end links the walk
+// found, each for a distinct run, or its hash would have failed), or a
+// run recorded since begin links exist that has none.
+func (l *Ledger) unchained(ctx context.Context, ends int) (*ChainProblem, error) {
 	var finished int
 	if err := l.db.QueryRowContext(ctx, "SELECT count(*) FROM runs WHERE status != 'running'").Scan(&finished); err != nil {
 		return nil, explain(err)
 	}
-	if finished == rep.Records {
-		return rep, nil
+	if finished != ends {
+		var id string
+		err := l.db.QueryRowContext(ctx, `SELECT id FROM runs WHERE status != 'running'
+			AND unhex(id) NOT IN (SELECT run_id FROM chain WHERE kind = 'end') ORDER BY started_at LIMIT 1`).Scan(&id)
+		if err == nil {
+			return &ChainProblem{RunID: id, Kind: "inserted", Detail: "it is finished but is not in the chain"}, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return nil, explain(err)
+		}
 	}
+	// A run recorded by this schema has a begin link; only runs finished
+	// before it (their end link at or before begin_links_after) or left
+	// running by an older repro have none.
 	var id string
-	err := l.db.QueryRowContext(ctx, `SELECT id FROM runs WHERE status != 'running'
-		AND unhex(id) NOT IN (SELECT run_id FROM chain) ORDER BY started_at LIMIT 1`).Scan(&id)
-	if err != nil {
+	err := l.db.QueryRowContext(ctx, `SELECT r.id FROM runs r
+		WHERE NOT EXISTS (SELECT 1 FROM chain b WHERE b.run_id = unhex(r.id) AND b.kind = 'begin')
+		AND NOT EXISTS (SELECT 1 FROM chain_legacy_running g WHERE g.run_id = unhex(r.id))
+		AND NOT EXISTS (SELECT 1 FROM chain e WHERE e.run_id = unhex(r.id) AND e.kind = 'end'
+			AND e.seq <= (SELECT begin_links_after FROM chain_meta))
+		ORDER BY r.started_at LIMIT 1`).Scan(&id)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
 		return nil, explain(err)
 	}
-	rep.Problem = &ChainProblem{RunID: id, Kind: "inserted", Detail: "it is finished but is not in the chain"}
-	return rep, nil
+	return &ChainProblem{RunID: id, Kind: "inserted", Detail: "it was never chained when it was recorded"}, nil
+}
+
+// CheckRun checks one run's links before it is used (re-run, compared,
+// verified): each link recomputed from the run's current row, and the
+// link after each one built on it. It does not walk the whole chain; that
+// is VerifyChain's work. A *ChainProblem means the record does not match.
+func (l *Ledger) CheckRun(ctx context.Context, r *Run) error {
+	if l.db == nil {
+		return nil
+	}
+	rawID, err := hex.DecodeString(r.ID)
+	if err != nil {
+		return &ChainProblem{RunID: r.ID, Kind: "edited", Detail: "its ID is not hex"}
+	}
+	links, err := l.chainLinks(ctx, "run_id = ? ORDER BY seq", rawID)
+	if err != nil {
+		return err
+	}
+	var begun, ended bool
+	for _, k := range links {
+		if p := k.check(r); p != nil {
+			return p
+		}
+		var next digestCol
+		err := l.db.QueryRowContext(ctx, "SELECT prev FROM chain WHERE seq > ? ORDER BY seq LIMIT 1", k.seq).Scan(&next)
+		switch {
+		case err == nil && string(next) != k.stored:
+			return &ChainProblem{Seq: k.seq, RunID: r.ID, Kind: "edited", Detail: "the chain's next link does not build on its link: the chain after it was rewritten"}
+		case err != nil && !errors.Is(err, sql.ErrNoRows):
+			return explain(err)
+		}
+		begun = begun || k.kind == linkBegin
+		ended = ended || k.kind == linkEnd
+	}
+	if r.Status != StatusRunning && !ended {
+		return &ChainProblem{RunID: r.ID, Kind: "inserted", Detail: "it is finished but is not in the chain"}
+	}
+	if !begun {
+		var exempt int
+		err := l.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM chain_legacy_running WHERE run_id = ?1)
+			+ (SELECT count(*) FROM chain WHERE run_id = ?1 AND kind = 'end' AND seq <= (SELECT begin_links_after FROM chain_meta))`, rawID).Scan(&exempt)
+		if err != nil {
+			return explain(err)
+		}
+		if exempt == 0 {
+			return &ChainProblem{RunID: r.ID, Kind: "inserted", Detail: "it was never chained when it was recorded"}
+		}
+	}
+	return nil
 }
 
 type chainLink struct {
 	seq          int64
 	id           string
+	kind         string
 	prev, stored string
 }
 
-// chainLinks reads up to n links after position after.
-func (l *Ledger) chainLinks(ctx context.Context, after int64, n int) ([]chainLink, error) {
-	rows, err := l.db.QueryContext(ctx, "SELECT seq, run_id, prev, hash FROM chain WHERE seq > ? ORDER BY seq LIMIT ?", after, n)
+// chainLinks reads the links that where (after WHERE) selects.
+func (l *Ledger) chainLinks(ctx context.Context, where string, args ...any) ([]chainLink, error) {
+	rows, err := l.db.QueryContext(ctx, "SELECT seq, run_id, prev, hash, kind FROM chain WHERE "+where, args...)
 	if err != nil {
 		return nil, explain(err)
 	}
@@ -224,7 +390,7 @@ func (l *Ledger) chainLinks(ctx context.Context, after int64, n int) ([]chainLin
 			rawID        []byte
 			prev, stored digestCol
 		)
-		if err := rows.Scan(&k.seq, &rawID, &prev, &stored); err != nil {
+		if err := rows.Scan(&k.seq, &rawID, &prev, &stored, &k.kind); err != nil {
 			return nil, err
 		}
 		k.id, k.prev, k.stored = hex.EncodeToString(rawID), string(prev), string(stored)

@@ -23,11 +23,14 @@ func (l *Ledger) RecordBatch(ctx context.Context, runs []*Run, results []Result)
 	return l.write(ctx, func(tx *sql.Tx) error {
 		for i, r := range runs {
 			r.Status = StatusRunning
-			if err := begin(ctx, tx, r); err != nil {
+			if _, err := begin(ctx, tx, r); err != nil {
+				return err
+			}
+			if err := chainRun(ctx, tx, r.ID, linkBegin, l.signer, r.StartedAt.UTC().Format(TimeFormat)); err != nil {
 				return err
 			}
 			at := r.StartedAt.Add(time.Duration(30+i%600) * time.Second).UTC().Format(TimeFormat)
-			if err := finish(ctx, tx, r.ID, results[i], at); err != nil {
+			if err := finish(ctx, tx, r.ID, results[i], at, l.signer); err != nil {
 				return err
 			}
 		}
@@ -76,11 +79,13 @@ func (l *Ledger) ChainAll(ctx context.Context) error {
 				canon := <-pending
 				for i := range runs {
 					raw, _ := hex.DecodeString(runs[i].ID)
-					h := chainHashOf(string(prev), canon[i])
-					if _, err := tx.ExecContext(ctx, "INSERT INTO chain (run_id, prev, hash) VALUES (?, ?, ?)", raw, digestValue(string(prev)), digestValue(h)); err != nil {
-						return err
+					for j, kind := range []string{linkBegin, linkEnd} {
+						h := chainHashOf(string(prev), canon[2*i+j])
+						if _, err := tx.ExecContext(ctx, "INSERT INTO chain (run_id, prev, hash, kind) VALUES (?, ?, ?, ?)", raw, digestValue(string(prev)), digestValue(h), kind); err != nil {
+							return err
+						}
+						prev = digestCol(h)
 					}
-					prev = digestCol(h)
 				}
 				return nil
 			}
@@ -94,9 +99,9 @@ func (l *Ledger) ChainAll(ctx context.Context) error {
 				}
 				runs, pending = next, make(chan [][]byte, 1)
 				go func(runs []Run, out chan<- [][]byte) {
-					canon := make([][]byte, len(runs))
+					canon := make([][]byte, 2*len(runs))
 					for i := range runs {
-						canon[i] = canonical(&runs[i])
+						canon[2*i], canon[2*i+1] = canonicalBegin(&runs[i]), canonical(&runs[i])
 					}
 					out <- canon
 				}(runs, pending)

@@ -27,11 +27,13 @@ type Ledger struct {
 	readOnly bool
 	newer    int // the schema version of a newer ledger opened read-only
 	now      func() time.Time
+	signer   Signer // signs the chain's head as links are appended; nil: none
 }
 
 type options struct {
 	readOnly bool
 	now      func() time.Time
+	signer   Signer
 }
 
 // Option configures Open.
@@ -86,7 +88,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Ledger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ledger %q: %w", path, err)
 	}
-	l := &Ledger{path: path, readOnly: o.readOnly, now: o.now}
+	l := &Ledger{path: path, readOnly: o.readOnly, now: o.now, signer: o.signer}
 
 	fi, err := os.Stat(abs)
 	switch {

@@ -218,20 +218,29 @@ func (l *Ledger) Begin(ctx context.Context, r *Run) error {
 		r.StartedAt = l.now()
 	}
 	r.Status = StatusRunning
-	return explainWrite(l.write(ctx, func(tx *sql.Tx) error { return begin(ctx, tx, r) }))
+	return explainWrite(l.write(ctx, func(tx *sql.Tx) error {
+		fresh, err := begin(ctx, tx, r)
+		if err != nil || !fresh {
+			return err
+		}
+		// Chained as recorded: nothing a re-run reads is ever outside
+		// the chain, even while the run is running.
+		return chainRun(ctx, tx, r.ID, linkBegin, l.signer, l.stamp())
+	}))
 }
 
-func begin(ctx context.Context, tx *sql.Tx, r *Run) error {
+// begin inserts r; fresh is false when it was already there.
+func begin(ctx context.Context, tx *sql.Tx, r *Run) (fresh bool, err error) {
 	var exists int
 	switch err := tx.QueryRowContext(ctx, "SELECT 1 FROM runs WHERE id = ?", r.ID).Scan(&exists); {
 	case err == nil:
-		return nil // already recorded: a retried commit
+		return false, nil // already recorded: a retried commit
 	case !errors.Is(err, sql.ErrNoRows):
-		return err
+		return false, err
 	}
 	cid, err := contextID(ctx, tx, r)
 	if err != nil {
-		return err
+		return false, err
 	}
 	var seq int64
 	if err := tx.QueryRowContext(ctx, `INSERT INTO runs (
@@ -242,30 +251,30 @@ func begin(ctx context.Context, tx *sql.Tx, r *Run) error {
 		nullable(r.Name), r.ID, r.Status, cid, digestValue(r.ImageDigest), digestValue(r.ImageIndexDigest),
 		commitValue(r.Commit), r.Dirty, js(r.ChangedFiles, "[]"), r.CodeTree, r.PatchDigest,
 		js(r.Argv, "[]"), r.StartedAt.UTC().Format(TimeFormat), nullable(r.RerunOf)).Scan(&seq); err != nil {
-		return err
+		return false, err
 	}
 	for k, v := range r.Labels {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO run_labels (run, key, value) VALUES (?,?,?)`, seq, k, v); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if len(r.Patch) > 0 {
 		if err := putBlob(ctx, tx, r.PatchDigest, "patch", r.Patch); err != nil {
-			return err
+			return false, err
 		}
 	}
 	for _, d := range r.Data {
 		if len(d.Listing) > 0 {
 			if err := putBlob(ctx, tx, d.Digest, "listing", d.Listing); err != nil {
-				return err
+				return false, err
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO datasets (run, name, path, kind, digest, files, bytes) VALUES (?,?,?,?,?,?,?)`,
 			seq, d.Name, d.Path, d.Kind, digestValue(d.Digest), d.Files, d.Bytes); err != nil {
-			return err
+			return false, err
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // Finish records how run id ended. Finishing a run twice keeps the first
@@ -274,10 +283,10 @@ func (l *Ledger) Finish(ctx context.Context, id string, res Result) error {
 	if res.Status == StatusRunning || res.Status == "" {
 		return fmt.Errorf("finish run %s: status %q is not final", Short(id), res.Status)
 	}
-	return l.write(ctx, func(tx *sql.Tx) error { return finish(ctx, tx, id, res, l.stamp()) })
+	return l.write(ctx, func(tx *sql.Tx) error { return finish(ctx, tx, id, res, l.stamp(), l.signer) })
 }
 
-func finish(ctx context.Context, tx *sql.Tx, id string, res Result, at string) error {
+func finish(ctx context.Context, tx *sql.Tx, id string, res Result, at string, signer Signer) error {
 	var (
 		seq    int64
 		status string
@@ -291,6 +300,10 @@ func finish(ctx context.Context, tx *sql.Tx, id string, res Result, at string) e
 	if status != StatusRunning {
 		return nil
 	}
+	// A record edited while it ran is not chained as if repro wrote it.
+	if err := checkBegun(ctx, tx, id); err != nil {
+		return fmt.Errorf("finish run %s: %w", Short(id), err)
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, exit_code = ?, signal = ?, oom_killed = ?, error = ?, outputs_digest = ?, metrics = ?, finished_at = ? WHERE seq = ?`,
 		res.Status, res.ExitCode, res.Signal, res.OOMKilled, res.Error, digestValue(res.OutputsDigest), js(res.Metrics, "{}"), at, seq); err != nil {
 		return err
@@ -300,7 +313,7 @@ func finish(ctx context.Context, tx *sql.Tx, id string, res Result, at string) e
 			return err
 		}
 	}
-	return chainRun(ctx, tx, id)
+	return chainRun(ctx, tx, id, linkEnd, signer, at)
 }
 
 // Resolve turns a run ID, a unique prefix of one, or a run name (meaning

@@ -17,6 +17,7 @@ func TestDependencyDirection(t *testing.T) {
 	}
 	allowed := map[string][]string{ // our packages each may import
 		"schema":     {},
+		"trust":      {},
 		"provenance": {},
 		"runlog":     {"schema"},
 		"launch":     {"provenance", "runlog"},

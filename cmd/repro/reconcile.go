@@ -101,7 +101,7 @@ func (g *globals) settleLeftovers(ctx context.Context, stderr io.Writer) {
 	if err != nil || !mine {
 		return
 	}
-	l, err := runlog.Open(ctx, path)
+	l, err := runlog.Open(ctx, path, g.options(false)...)
 	if err != nil {
 		return
 	}

@@ -26,6 +26,9 @@ type rerunOptions struct {
 	gitImage   string
 	secretName string
 	namespace  string
+	// trustLedger uses a record whose chain links do not match (recorded
+	// on the new run as the label repro.trust-ledger).
+	trustLedger bool
 }
 
 func newRerunCmd(g *globals) *cobra.Command {
@@ -96,7 +99,7 @@ differ; 1 error; 2 usage.`,
 				return err
 			}
 			defer l.Close()
-			r, err := l.Get(ctx, args[0])
+			r, err := getChecked(ctx, l, args[0], o.trustLedger)
 			if err != nil {
 				return err
 			}
@@ -125,7 +128,7 @@ differ; 1 error; 2 usage.`,
 				}
 				if o.format == "k8s" {
 					fmt.Fprintf(cmd.ErrOrStderr(), "repro: wrote %s; apply it with: kubectl apply -f %s\n", o.output, o.output)
-					return os.Chmod(o.output, 0o644)
+					return os.Chmod(o.output, 0o600)
 				}
 				fmt.Fprintf(cmd.ErrOrStderr(), "repro: wrote %s; run it with: sh %s\n", o.output, o.output)
 				return nil
@@ -136,6 +139,9 @@ differ; 1 error; 2 usage.`,
 			spec := launch.Spec{
 				Registry: o.registryFlags.options(), Engine: o.engineFlags.engine(cmd),
 				Interrupts: interrupts, Log: cmd.ErrOrStderr(), Version: version,
+			}
+			if o.trustLedger {
+				spec.Labels = map[string]string{"repro.trust-ledger": "true"}
 			}
 			spec.Trace, spec.Started = traceTo(cmd.ErrOrStderr())
 			out, err := rerun.Exec(ctx, l, r, rerun.ExecOptions{
@@ -161,6 +167,7 @@ differ; 1 error; 2 usage.`,
 		},
 	}
 	f := cmd.Flags()
+	f.BoolVar(&o.trustLedger, "trust-ledger", false, "re-run even a record whose chain links do not match (recorded on the new run)")
 	f.StringVarP(&o.output, "output", "o", "", "write the script to FILE (atomically, mode 0755) instead of stdout")
 	f.BoolVar(&o.exec, "exec", false, "run the re-run now and record it as a new run linked to RUN")
 	f.BoolVar(&o.allowDirty, "allow-dirty", false, "re-run a run from a dirty tree at its commit, without the unrecorded changes")

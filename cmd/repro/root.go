@@ -14,6 +14,7 @@ import (
 
 	"github.com/reprohq/repro/provenance"
 	"github.com/reprohq/repro/runlog"
+	"github.com/reprohq/repro/trust"
 )
 
 // version is set with -ldflags "-X main.version=...".
@@ -76,8 +77,10 @@ func report(err error, stderr io.Writer) int {
 
 // globals are the flags every command shares.
 type globals struct {
-	ledger string
-	stderr io.Writer
+	ledger    string
+	stderr    io.Writer
+	signer    *trust.Key
+	signerErr error
 }
 
 func newRootCmd() *cobra.Command {
@@ -122,6 +125,7 @@ the container's own status.`,
 		newLabelCmd(g),
 		newLineageCmd(g),
 		newImagesCmd(g),
+		newKeyCmd(g),
 		newVersionCmd(),
 	)
 	return root
@@ -147,11 +151,7 @@ func (g *globals) open(ctx context.Context, readOnly bool) (*runlog.Ledger, erro
 	if g.stderr != nil {
 		g.settleLeftovers(ctx, g.stderr)
 	}
-	var opts []runlog.Option
-	if readOnly {
-		opts = append(opts, runlog.ReadOnly())
-	}
-	l, err := runlog.Open(ctx, path, opts...)
+	l, err := runlog.Open(ctx, path, g.options(readOnly)...)
 	if err == nil && l.NewerSchema() > 0 && g.stderr != nil {
 		fmt.Fprintf(g.stderr, "repro: warning: ledger %s was written by a newer repro (schema %d); reading it without changing it\n", path, l.NewerSchema())
 	}
@@ -169,15 +169,41 @@ func (g *globals) openIfExists(ctx context.Context, readOnly bool) *runlog.Ledge
 	if _, err := os.Stat(path); err != nil {
 		return nil
 	}
-	var opts []runlog.Option
-	if readOnly {
-		opts = append(opts, runlog.ReadOnly())
-	}
-	l, err := runlog.Open(ctx, path, opts...)
+	l, err := runlog.Open(ctx, path, g.options(readOnly)...)
 	if err != nil {
 		return nil
 	}
 	return l
+}
+
+// options are how a command opens the ledger: read-only, or signing the
+// chain's head with the user's key (created on first use). A key that
+// cannot be had is reported once; the ledger is then written unsigned,
+// which repro verify reports.
+func (g *globals) options(readOnly bool) []runlog.Option {
+	if readOnly {
+		return []runlog.Option{runlog.ReadOnly()}
+	}
+	k, err := g.key()
+	if err != nil {
+		if g.stderr != nil {
+			fmt.Fprintf(g.stderr, "repro: warning: the ledger's chain will not be signed: %v\n", err)
+		}
+		return nil
+	}
+	return []runlog.Option{runlog.WithSigner(k)}
+}
+
+// key is the user's signing key, created on first use.
+func (g *globals) key() (*trust.Key, error) {
+	if g.signer == nil && g.signerErr == nil {
+		path, err := trust.DefaultPath()
+		if err == nil {
+			g.signer, err = trust.LoadOrCreate(path)
+		}
+		g.signerErr = err
+	}
+	return g.signer, g.signerErr
 }
 
 // exactArgs is cobra.ExactArgs with a usage error that names what is missing.

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"crypto/ed25519"
+	"errors"
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/reprohq/repro/rerun"
+	"github.com/reprohq/repro/runlog"
+	"github.com/reprohq/repro/trust"
 )
 
 // exitDiffers is verify's status when what is on disk or in the ledger is
@@ -13,23 +18,34 @@ import (
 const exitDiffers = 3
 
 func newVerifyCmd(g *globals) *cobra.Command {
-	var asJSON bool
+	var (
+		asJSON, sign, trustLedger bool
+		keys                      []string
+	)
 	cmd := &cobra.Command{
 		Use:   "verify [RUN...]",
 		Short: "Check the ledger's tamper-evident chain, or a run's outputs on disk",
-		Long: `Without RUN, verify walks the ledger's chain: every finished run carries a
-hash over its canonical encoding and the previous run's hash, so a record
-edited, deleted or inserted behind repro's back (with the sqlite3 shell, say)
-is found, and the first such record is named. --ledger FILE chooses the
-ledger, as for every command.
+		Long: `Without RUN, verify walks the ledger's chain: every run is chained twice,
+when it is recorded and when it finishes, each link a hash over the run's
+canonical encoding and the link before it, so a record edited, deleted or
+inserted behind repro's back (with the sqlite3 shell, say) is found, and the
+first such record is named. The chain's head is signed with the key of the
+repro that wrote it last (see repro key): verify says "signed by <key id>"
+for your own key or one given with --key, and fails on "unsigned", "signature
+does not match" (the ledger was rewritten, hashes and all) and a key you do
+not trust. --sign signs a verified, unsigned head with your key (a ledger
+from an older repro, or one you received and checked). --ledger FILE chooses
+the ledger, as for every command.
 
-With RUN, verify hashes the run's --out directory as it is now and compares
+With RUN, verify first checks the run's own chain links (--trust-ledger
+skips that), then hashes the run's --out directory as it is now and compares
 it with the outputs recorded when the run finished, naming each file that
 changed, vanished or appeared.
 
 Exit status: 0 intact, 3 something differs from the record, 1 error, 2 usage.`,
 		Example: `  repro verify
-  repro --ledger /shared/ledger.db verify
+  repro --ledger /shared/ledger.db verify --key alice.pub --key bob.pub
+  repro verify --sign
   repro verify 4e1d2a9c0b7f`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -40,26 +56,11 @@ Exit status: 0 intact, 3 something differs from the record, 1 error, 2 usage.`,
 			defer l.Close()
 			w := cmd.OutOrStdout()
 			if len(args) == 0 {
-				rep, err := l.VerifyChain(ctx)
-				if err != nil {
-					return err
-				}
-				if asJSON {
-					if err := printJSON(w, rep); err != nil {
-						return err
-					}
-				} else if rep.Problem == nil {
-					fmt.Fprintf(w, "ledger %s: %d finished runs, chain intact\n", l.Path(), rep.Records)
-				}
-				if rep.Problem != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "repro: %v\n", rep.Problem)
-					return &statusError{exitDiffers}
-				}
-				return nil
+				return verifyChain(cmd, g, l, keys, sign, asJSON)
 			}
 			differs := false
 			for _, a := range args {
-				r, err := l.Get(ctx, a)
+				r, err := getChecked(ctx, l, a, trustLedger)
 				if err != nil {
 					return err
 				}
@@ -92,5 +93,103 @@ Exit status: 0 intact, 3 something differs from the record, 1 error, 2 usage.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	cmd.Flags().StringArrayVar(&keys, "key", nil, "also trust this public key (PEM, as repro key prints it); repeatable")
+	cmd.Flags().BoolVar(&sign, "sign", false, "sign the chain's head with your key once the chain verifies (an unsigned or older ledger)")
+	cmd.Flags().BoolVar(&trustLedger, "trust-ledger", false, "with RUN: use the record even if its chain links do not match")
 	return cmd
+}
+
+// verifyChain walks the chain and checks the head's signature.
+func verifyChain(cmd *cobra.Command, g *globals, l *runlog.Ledger, keyFiles []string, sign, asJSON bool) error {
+	ctx := cmd.Context()
+	w := cmd.OutOrStdout()
+	trusted, err := trustedKeys(keyFiles)
+	if err != nil {
+		return err
+	}
+	rep, err := l.VerifyChain(ctx)
+	if err != nil {
+		return err
+	}
+	var sig *runlog.HeadSignature
+	if rep.Problem == nil {
+		if sig, err = l.CheckHead(ctx, rep.HeadSeq, rep.Head, trusted); err != nil {
+			return err
+		}
+		if sign && sig.State == runlog.Unsigned {
+			k, err := g.key()
+			if err != nil {
+				return err
+			}
+			wl, err := runlog.Open(ctx, l.Path(), runlog.WithSigner(k))
+			if err != nil {
+				return err
+			}
+			err = wl.SignHead(ctx, k)
+			wl.Close()
+			if err != nil {
+				return err
+			}
+			if sig, err = l.CheckHead(ctx, rep.HeadSeq, rep.Head, append(trusted, k.PublicKey())); err != nil {
+				return err
+			}
+		}
+	}
+	if asJSON {
+		if err := printJSON(w, struct {
+			*runlog.ChainReport
+			Signature *runlog.HeadSignature `json:"signature"`
+		}{rep, sig}); err != nil {
+			return err
+		}
+	}
+	if rep.Problem != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "repro: %v\n", rep.Problem)
+		return &statusError{exitDiffers}
+	}
+	state := sig.State
+	if state == runlog.SignedBy {
+		state = "signed by " + sig.KeyID
+	}
+	if !asJSON {
+		running := ""
+		if rep.Running > 0 {
+			running = fmt.Sprintf(" and %d running", rep.Running)
+		}
+		fmt.Fprintf(w, "ledger %s: %d finished runs%s, chain intact, %s\n", l.Path(), rep.Records, running, state)
+	}
+	switch sig.State {
+	case runlog.SignedBy, runlog.NothingToSign:
+		return nil
+	case runlog.Unsigned:
+		fmt.Fprintf(cmd.ErrOrStderr(), "repro: the chain's head is unsigned: it was written by a repro older than signatures, or rewritten and its signatures removed; once you trust its contents, repro verify --sign signs it with your key\n")
+	default:
+		fmt.Fprintf(cmd.ErrOrStderr(), "repro: %s: %s\n", sig.State, sig.Detail)
+	}
+	return &statusError{exitDiffers}
+}
+
+// trustedKeys are the user's own public key (when there is one) and the
+// ones given with --key.
+func trustedKeys(files []string) ([]ed25519.PublicKey, error) {
+	var keys []ed25519.PublicKey
+	if path, err := trust.DefaultPath(); err == nil {
+		if k, err := trust.Load(path); err == nil {
+			keys = append(keys, k.PublicKey())
+		} else if !errors.Is(err, trust.ErrNoKey) {
+			return nil, err
+		}
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, usagef("--key %s: %v", f, err)
+		}
+		pub, err := trust.ParsePublicKey(b)
+		if err != nil {
+			return nil, usagef("--key %s: %v", f, err)
+		}
+		keys = append(keys, pub)
+	}
+	return keys, nil
 }
