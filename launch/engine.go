@@ -15,6 +15,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unicode/utf8"
 )
 
 // Engine is a docker-compatible container CLI.
@@ -46,8 +47,8 @@ type Container struct {
 	Argv    []string
 	Workdir string
 	Mounts  []Mount
-	Env     []string          // names only: values travel in the engine's environment
-	Values  map[string]string // the values for Env
+	Env     []string          // the variables' names, in order
+	Values  map[string]string // the values for Env: they reach the container only (see envFile)
 	Memory  string            // --memory, as docker takes it ("" : no limit)
 	GPUs    string            // --gpus, as docker takes it ("" : none)
 }
@@ -175,8 +176,8 @@ func (e *Engine) RunArgs(c Container) []string {
 	if c.GPUs != "" {
 		args = append(args, "--gpus", c.GPUs)
 	}
-	for _, n := range c.Env {
-		args = append(args, "--env", n)
+	if len(c.Env) > 0 {
+		args = append(args, "--env-file", envFilePath)
 	}
 	args = append(args, "--", c.Image)
 	return append(args, c.Argv...)
@@ -188,9 +189,17 @@ func (e *Engine) RunArgs(c Container) []string {
 // has ended and been removed.
 func (e *Engine) Run(ctx context.Context, c Container, interrupts <-chan os.Signal) (Exit, error) {
 	cmd := exec.Command(e.bin(), e.RunArgs(c)...)
+	// The engine's client runs in repro's own environment, unchanged: a
+	// container's DOCKER_HOST, LD_PRELOAD or HOME must configure the
+	// container, never the client that talks to the engine.
 	cmd.Env = os.Environ()
-	for _, n := range c.Env {
-		cmd.Env = append(cmd.Env, n+"="+c.Values[n])
+	if len(c.Env) > 0 {
+		f, err := envFile(c, os.Getenv)
+		if err != nil {
+			return Exit{}, err
+		}
+		defer f.Close()
+		cmd.ExtraFiles = []*os.File{f}
 	}
 	var stderr bytes.Buffer
 	cmd.Stdout = e.stdout()
@@ -241,6 +250,49 @@ wait:
 		}
 	}
 	return exit, nil
+}
+
+// envFilePath is where the engine's client reads the container's
+// variables: the first of the files repro hands it (a pipe).
+const envFilePath = "/dev/fd/3"
+
+// envFile returns the read end of a pipe holding c's variables in the
+// engine's --env-file format, one NAME=VALUE a line, written from memory:
+// the values never touch a disk, an argv or the client's environment. A
+// value the format cannot carry (a line break, invalid UTF-8, over 60 KB)
+// is passed as a bare NAME, which the client reads from its environment,
+// only when that environment holds exactly that value already (getenv:
+// repro's own); otherwise it is refused.
+func envFile(c Container, getenv func(string) string) (*os.File, error) {
+	var b bytes.Buffer
+	for _, n := range c.Env {
+		line, err := envLine(n, c.Values[n], getenv)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString(line)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	// A pipe holds 64 KB; a larger file is written while the client reads.
+	go func() {
+		w.Write(b.Bytes())
+		w.Close()
+	}()
+	return r, nil
+}
+
+// envLine is variable n's line in an env file.
+func envLine(n, v string, getenv func(string) string) (string, error) {
+	if strings.ContainsAny(v, "\n\r") || !utf8.ValidString(v) || len(v) > 60000 {
+		if getenv(n) != v {
+			return "", fmt.Errorf("-e %s: its value has a line break, invalid UTF-8 or over 60 KB, which the engine takes only from the environment: export %s and pass -e %s", n, n, n)
+		}
+		return n + "\n", nil
+	}
+	return n + "=" + v + "\n", nil
 }
 
 // stopUntilGone stops the container; if the engine does not know it yet

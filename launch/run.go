@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -79,16 +78,14 @@ type Outcome struct {
 	ExitCode int      // what repro should exit with
 }
 
-var dataName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`) })
-
 // ParseDataArg parses NAME=PATH.
 func ParseDataArg(s string) (DataArg, error) {
 	n, p, ok := strings.Cut(s, "=")
 	if !ok || p == "" {
 		return DataArg{}, fmt.Errorf("--data %q: write NAME=PATH, as in --data train=./data/train", s)
 	}
-	if !dataName().MatchString(n) || len(n) > 100 {
-		return DataArg{}, fmt.Errorf("--data %q: the name %q may have letters, digits, '_', '.', '-' (not first)", s, n)
+	if !runlog.ValidDatasetName(n) {
+		return DataArg{}, fmt.Errorf("--data %q: the name %q may have %s", s, n, runlog.DatasetNameRule)
 	}
 	return DataArg{Name: n, Path: p}, nil
 }
@@ -123,6 +120,11 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 	env, err := provenance.ParseEnv(s.Env, s.SecretEnv, s.Lookup)
 	if err != nil {
 		return nil, err
+	}
+	for _, v := range env {
+		if _, err := envLine(v.Name, v.Value, os.Getenv); err != nil {
+			return nil, err
+		}
 	}
 	if err := checkArgv(s.Argv); err != nil {
 		return nil, err
