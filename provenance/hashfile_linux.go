@@ -13,8 +13,10 @@ import (
 // more per file (it tries to register the file with the network poller,
 // and sets and clears non-blocking mode), which for 100,000 small files
 // is most of the time. O_NONBLOCK keeps a file swapped for a FIFO since
-// the walk from hanging the open; on a regular file it changes nothing.
-const hashOpenFlags = unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOCTTY | unix.O_NONBLOCK
+// the walk from hanging the open, and O_NOFOLLOW one swapped for a symlink
+// (to a host file, or /dev/zero) from being read; on a regular file
+// neither changes anything.
+const hashOpenFlags = unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOCTTY | unix.O_NONBLOCK | unix.O_NOFOLLOW
 
 // openat is unix.Openat (tests stand in for the kernel's refusals).
 var openat = unix.Openat
