@@ -47,18 +47,21 @@ type Spec struct {
 	NoCode      bool     // record no code (no repository)
 	NoCodeMount bool     // do not mount the work tree at /workspace
 	AllowDirty  bool
-	AllowLatest bool
-	Data        []DataArg
-	OutDir      string
-	Env         []string // -e NAME=VALUE or -e NAME
-	SecretEnv   []string
-	Workdir     string            // overrides the container's working directory
-	RerunOf     string            // the run this one re-runs
-	Name        string            // optional run name
-	Labels      map[string]string // optional labels
-	Memory      string            // memory limit, as docker --memory takes it
-	GPUs        string            // GPUs, as docker --gpus takes it
-	DryRun      bool
+	// AllowSecretFiles are changed files (relative to the work tree) that
+	// look like credentials and may be recorded all the same.
+	AllowSecretFiles []string
+	AllowLatest      bool
+	Data             []DataArg
+	OutDir           string
+	Env              []string // -e NAME=VALUE or -e NAME
+	SecretEnv        []string
+	Workdir          string            // overrides the container's working directory
+	RerunOf          string            // the run this one re-runs
+	Name             string            // optional run name
+	Labels           map[string]string // optional labels
+	Memory           string            // memory limit, as docker --memory takes it
+	GPUs             string            // GPUs, as docker --gpus takes it
+	DryRun           bool
 
 	Registry   provenance.RegistryOptions
 	Engine     *Engine
@@ -422,11 +425,23 @@ func tracer(w io.Writer, start time.Time) func(step string) {
 	}
 }
 
+// SecretFileError is a changed file of a dirty work tree that looks like
+// it holds a credential: it would be stored in the ledger's patch.
+type SecretFileError struct{ Path, Why string }
+
+func (e *SecretFileError) Error() string {
+	return fmt.Sprintf("uncommitted file %s looks like it holds a secret (%s), and a dirty run stores its uncommitted changes in the ledger and in re-run scripts: commit it if it is not a secret, add it to .gitignore, or pass --allow-secret-file %s", e.Path, e.Why, e.Path)
+}
+
 // checkArgv refuses what cannot be passed faithfully to a container.
 func checkArgv(argv []string) error {
 	for i, a := range argv {
 		if strings.ContainsRune(a, 0) {
 			return fmt.Errorf("argument %d of the command contains a NUL byte, which no process can receive", i+1)
+		}
+		if provenance.SecretArg(a) {
+			// The value is not repeated: it goes nowhere, this error included.
+			return fmt.Errorf("argument %d of the command looks like a credential given inline, which the ledger and every re-run script would keep: pass it through the environment instead (export NAME; repro run -e NAME ...; its value is never recorded)", i+1)
 		}
 	}
 	return nil
@@ -538,6 +553,22 @@ func captureCodePart(ctx context.Context, s Spec) (*codePart, error) {
 	}
 	if code.Dirty && !s.AllowDirty {
 		return nil, fmt.Errorf("work tree %s has uncommitted changes:\n%s\ncommit them, or pass --allow-dirty to record the run as dirty", code.Dir, listFiles(code.Changed, 20))
+	}
+	if code.Dirty {
+		// The uncommitted changes go into the ledger and every re-run
+		// script: never a credential.
+		allowed := map[string]bool{}
+		for _, p := range s.AllowSecretFiles {
+			allowed[filepath.ToSlash(filepath.Clean(p))] = true
+		}
+		for _, f := range code.Changed {
+			if allowed[f] {
+				continue
+			}
+			if why := provenance.SecretFile(code.Dir, f); why != "" {
+				return nil, &SecretFileError{Path: f, Why: why}
+			}
+		}
 	}
 	c := &codePart{Code: code}
 	if code.Dirty {

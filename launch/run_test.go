@@ -46,7 +46,7 @@ func TestEngine_RunArgs(t *testing.T) {
 	})
 	want := "run --name repro-abc --init --sig-proxy=false --label a=b --label repro.run=abc " +
 		"--mount type=bind,source=/src,target=/workspace,readonly --mount type=bind,source=/o,target=/out " +
-		"--workdir /workspace --env HF_TOKEN -- r/x@sha256:00 --privileged -v /:/host"
+		"--workdir /workspace --env-file /dev/fd/3 -- r/x@sha256:00 --privileged -v /:/host"
 	if strings.Join(got, " ") != want {
 		t.Errorf("RunArgs =\n%s\nwant\n%s", strings.Join(got, " "), want)
 	}

@@ -72,6 +72,9 @@ func ParseEnv(specs, secretNames []string, lookup func(string) (string, bool)) (
 		if err := validEnvName(name); err != nil {
 			return nil, fmt.Errorf("-e %s", err)
 		}
+		if hasValue && (forced[name] || IsSecretName(name) || LooksLikeToken(value)) {
+			return nil, fmt.Errorf("-e %s=...: a secret's value does not go on the command line, where shell history and the process list keep it: export %s and pass -e %s (its value is never recorded)", name, name, name)
+		}
 		if !hasValue {
 			v, ok := lookup(name)
 			if !ok {

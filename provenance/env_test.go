@@ -82,6 +82,10 @@ func TestStripCredentials(t *testing.T) {
 		"git@github.com:a/b.git":              "git@github.com:a/b.git",
 		"/srv/git/repo":                       "/srv/git/repo",
 		"https://github.com/a/b":              "https://github.com/a/b",
+		"https://bob:p%ss@example.com/x.git":  "https://example.com/x.git", // does not parse
+		"https://bob:p%ss@example.com":        "https://example.com",
+		"user:tok@host:path/x.git":            "user@host:path/x.git",
+		"git:pw%zz@host:a/b":                  "git@host:a/b",
 	}
 	for in, want := range tests {
 		if got := provenance.StripCredentials(in); got != want {

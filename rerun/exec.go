@@ -16,7 +16,7 @@ import (
 // ExecOptions shape a re-run executed by repro.
 type ExecOptions struct {
 	Options
-	OutDir string // "" : $REPRO_OUT, else a new directory in the working directory
+	OutDir string // "" : $REPRO_OUT, else a new directory under repro's data directory
 	// Launch carries the engine, registry options, interrupts and log for
 	// the new run; its image, command, code, data and env are set from the
 	// recorded run.
@@ -76,7 +76,17 @@ func Exec(ctx context.Context, l *runlog.Ledger, r *runlog.Run, o ExecOptions) (
 			if v, ok := lookup("REPRO_OUT"); ok && v != "" {
 				out = v
 			} else {
-				out = fmt.Sprintf("repro-rerun-%s-%s", p.Short, time.Now().UTC().Format("20060102T150405Z"))
+				// Never the working directory: people stand in their
+				// repository, and a new directory there makes the next
+				// run dirty.
+				base, err := runlog.DataDir()
+				if err != nil {
+					return nil, err
+				}
+				out = filepath.Join(base, "reruns", fmt.Sprintf("%s-%s", p.Short, time.Now().UTC().Format("20060102T150405Z")))
+			}
+			if s.Log != nil {
+				fmt.Fprintf(s.Log, "repro: the re-run's outputs go to %s\n", out)
 			}
 		}
 		s.OutDir = out

@@ -57,20 +57,30 @@ func (e *SchemaError) Error() string {
 	return fmt.Sprintf("ledger %q has schema version %d, newer than this repro understands (%d); upgrade repro, or use another ledger with --ledger", e.Path, e.Found, e.Supported)
 }
 
+// DataDir is repro's own data directory: $XDG_DATA_HOME/repro, else
+// ~/.local/share/repro.
+func DataDir() (string, error) {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "repro"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("find repro's data directory: %w; set XDG_DATA_HOME", err)
+	}
+	return filepath.Join(home, ".local", "share", "repro"), nil
+}
+
 // DefaultPath is $REPRO_LEDGER, else $XDG_DATA_HOME/repro/ledger.db, else
 // ~/.local/share/repro/ledger.db.
 func DefaultPath() (string, error) {
 	if p := os.Getenv("REPRO_LEDGER"); p != "" {
 		return p, nil
 	}
-	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
-		return filepath.Join(d, "repro", "ledger.db"), nil
-	}
-	home, err := os.UserHomeDir()
+	d, err := DataDir()
 	if err != nil {
-		return "", fmt.Errorf("find the default ledger: %w; set REPRO_LEDGER or pass --ledger", err)
+		return "", fmt.Errorf("find the default ledger: %w, or REPRO_LEDGER, or pass --ledger", err)
 	}
-	return filepath.Join(home, ".local", "share", "repro", "ledger.db"), nil
+	return filepath.Join(d, "ledger.db"), nil
 }
 
 // Open opens the ledger at path, creating it and its directory and
@@ -143,8 +153,21 @@ func Open(ctx context.Context, path string, opts ...Option) (*Ledger, error) {
 		return l, nil
 	}
 
-	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+	// The ledger holds argv, environment values and patches: a new one
+	// (and a directory made for it) is the user's alone, whatever the
+	// umask. SQLite gives the WAL and shared-memory files the ledger's
+	// own mode.
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
 		return nil, fmt.Errorf("create ledger directory for %q: %w", path, err)
+	}
+	if !exists {
+		f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		switch {
+		case err == nil:
+			f.Close()
+		case !errors.Is(err, os.ErrExist):
+			return nil, fmt.Errorf("create ledger %q: %w", path, err)
+		}
 	}
 	db, err := sql.Open("sqlite3", dsn(abs, "_journal_mode=WAL&_foreign_keys=1&_busy_timeout=10000&_txlock=immediate&_synchronous=NORMAL&_stmt_cache_size=32"))
 	if err != nil {

@@ -38,7 +38,7 @@ func clipValue(s string) string {
 func Visible(s string) string {
 	clean := true
 	for _, r := range s {
-		if r == utf8.RuneError || unicode.IsControl(r) || r == '\\' {
+		if r == utf8.RuneError || unicode.IsControl(r) {
 			clean = false
 			break
 		}

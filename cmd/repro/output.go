@@ -11,6 +11,7 @@ import (
 	"github.com/olekukonko/tablewriter"
 
 	"github.com/reprohq/repro/rerun"
+	"github.com/reprohq/repro/runlog"
 )
 
 // printJSON writes v as indented JSON.
@@ -22,7 +23,16 @@ func printJSON(w io.Writer, v any) error {
 
 // printTable writes rows as a table on a terminal, and as tab-separated
 // lines without a header otherwise, so that cut and awk work.
+//
+// Every cell is a value from the ledger: control characters are shown
+// escaped, so that none can move the cursor, retitle the terminal or add a
+// column.
 func printTable(w io.Writer, header []string, rows [][]string) error {
+	for _, r := range rows {
+		for i := range r {
+			r[i] = runlog.Visible(r[i])
+		}
+	}
 	if !isTerminal(w) {
 		for _, r := range rows {
 			if _, err := fmt.Fprintln(w, strings.Join(r, "\t")); err != nil {
@@ -45,7 +55,7 @@ func printTable(w io.Writer, header []string, rows [][]string) error {
 func printFields(w io.Writer, fields [][2]string) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, f := range fields {
-		fmt.Fprintf(tw, "%s:\t%s\n", f[0], f[1])
+		fmt.Fprintf(tw, "%s:\t%s\n", runlog.Visible(f[0]), runlog.Visible(f[1]))
 	}
 	return tw.Flush()
 }

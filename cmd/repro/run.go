@@ -22,6 +22,7 @@ type runOptions struct {
 	noCode      bool
 	noCodeMount bool
 	allowDirty  bool
+	secretFiles []string
 	allowLatest bool
 	data        []string
 	out         string
@@ -117,7 +118,7 @@ is recorded then); 2 for a usage error.`,
 			}
 			spec := launch.Spec{
 				Image: image, Argv: argv, CodeDir: o.code, NoCode: o.noCode, NoCodeMount: o.noCodeMount,
-				AllowDirty: o.allowDirty, AllowLatest: o.allowLatest, OutDir: o.out, Env: o.env,
+				AllowDirty: o.allowDirty, AllowSecretFiles: o.secretFiles, AllowLatest: o.allowLatest, OutDir: o.out, Env: o.env,
 				SecretEnv: o.secretEnv, Workdir: o.workdir, DryRun: o.dryRun, Memory: o.memory, GPUs: o.gpus,
 				Registry: o.registryFlags.options(), Engine: o.engineFlags.engine(cmd),
 				Log: cmd.ErrOrStderr(), Version: version, Name: o.name,
@@ -201,6 +202,7 @@ is recorded then); 2 for a usage error.`,
 	f.BoolVar(&o.noCode, "no-code", false, "record no code: the run does not come from a git repository")
 	f.BoolVar(&o.noCodeMount, "no-code-mount", false, "do not mount the work tree at /workspace (the image carries the code)")
 	f.BoolVar(&o.allowDirty, "allow-dirty", false, "run from a work tree with uncommitted changes, recorded as dirty")
+	f.StringArrayVar(&o.secretFiles, "allow-secret-file", nil, "with --allow-dirty: record this changed file (relative to the work tree) although it looks like a credential; repeatable")
 	f.BoolVar(&o.allowLatest, "allow-latest", false, "allow the moving tag latest (the digest it resolves to is still what runs)")
 	f.StringArrayVar(&o.data, "data", nil, "dataset NAME=PATH (file or directory), hashed and mounted read-only at /data/NAME; repeatable")
 	f.StringVar(&o.out, "out", "", "empty directory mounted at /out; its files are hashed and recorded as outputs")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -112,5 +113,13 @@ func showFields(r *runlog.Run) [][2]string {
 	}
 	add("rerun of", r.RerunOf)
 	add("repro", r.ReproVersion)
+	keys := make([]string, 0, len(r.Labels))
+	for k := range r.Labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		add("label", k+"="+r.Labels[k])
+	}
 	return f
 }
