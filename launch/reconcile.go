@@ -2,6 +2,7 @@ package launch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -72,7 +73,17 @@ func Reconcile(ctx context.Context, l *runlog.Ledger, o ReconcileOptions) ([]Rec
 		}
 		if done {
 			if err := l.Finish(context.WithoutCancel(ctx), r.ID, res); err != nil {
-				return out, err
+				// A record repro did not write is left as it is, named.
+				var p *runlog.ChainProblem
+				if !errors.As(err, &p) {
+					return out, err
+				}
+				rec = Reconciled{ID: r.ID, Status: runlog.StatusRunning, Reason: err.Error()}
+				if o.Log != nil {
+					fmt.Fprintf(o.Log, "repro: not settling a run left running: %v\n", err)
+				}
+				out = append(out, rec)
+				continue
 			}
 			if o.Log != nil {
 				fmt.Fprintf(o.Log, "repro: run %s was left running by a repro that is gone: recorded %s (%s)\n", r.ShortID(), rec.Status, rec.Reason)

@@ -156,8 +156,11 @@ func checkBegun(ctx context.Context, tx *sql.Tx, id string) error {
 		return fmt.Errorf("chain run %s: %w", Short(id), ErrNotFound)
 	}
 	rawID, _ := hex.DecodeString(id)
-	var prev, stored digestCol
-	err = tx.QueryRowContext(ctx, "SELECT prev, hash FROM chain WHERE run_id = ? AND kind = 'begin'", rawID).Scan(&prev, &stored)
+	var (
+		seq          int64
+		prev, stored digestCol
+	)
+	err = tx.QueryRowContext(ctx, "SELECT seq, prev, hash FROM chain WHERE run_id = ? AND kind = 'begin'", rawID).Scan(&seq, &prev, &stored)
 	if errors.Is(err, sql.ErrNoRows) {
 		var legacy int
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM chain_legacy_running WHERE run_id = ?", rawID).Scan(&legacy); err != nil {
@@ -172,7 +175,7 @@ func checkBegun(ctx context.Context, tx *sql.Tx, id string) error {
 		return err
 	}
 	if chainHashOf(string(prev), canonicalBegin(&runs[0])) != string(stored) {
-		return &ChainProblem{RunID: id, Kind: "edited", Detail: "its record no longer matches the hash written when it started"}
+		return &ChainProblem{Seq: seq, RunID: id, Kind: "edited", Detail: "its contents no longer match the hash recorded when it started"}
 	}
 	return nil
 }

@@ -17,17 +17,16 @@ func getChecked(ctx context.Context, l *runlog.Ledger, ref string, trustLedger b
 	if err != nil {
 		return nil, err
 	}
-	if err := r.Validate(); err != nil {
-		return nil, err
-	}
-	if trustLedger {
-		return r, nil
-	}
-	if err := l.CheckRun(ctx, r); err != nil {
-		var p *runlog.ChainProblem
-		if errors.As(err, &p) {
-			return nil, fmt.Errorf("%w; the record is not what repro wrote: check the ledger with repro verify, or pass --trust-ledger to use it anyway", err)
+	if !trustLedger {
+		if err := l.CheckRun(ctx, r); err != nil {
+			var p *runlog.ChainProblem
+			if errors.As(err, &p) {
+				return nil, fmt.Errorf("%w; the record is not what repro wrote: check the ledger with repro verify, or pass --trust-ledger to use it anyway", err)
+			}
+			return nil, err
 		}
+	}
+	if err := r.Validate(); err != nil {
 		return nil, err
 	}
 	return r, nil

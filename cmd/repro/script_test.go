@@ -88,6 +88,7 @@ func TestScripts(t *testing.T) {
 			"wait-container": cmdWaitContainer,
 			"tmpfs":          cmdTmpfs,
 			"json-field":     cmdJSONField,
+			"unix-listen":    cmdUnixListen,
 		},
 	})
 }
@@ -175,6 +176,38 @@ func cmdJSONField(ts *testscript.TestScript, neg bool, args []string) {
 	if matched == neg {
 		ts.Fatalf("json-field %s = %q; want match for %q: %v", args[0], s, args[1], !neg)
 	}
+}
+
+// unix-listen SOCKET: listen on a unix socket for the rest of the script,
+// as a fake engine would; whatever connects is written to SOCKET.log (the
+// first 4 KB of what it sent), so a script can check that nothing did.
+func cmdUnixListen(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: unix-listen SOCKET")
+	}
+	path := ts.MkAbs(args[0])
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		ts.Fatalf("listen on %s: %v", path, err)
+	}
+	ts.Defer(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.SetReadDeadline(time.Now().Add(2 * time.Second))
+			buf := make([]byte, 4096)
+			n, _ := c.Read(buf)
+			c.Close()
+			f, err := os.OpenFile(path+".log", os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+			if err == nil {
+				fmt.Fprintf(f, "connection: %q\n", buf[:n])
+				f.Close()
+			}
+		}
+	}()
 }
 
 // tmpfs DIR SIZE [ro]: mount a tmpfs of SIZE on DIR for the rest of the

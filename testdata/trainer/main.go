@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -31,6 +32,7 @@ func main() {
 	noise := flag.Bool("noise", false, "mix /dev/urandom into the model (a non-deterministic trainer)")
 	ignoreTerm := flag.Bool("ignore-term", false, "with --sleep: ignore SIGTERM and SIGINT")
 	alloc := flag.Int("alloc-mib", 0, "allocate and touch this many MiB first (memory-limit tests)")
+	metricsAs := flag.String("metrics-as", "", "make /out/metrics.json a FIFO (fifo) or a symlink (link:TARGET) instead of a file (hostile-output tests)")
 	flag.Parse()
 
 	if *argv {
@@ -143,7 +145,16 @@ func main() {
 		"accuracy": float64(sum[1]) / 255,
 	}
 	b, _ := json.MarshalIndent(metrics, "", "  ")
-	if err := os.WriteFile(filepath.Join(*outDir, "metrics.json"), append(b, '\n'), 0o644); err != nil {
+	var err error
+	switch mpath := filepath.Join(*outDir, "metrics.json"); {
+	case *metricsAs == "fifo":
+		err = syscall.Mkfifo(mpath, 0o644)
+	case strings.HasPrefix(*metricsAs, "link:"):
+		err = os.Symlink(strings.TrimPrefix(*metricsAs, "link:"), mpath)
+	default:
+		err = os.WriteFile(mpath, append(b, '\n'), 0o644)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "trainer:", err)
 		os.Exit(1)
 	}
