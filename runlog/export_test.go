@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"time"
 
 	"github.com/reprohq/repro/schema"
@@ -113,4 +114,47 @@ func (l *Ledger) ChainAll(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// Rechain recomputes every link of the chain from the runs as they are
+// now, as someone who edited rows and knows the encoding would, without
+// a key to sign with.
+func (l *Ledger) Rechain(ctx context.Context) error {
+	return l.write(ctx, func(tx *sql.Tx) error {
+		links, err := func() ([]chainLink, error) {
+			rows, err := tx.QueryContext(ctx, "SELECT seq, run_id, prev, hash, kind FROM chain ORDER BY seq")
+			if err != nil {
+				return nil, err
+			}
+			defer rows.Close()
+			var out []chainLink
+			for rows.Next() {
+				var k chainLink
+				var raw []byte
+				var prev, stored digestCol
+				if err := rows.Scan(&k.seq, &raw, &prev, &stored, &k.kind); err != nil {
+					return nil, err
+				}
+				k.id = hex.EncodeToString(raw)
+				out = append(out, k)
+			}
+			return out, rows.Err()
+		}()
+		if err != nil {
+			return err
+		}
+		prev := ""
+		for _, k := range links {
+			runs, err := queryRuns(ctx, tx, "WHERE r.id = ?", []any{k.id}, 1)
+			if err != nil || len(runs) != 1 {
+				return fmt.Errorf("rechain %s: %v", k.id, err)
+			}
+			h := chainHashOf(prev, canonicalFor(k.kind, &runs[0]))
+			if _, err := tx.ExecContext(ctx, "UPDATE chain SET prev = ?, hash = ? WHERE seq = ?", digestValue(prev), digestValue(h), k.seq); err != nil {
+				return err
+			}
+			prev = h
+		}
+		return nil
+	})
 }

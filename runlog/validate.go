@@ -164,12 +164,11 @@ func (r *Run) Validate() error {
 	if !validStatus[r.Status] {
 		return bad("status", r.Status, "running, succeeded, failed, interrupted or lost")
 	}
-	for k, v := range r.Labels {
+	// Label values are annotations, shown escaped and never used by a
+	// re-run; their keys are names.
+	for k := range r.Labels {
 		if !labelKeyRe().MatchString(k) {
 			return bad("label key", k, "letters, digits, '.', '_', '/', '-'")
-		}
-		if !plainText(v) {
-			return bad("label "+k, v, textRule)
 		}
 	}
 	if !plainText(r.Image) {
