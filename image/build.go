@@ -97,7 +97,7 @@ func Build(ctx context.Context, o BuildOptions) (*Result, error) {
 	}
 	fi, err := os.Stat(o.Context)
 	if err != nil {
-		return nil, fmt.Errorf("build context %q: %w", o.Context, provenance.PathCause(err))
+		return nil, fmt.Errorf("build context %q: %w", o.Context, provenance.PathCause(o.Context, err))
 	}
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("build context %q is not a directory", o.Context)

@@ -45,7 +45,7 @@ func WriteContextTar(w io.Writer, contextDir, dest string, epoch time.Time) (Lay
 	dest = path.Clean("/" + filepath.ToSlash(dest))
 	root, err := os.OpenRoot(contextDir)
 	if err != nil {
-		return st, fmt.Errorf("build context %s: %w", contextDir, provenance.PathCause(err))
+		return st, fmt.Errorf("build context %s: %w", contextDir, provenance.PathCause(contextDir, err))
 	}
 	defer root.Close()
 	pm, err := ignoreMatcher(root)

@@ -180,7 +180,7 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		if entries, err := os.ReadDir(abs); err == nil && len(entries) > 0 {
 			return nil, fmt.Errorf("--out %s is not empty; give a new or empty directory so that its contents are this run's outputs", s.OutDir)
 		} else if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("--out %s: %w", s.OutDir, provenance.PathCause(err))
+			return nil, fmt.Errorf("--out %s: %w", s.OutDir, provenance.PathCause(s.OutDir, err))
 		}
 		r.OutDir = abs
 	}
@@ -352,7 +352,7 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 	}
 	if r.OutDir != "" {
 		if err := os.MkdirAll(r.OutDir, 0o755); err != nil {
-			return nil, fmt.Errorf("--out %s: %w", s.OutDir, provenance.PathCause(err))
+			return nil, fmt.Errorf("--out %s: %w", s.OutDir, provenance.PathCause(s.OutDir, err))
 		}
 	}
 
@@ -615,7 +615,7 @@ func checkDataArgs(data []DataArg) ([]string, error) {
 			return nil, err
 		}
 		if _, err := os.Stat(abs); err != nil {
-			return nil, fmt.Errorf("--data %s=%s: %w", d.Name, d.Path, provenance.PathCause(err))
+			return nil, fmt.Errorf("--data %s=%s: %w", d.Name, d.Path, provenance.PathCause(d.Path, err))
 		}
 		if err := checkMountPath(abs); err != nil {
 			return nil, fmt.Errorf("--data %s: %w", d.Name, err)

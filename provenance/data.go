@@ -602,13 +602,28 @@ func hashFile(path string) (string, int64, error) {
 // otherwise allocate one per file.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
-// PathCause drops the operation and path from an *os.PathError, for
-// messages that already name the path ("--data x=p: no such file or
-// directory"); other errors are returned as they are.
-func PathCause(err error) error {
+// PathCause is err without the path it names when that path is root
+// itself, which the caller's message already names: "--data x=./d: no
+// such file or directory". An error about a file below root keeps that
+// file's path, relative to root and shortened in the middle when it is
+// very long (a tree deeper than PATH_MAX), so that it can be found.
+func PathCause(root string, err error) error {
 	var pe *fs.PathError
-	if errors.As(err, &pe) {
+	if !errors.As(err, &pe) {
+		return err
+	}
+	abs, aerr := filepath.Abs(root)
+	p := filepath.Clean(pe.Path)
+	if p == filepath.Clean(root) || aerr == nil && p == abs {
 		return pe.Err
 	}
-	return err
+	if aerr == nil {
+		if rel, rerr := filepath.Rel(abs, p); rerr == nil && !strings.HasPrefix(rel, "..") {
+			p = rel
+		}
+	}
+	if len(p) > 200 {
+		p = fmt.Sprintf("%s...%s (a path of %d bytes)", p[:80], p[len(p)-80:], len(p))
+	}
+	return fmt.Errorf("%s %s: %w", pe.Op, p, pe.Err)
 }

@@ -57,7 +57,7 @@ func Exec(ctx context.Context, l *runlog.Ledger, r *runlog.Run, o ExecOptions) (
 			path = v
 		}
 		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("dataset %s: %s: %w; point %s at a copy of it", d.Name, path, provenance.PathCause(err), d.Var)
+			return nil, fmt.Errorf("dataset %s: %s: %w; point %s at a copy of it", d.Name, path, provenance.PathCause(path, err), d.Var)
 		}
 		s.Data = append(s.Data, launch.DataArg{Name: d.Name, Path: path, Want: d.Digest})
 	}

@@ -61,7 +61,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 				}
 				v, err := provenance.HashPathWith(cmd.Context(), p, provenance.HashOptions{Cache: cache, Progress: launch.ProgressLine(progress, "hashing "+p)})
 				if err != nil {
-					return fmt.Errorf("digest %s: %w", p, provenance.PathCause(err))
+					return fmt.Errorf("digest %s: %w", p, provenance.PathCause(p, err))
 				}
 				switch {
 				case asJSON:
