@@ -57,14 +57,17 @@ func Reconcile(ctx context.Context, l *runlog.Ledger, o ReconcileOptions) ([]Rec
 		if r.Host.Hostname != host {
 			continue // another machine's run: only its engine knows
 		}
-		// The record names the engine; only a valid record is asked
-		// about, and only through docker or podman found on PATH.
-		if err := r.Validate(); err != nil {
-			rec := Reconciled{ID: r.ID, Status: runlog.StatusRunning, Reason: err.Error()}
+		// A record repro did not write is left as it is, named.
+		leave := func(err error) {
 			if o.Log != nil {
 				fmt.Fprintf(o.Log, "repro: not settling a run left running: %v\n", err)
 			}
-			out = append(out, rec)
+			out = append(out, Reconciled{ID: r.ID, Status: runlog.StatusRunning, Reason: err.Error()})
+		}
+		// The record names the engine; only a valid record is asked
+		// about, and only through docker or podman found on PATH.
+		if err := r.Validate(); err != nil {
+			leave(err)
 			continue
 		}
 		rec, res, done, err := reconcileOne(ctx, &Engine{Bin: r.Engine.Name}, r, o)
@@ -73,16 +76,11 @@ func Reconcile(ctx context.Context, l *runlog.Ledger, o ReconcileOptions) ([]Rec
 		}
 		if done {
 			if err := l.Finish(context.WithoutCancel(ctx), r.ID, res); err != nil {
-				// A record repro did not write is left as it is, named.
 				var p *runlog.ChainProblem
 				if !errors.As(err, &p) {
 					return out, err
 				}
-				rec = Reconciled{ID: r.ID, Status: runlog.StatusRunning, Reason: err.Error()}
-				if o.Log != nil {
-					fmt.Fprintf(o.Log, "repro: not settling a run left running: %v\n", err)
-				}
-				out = append(out, rec)
+				leave(err)
 				continue
 			}
 			if o.Log != nil {

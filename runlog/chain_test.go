@@ -11,13 +11,13 @@ import (
 	"github.com/reprohq/repro/runlog"
 )
 
-// ledgerWithRuns records n finished runs and returns the ledger's path and
-// the IDs in the order they finished.
-func ledgerWithRuns(t *testing.T, n int) (string, []string) {
+// ledgerWithRuns records n finished runs (and one still running) and
+// returns the ledger's path and the IDs in the order they finished.
+func ledgerWithRuns(t *testing.T, n int, opts ...runlog.Option) (string, []string) {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "l.db")
-	l := mustOpen(t, path)
+	l := mustOpen(t, path, opts...)
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	var ids []string
 	for i := 0; i < n; i++ {
@@ -32,7 +32,7 @@ func ledgerWithRuns(t *testing.T, n int) (string, []string) {
 		}
 		ids = append(ids, r.ID)
 	}
-	// One still running: not part of the chain, and not a problem.
+	// One still running: chained as recorded, and not a problem.
 	if err := l.Begin(ctx, run(runlog.NewID(), t0.Add(time.Duration(n)*time.Hour))); err != nil {
 		t.Fatal(err)
 	}

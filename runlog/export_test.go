@@ -120,29 +120,11 @@ func (l *Ledger) ChainAll(ctx context.Context) error {
 // now, as someone who edited rows and knows the encoding would, without
 // a key to sign with.
 func (l *Ledger) Rechain(ctx context.Context) error {
+	links, err := l.chainLinks(ctx, "1 ORDER BY seq")
+	if err != nil {
+		return err
+	}
 	return l.write(ctx, func(tx *sql.Tx) error {
-		links, err := func() ([]chainLink, error) {
-			rows, err := tx.QueryContext(ctx, "SELECT seq, run_id, prev, hash, kind FROM chain ORDER BY seq")
-			if err != nil {
-				return nil, err
-			}
-			defer rows.Close()
-			var out []chainLink
-			for rows.Next() {
-				var k chainLink
-				var raw []byte
-				var prev, stored digestCol
-				if err := rows.Scan(&k.seq, &raw, &prev, &stored, &k.kind); err != nil {
-					return nil, err
-				}
-				k.id = hex.EncodeToString(raw)
-				out = append(out, k)
-			}
-			return out, rows.Err()
-		}()
-		if err != nil {
-			return err
-		}
 		prev := ""
 		for _, k := range links {
 			runs, err := queryRuns(ctx, tx, "WHERE r.id = ?", []any{k.id}, 1)

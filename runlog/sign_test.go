@@ -27,29 +27,6 @@ func newKey(t *testing.T) testKey {
 	return testKey{priv}
 }
 
-// signedLedger records n finished runs signed with k.
-func signedLedger(t *testing.T, k testKey, n int) (string, []string) {
-	t.Helper()
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "l.db")
-	l := mustOpen(t, path, runlog.WithSigner(k))
-	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	var ids []string
-	for i := 0; i < n; i++ {
-		r := run(runlog.NewID(), t0.Add(time.Duration(i)*time.Hour))
-		if err := l.Begin(ctx, r); err != nil {
-			t.Fatal(err)
-		}
-		code := i
-		if err := l.Finish(ctx, r.ID, runlog.Result{Status: runlog.StatusSucceeded, ExitCode: &code}); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, r.ID)
-	}
-	l.Close()
-	return path, ids
-}
-
 func head(t *testing.T, path string, trusted ...ed25519.PublicKey) (*runlog.ChainReport, *runlog.HeadSignature) {
 	t.Helper()
 	ctx := context.Background()
@@ -105,7 +82,7 @@ func TestLedger_CheckHead(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path, ids := signedLedger(t, mine, 4)
+			path, ids := ledgerWithRuns(t, 4, runlog.WithSigner(mine))
 			tt.change(t, path, ids)
 			rep, sig := head(t, path, tt.trusted...)
 			if rep.Problem != nil {
