@@ -159,8 +159,8 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 	}
 
 	// Checked here, before anything slow.
-	if s.Workdir != "" && !strings.HasPrefix(s.Workdir, "/") {
-		return nil, fmt.Errorf("--workdir %q must be an absolute path inside the container", s.Workdir)
+	if s.Workdir != "" && !runlog.ValidWorkdir(s.Workdir) {
+		return nil, fmt.Errorf("--workdir %q must be an absolute path inside the container, without control characters", s.Workdir)
 	}
 	for _, flag := range []struct{ name, v string }{{"--memory", s.Memory}, {"--gpus", s.GPUs}} {
 		if strings.HasPrefix(flag.v, "-") || strings.ContainsAny(flag.v, " \t\n") {
@@ -447,10 +447,12 @@ func checkArgv(argv []string) error {
 	return nil
 }
 
-// checkMountPath refuses paths the engine's --mount syntax cannot carry.
+// checkMountPath refuses paths the engine's --mount syntax cannot carry,
+// by the rule a recorded run is checked against when it is read back, so
+// that what is recorded can be re-run.
 func checkMountPath(p string) error {
-	if strings.ContainsAny(p, ",\"\n\x00") {
-		return fmt.Errorf("path %q contains a comma, quote or newline, which the container engine cannot mount; rename it or link it from a plain path", p)
+	if !runlog.MountablePath(p) {
+		return fmt.Errorf("path %q contains a comma, quote, newline or other control character, which the container engine cannot mount; rename it or link it from a plain path", p)
 	}
 	return nil
 }

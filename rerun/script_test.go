@@ -216,6 +216,17 @@ func TestScript_Refusals(t *testing.T) {
 			}
 		})
 	}
+	// A working directory is not a mount: a subdirectory named a,b is a
+	// valid record (launch accepts it), so the script must accept it too.
+	r0 := finishedRun([]string{"x"}, nil)
+	r0.Workdir = "/workspace/a,b"
+	if script, err := rerun.Script(r0, rerun.Options{}); err != nil || !strings.Contains(string(script), "'/workspace/a,b'") {
+		t.Fatalf("Script(workdir with a comma): %v", err)
+	}
+	r0.Workdir = "/workspace/a\tb"
+	if _, err := rerun.Script(r0, rerun.Options{}); err == nil {
+		t.Fatal("Script accepted a workdir with a control character")
+	}
 	// --allow-dirty accepts a dirty run, and the script says so.
 	r := finishedRun([]string{"x"}, nil)
 	r.Commit, r.Dirty, r.CodeMount, r.CodeDir = strings.Repeat("a", 40), true, true, "/src"

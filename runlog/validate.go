@@ -117,6 +117,11 @@ func MountablePath(p string) bool {
 	return !strings.ContainsAny(p, ",\"") && plainText(p)
 }
 
+// ValidWorkdir says whether p can be a container's working directory as
+// recorded: absolute, without control characters. It is not a mount, so
+// ',' and '"' are fine (a subdirectory of the code named a,b).
+func ValidWorkdir(p string) bool { return strings.HasPrefix(p, "/") && plainText(p) }
+
 // plainText says whether s is valid UTF-8 without control characters.
 func plainText(s string) bool {
 	if !utf8.ValidString(s) {
@@ -197,7 +202,9 @@ func (r *Run) Validate() error {
 	if r.CodeTree != "" && !ValidObjectID(r.CodeTree) {
 		return bad("code_tree", r.CodeTree, objectRule)
 	}
-	if r.CodeDir != "" && !MountablePath(r.CodeDir) {
+	// The code directory is mounted only with code_mount; otherwise it is
+	// a path the script names in a comment and may clone from.
+	if r.CodeDir != "" && (r.CodeMount && !MountablePath(r.CodeDir) || !ValidWorkdir(r.CodeDir)) {
 		return bad("code_dir", r.CodeDir, pathRule)
 	}
 	if !plainText(r.Branch) {
@@ -206,18 +213,13 @@ func (r *Run) Validate() error {
 	if !plainText(r.Remote) || strings.HasPrefix(r.Remote, "-") {
 		return bad("code_remote", r.Remote, textRule+", not starting with '-'")
 	}
-	for _, f := range r.ChangedFiles {
-		if !utf8.ValidString(f) {
-			return bad("code_changed", f, "UTF-8 paths")
-		}
-	}
 	for i, a := range r.Argv {
 		if strings.IndexByte(a, 0) >= 0 {
 			return bad(fmt.Sprintf("argv[%d]", i), a, "no NUL byte")
 		}
 	}
-	if r.Workdir != "" && !MountablePath(r.Workdir) {
-		return bad("workdir", r.Workdir, pathRule)
+	if r.Workdir != "" && !ValidWorkdir(r.Workdir) {
+		return bad("workdir", r.Workdir, "an absolute path without control characters")
 	}
 	if r.Memory != "" && !engineValue(r.Memory) {
 		return bad("memory", r.Memory, "a size such as 16g")
