@@ -8,8 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // canonicalV1 is the encoding a finished run is hashed in: a fixed list
@@ -59,7 +61,10 @@ type canonicalV1 struct {
 	RerunOf           string             `json:"rerun_of"`
 }
 
-func canonical(r *Run) []byte {
+func canonical(r *Run) []byte { return appendRun(make([]byte, 0, 4096), r) }
+
+// appendRun appends r's canonical encoding to dst.
+func appendRun(dst []byte, r *Run) []byte {
 	c := canonicalV1{V: 1, ID: r.ID, Name: r.Name, Status: r.Status, ExitCode: r.ExitCode, Signal: r.Signal, OOMKilled: r.OOMKilled, Error: r.Error,
 		Image: r.Image, ImageRepo: r.ImageRepo, ImageTag: r.ImageTag, ImageDigest: r.ImageDigest, ImageIndexDigest: r.ImageIndexDigest,
 		ImageConfigDigest: r.ImageConfigDigest, ImagePlatform: r.ImagePlatform, CodeDir: r.CodeDir, Commit: r.Commit, Branch: r.Branch,
@@ -72,21 +77,26 @@ func canonical(r *Run) []byte {
 	}
 	sort.Slice(c.Data, func(i, j int) bool { return c.Data[i].Name < c.Data[j].Name })
 	sort.Slice(c.Outputs, func(i, j int) bool { return c.Outputs[i].Path < c.Outputs[j].Path })
+	if b, ok := appendCanonical(dst, &c); ok {
+		return b
+	}
 	b, err := json.Marshal(c)
 	if err != nil {
 		panic(err) // only strings, numbers and slices of them
 	}
-	return b
+	return append(dst, b...)
 }
 
 // canonicalBegin is the encoding of r as it was when first recorded: the
 // fields that finishing a run sets are left at their running values, so
 // the begin link of a finished run is recomputed from its current row.
-func canonicalBegin(r *Run) []byte {
+func canonicalBegin(r *Run) []byte { return appendBegin(make([]byte, 0, 4096), r) }
+
+func appendBegin(dst []byte, r *Run) []byte {
 	b := *r
 	b.Status, b.ExitCode, b.Signal, b.OOMKilled, b.Error = StatusRunning, nil, "", false, ""
 	b.OutputsDigest, b.Outputs, b.Metrics, b.FinishedAt = "", nil, nil, nil
-	return canonical(&b)
+	return appendRun(dst, &b)
 }
 
 // Link kinds: a run is chained when it is recorded and when it finishes.
@@ -95,11 +105,15 @@ const (
 	linkEnd   = "end"
 )
 
-func canonicalFor(kind string, r *Run) []byte {
+func canonicalFor(kind string, r *Run) []byte { return appendFor(make([]byte, 0, 4096), kind, r) }
+
+// appendFor appends the encoding of r that its link of kind hashes to dst
+// (reused from its start).
+func appendFor(dst []byte, kind string, r *Run) []byte {
 	if kind == linkBegin {
-		return canonicalBegin(r)
+		return appendBegin(dst[:0], r)
 	}
-	return canonical(r)
+	return appendRun(dst[:0], r)
 }
 
 // chainHash is the chain's link for run r after the link prev.
@@ -204,48 +218,60 @@ type ChainReport struct {
 // run's current contents (the begin link from the run as it was recorded,
 // the end link from the run as it finished), and reports the first record
 // that was edited, deleted or inserted behind repro's back, a finished run
-// that is not in the chain, or a run recorded without a begin link. It
-// reads the chain and the runs a thousand at a time.
+// that is not in the chain, or a run recorded without a begin link.
+//
+// It streams, on every core: the chain is read a thousand links at a
+// time, the runs each batch names are read by a pool of readers (each run
+// once: a run is kept from its begin link to its end link), and the links
+// are recomputed in parallel; problems are reported in chain order.
 func (l *Ledger) VerifyChain(ctx context.Context) (*ChainReport, error) {
 	rep := &ChainReport{}
 	if l.db == nil {
 		return rep, nil
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan *linkBatch, 4)
+	go l.readChain(ctx, batches)
 	prev := ""
 	ends := 0
-	for after := int64(-1); ; {
-		links, err := l.chainLinks(ctx, "seq > ? ORDER BY seq LIMIT 1000", after)
-		if err != nil {
-			return nil, err
+	kept := map[string]*Run{}
+	for b := range batches {
+		select {
+		case <-b.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
-		if len(links) == 0 {
-			break
+		if b.err != nil {
+			return nil, b.err
 		}
-		after = links[len(links)-1].seq
-		ids := make([]any, 0, len(links))
-		for _, k := range links {
-			ids = append(ids, k.id)
+		runs := make([]*Run, len(b.links))
+		for i, k := range b.links {
+			r := b.loaded[k.id]
+			if b.fromKept[i] {
+				r = kept[k.id]
+			}
+			runs[i] = r
+			switch {
+			case k.kind == linkBegin && b.keep[i]:
+				kept[k.id] = r
+			case k.kind == linkEnd:
+				delete(kept, k.id)
+			}
 		}
-		runs, err := l.query(ctx, "WHERE r.id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+")", ids, 0)
-		if err != nil {
-			return nil, err
-		}
-		byID := make(map[string]*Run, len(runs))
-		for i := range runs {
-			byID[runs[i].ID] = &runs[i]
-		}
-		for _, k := range links {
+		problems := checkLinks(b.links, runs)
+		for i, k := range b.links {
 			if k.prev != prev {
 				rep.Problem = &ChainProblem{Seq: k.seq, RunID: k.id, Kind: "inserted out of order", Detail: "its link does not follow the record before it: a record before it was deleted, or this one was inserted"}
 				return rep, nil
 			}
-			r := byID[k.id]
+			r := runs[i]
 			if r == nil {
 				rep.Problem = &ChainProblem{Seq: k.seq, RunID: k.id, Kind: "deleted", Detail: "the chain lists it, the runs table does not have it"}
 				return rep, nil
 			}
-			if p := k.check(r); p != nil {
-				rep.Problem = p
+			if problems[i] != nil {
+				rep.Problem = problems[i]
 				return rep, nil
 			}
 			prev = k.stored
@@ -258,6 +284,9 @@ func (l *Ledger) VerifyChain(ctx context.Context) (*ChainReport, error) {
 			}
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	p, err := l.unchained(ctx, ends)
 	if err != nil {
 		return nil, err
@@ -266,19 +295,129 @@ func (l *Ledger) VerifyChain(ctx context.Context) (*ChainReport, error) {
 	return rep, nil
 }
 
-// check recomputes link k from run r.
-func (k chainLink) check(r *Run) *ChainProblem {
-	if k.kind == linkEnd && r.Status == StatusRunning {
-		return &ChainProblem{Seq: k.seq, RunID: k.id, Kind: "edited", Detail: "the chain has it finished, the runs table has it running"}
+// linkBatch is a run of consecutive chain links. The runs it names are
+// read into loaded (by ID; absent: not in the runs table) by one of the
+// readers, which closes done; a link marked fromKept takes the run kept
+// from its begin link instead, and one marked keep keeps its run until
+// its end link.
+type linkBatch struct {
+	links          []chainLink
+	fromKept, keep []bool
+	ids            []any // the runs to read
+	loaded         map[string]*Run
+	err            error
+	done           chan struct{}
+}
+
+// readChain sends the chain, in order, in batches, and closes out; the
+// runs of each batch are read by a pool of readers, one per core, while
+// the chain goes on being read. Up to maxKept runs are kept between
+// their begin and end links; past that, a run is read again for its end.
+func (l *Ledger) readChain(ctx context.Context, out chan<- *linkBatch) {
+	const batch, maxKept = 1000, 20000
+	jobs := make(chan *linkBatch)
+	var readers sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		readers.Go(func() {
+			shared := contexts{}
+			for b := range jobs {
+				b.loaded = make(map[string]*Run, len(b.ids))
+				if len(b.ids) > 0 {
+					runs, err := queryRunsShared(ctx, l.db, "WHERE r.id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(b.ids)), ",")+")", b.ids, "r.seq", 0, shared)
+					b.err = err
+					for i := range runs {
+						b.loaded[runs[i].ID] = &runs[i]
+					}
+				}
+				close(b.done)
+			}
+		})
 	}
-	if chainHashOf(k.prev, canonicalFor(k.kind, r)) != k.stored {
+	defer func() {
+		close(jobs)
+		readers.Wait()
+		close(out)
+	}()
+	kept := map[string]bool{}
+	for after := int64(-1); ; {
+		links, err := l.chainLinks(ctx, "seq > ? ORDER BY seq LIMIT ?", after, batch)
+		if err != nil || len(links) == 0 {
+			if err != nil {
+				b := &linkBatch{err: err, done: make(chan struct{})}
+				close(b.done)
+				select {
+				case out <- b:
+				case <-ctx.Done():
+				}
+			}
+			return
+		}
+		after = links[len(links)-1].seq
+		b := &linkBatch{links: links, fromKept: make([]bool, len(links)), keep: make([]bool, len(links)), done: make(chan struct{})}
+		reading := make(map[string]bool, len(links))
+		for i, k := range links {
+			switch {
+			case kept[k.id]:
+				b.fromKept[i] = true
+			case !reading[k.id]:
+				reading[k.id] = true
+				b.ids = append(b.ids, k.id)
+			}
+			switch {
+			case k.kind == linkBegin && len(kept) < maxKept:
+				kept[k.id], b.keep[i] = true, true
+			case k.kind == linkEnd:
+				delete(kept, k.id)
+			}
+		}
+		select { // in order to the checker, then to a reader
+		case out <- b:
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case jobs <- b:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// checkLinks recomputes each link from its run (nil: not checked), on
+// every core, and returns the problem found with each.
+func checkLinks(links []chainLink, runs []*Run) []*ChainProblem {
+	problems := make([]*ChainProblem, len(links))
+	workers := min(runtime.GOMAXPROCS(0), len(links))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			var buf []byte
+			for i := w; i < len(links); i += workers {
+				if runs[i] != nil {
+					problems[i], buf = links[i].check(runs[i], buf)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return problems
+}
+
+// check recomputes link k from run r, encoding it in buf (returned for
+// the next check to reuse).
+func (k chainLink) check(r *Run, buf []byte) (*ChainProblem, []byte) {
+	if k.kind == linkEnd && r.Status == StatusRunning {
+		return &ChainProblem{Seq: k.seq, RunID: k.id, Kind: "edited", Detail: "the chain has it finished, the runs table has it running"}, buf
+	}
+	buf = appendFor(buf, k.kind, r)
+	if chainHashOf(k.prev, buf) != k.stored {
 		when := "finished"
 		if k.kind == linkBegin {
 			when = "started"
 		}
-		return &ChainProblem{Seq: k.seq, RunID: k.id, Kind: "edited", Detail: "its contents no longer match the hash recorded when it " + when}
+		return &ChainProblem{Seq: k.seq, RunID: k.id, Kind: "edited", Detail: "its contents no longer match the hash recorded when it " + when}, buf
 	}
-	return nil
+	return nil, buf
 }
 
 // unchained finds a run that is not in the chain as it should be: a
@@ -335,8 +474,10 @@ func (l *Ledger) CheckRun(ctx context.Context, r *Run) error {
 		return err
 	}
 	var begun, ended bool
+	var buf []byte
 	for _, k := range links {
-		if p := k.check(r); p != nil {
+		var p *ChainProblem
+		if p, buf = k.check(r, buf); p != nil {
 			return p
 		}
 		var next digestCol

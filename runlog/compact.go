@@ -266,6 +266,51 @@ func contextID(ctx context.Context, tx *sql.Tx, r *Run) (int64, error) {
 // contexts decodes context bodies once per query.
 type contexts map[int64]*runContext
 
+// load reads and decodes the contexts among ids not yet in cs: a context
+// is shared by many runs, so its body is read once, not once per run.
+func (cs contexts) load(ctx context.Context, db querier, ids []int64) error {
+	var missing []any
+	seen := map[int64]bool{}
+	for _, id := range ids {
+		if cs[id] == nil && !seen[id] {
+			seen[id] = true
+			missing = append(missing, id)
+		}
+	}
+	const chunk = 500
+	for start := 0; start < len(missing); start += chunk {
+		part := missing[start:min(start+chunk, len(missing))]
+		rows, err := db.QueryContext(ctx, "SELECT id, body FROM run_contexts WHERE id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(part)), ",")+")", part...)
+		if err != nil {
+			return explain(err)
+		}
+		for rows.Next() {
+			var (
+				id   int64
+				body string
+			)
+			if err := rows.Scan(&id, &body); err != nil {
+				rows.Close()
+				return err
+			}
+			if _, err := cs.get(id, body); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	for id := range seen {
+		if cs[id] == nil {
+			return fmt.Errorf("run context %d is missing from the ledger: it was deleted behind repro's back", id)
+		}
+	}
+	return nil
+}
+
 func (cs contexts) get(id int64, body string) (*runContext, error) {
 	if c := cs[id]; c != nil {
 		return c, nil

@@ -432,7 +432,7 @@ func (l *Ledger) Get(ctx context.Context, ref string) (*Run, error) {
 }
 
 const runColumns = `r.seq, r.name, r.id, r.status, r.exit_code, r.signal, r.oom_killed, r.error,
-	r.context, c.body, r.image_digest, r.image_index_digest,
+	r.context, r.image_digest, r.image_index_digest,
 	r.code_commit, r.code_dirty, r.code_changed, r.code_tree, r.code_patch,
 	r.argv, r.outputs_digest, r.metrics, r.started_at, r.finished_at, r.rerun_of, r.legacy`
 
@@ -450,6 +450,12 @@ func queryRuns(ctx context.Context, db querier, where string, args []any, limit 
 }
 
 func queryRunsOrdered(ctx context.Context, db querier, where string, args []any, order string, limit int) ([]Run, error) {
+	return queryRunsShared(ctx, db, where, args, order, limit, contexts{})
+}
+
+// queryRunsShared is queryRunsOrdered with the decoded run contexts kept
+// in shared, for a caller that reads many batches of runs.
+func queryRunsShared(ctx context.Context, db querier, where string, args []any, order string, limit int, shared contexts) ([]Run, error) {
 	q := "SELECT " + runColumns + " FROM runs r JOIN run_contexts c ON c.id = r.context " + where + " ORDER BY " + order
 	if limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", limit)
@@ -461,19 +467,22 @@ func queryRunsOrdered(ctx context.Context, db querier, where string, args []any,
 	defer rows.Close()
 	runs := []Run{}
 	index := map[int64]int{}
-	shared := contexts{}
+	var (
+		cids    []int64          // each run's context,
+		legacys []sql.NullString // and legacy fields, applied once the contexts are read
+	)
 	for rows.Next() {
 		var (
-			r                                     Run
-			seq, cid                              int64
-			body, changed, argv, started, metrics string
-			finished, rerunOf, name, legacy       sql.NullString
-			exit                                  sql.NullInt64
-			image, imageIndex, outputs            digestCol
-			commit                                commitCol
+			r                               Run
+			seq, cid                        int64
+			changed, argv, started, metrics string
+			finished, rerunOf, name, legacy sql.NullString
+			exit                            sql.NullInt64
+			image, imageIndex, outputs      digestCol
+			commit                          commitCol
 		)
 		if err := rows.Scan(&seq, &name, &r.ID, &r.Status, &exit, &r.Signal, &r.OOMKilled, &r.Error,
-			&cid, &body, &image, &imageIndex, &commit, &r.Dirty, &changed, &r.CodeTree, &r.PatchDigest,
+			&cid, &image, &imageIndex, &commit, &r.Dirty, &changed, &r.CodeTree, &r.PatchDigest,
 			&argv, &outputs, &metrics, &started, &finished, &rerunOf, &legacy); err != nil {
 			return nil, fmt.Errorf("run %s: %w", Short(r.ID), err)
 		}
@@ -490,23 +499,7 @@ func queryRunsOrdered(ctx context.Context, db querier, where string, args []any,
 				return nil, fmt.Errorf("run %s: damaged field: %w", Short(r.ID), err)
 			}
 		}
-		c, err := shared.get(cid, body)
-		if err != nil {
-			return nil, fmt.Errorf("run %s: %w", Short(r.ID), err)
-		}
-		c.apply(&r)
-		if legacy.Valid {
-			// Recorded by schema 1: the engine command and output
-			// directory are the run's own.
-			var own struct {
-				Command []string `json:"engine_command"`
-				OutDir  string   `json:"out_dir"`
-			}
-			if err := json.Unmarshal([]byte(legacy.String), &own); err != nil {
-				return nil, fmt.Errorf("run %s: damaged field: %w", Short(r.ID), err)
-			}
-			r.Engine.Command, r.OutDir = own.Command, own.OutDir
-		}
+		var err error
 		if r.StartedAt, err = time.Parse(TimeFormat, started); err != nil {
 			return nil, fmt.Errorf("run %s: started_at: %w", Short(r.ID), err)
 		}
@@ -521,6 +514,7 @@ func queryRunsOrdered(ctx context.Context, db querier, where string, args []any,
 		r.Data, r.Outputs, r.Labels = []Dataset{}, []Output{}, map[string]string{}
 		index[seq] = len(runs)
 		runs = append(runs, r)
+		cids, legacys = append(cids, cid), append(legacys, legacy)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -529,6 +523,25 @@ func queryRunsOrdered(ctx context.Context, db querier, where string, args []any,
 		return runs, nil
 	}
 	rows.Close()
+	if err := shared.load(ctx, db, cids); err != nil {
+		return nil, err
+	}
+	for i := range runs {
+		r := &runs[i]
+		shared[cids[i]].apply(r)
+		if legacys[i].Valid {
+			// Recorded by schema 1: the engine command and output
+			// directory are the run's own.
+			var own struct {
+				Command []string `json:"engine_command"`
+				OutDir  string   `json:"out_dir"`
+			}
+			if err := json.Unmarshal([]byte(legacys[i].String), &own); err != nil {
+				return nil, fmt.Errorf("run %s: damaged field: %w", Short(r.ID), err)
+			}
+			r.Engine.Command, r.OutDir = own.Command, own.OutDir
+		}
+	}
 	if err := attach(ctx, db, runs, index); err != nil {
 		return nil, err
 	}
