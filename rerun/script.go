@@ -36,15 +36,16 @@ type plan struct {
 	Plain    []runlog.EnvVar
 	Recorded string
 	PatchB64 string // the uncommitted changes, base64 in lines of 76
-	DirData  bool   // a dataset is a directory (the script needs dir_digest)
+	DirData  bool   // a dataset is a directory (the script needs dir_listing)
 	Mounts   bool   // something is bind-mounted (the script needs mountable)
 	NoPatch  bool   // dirty, changes not stored, re-run at the commit
 }
 
 type planData struct {
 	runlog.Dataset
-	Var    string // REPRO_DATA_<suffix>
-	Target string
+	Var     string // REPRO_DATA_<suffix>
+	Target  string
+	Listing string // the file the script writes its listing to when the digest differs
 }
 
 func newPlan(r *runlog.Run, o Options) (*plan, error) {
@@ -96,7 +97,7 @@ func newPlan(r *runlog.Run, o Options) (*plan, error) {
 			return nil, fmt.Errorf("run %s: datasets %q and %q share the variable %s; rename one", r.ShortID(), other, d.Name, v)
 		}
 		vars[v] = d.Name
-		p.Data = append(p.Data, planData{Dataset: d, Var: v, Target: "/data/" + d.Name})
+		p.Data = append(p.Data, planData{Dataset: d, Var: v, Target: "/data/" + d.Name, Listing: "repro-rerun-" + p.Short + "-" + v + ".sha256"})
 		p.DirData = p.DirData || d.Kind == "dir"
 	}
 	p.Mounts = len(p.Code) > 0 || len(p.Data) > 0 || r.OutDir != ""
@@ -215,7 +216,8 @@ const scriptText = `#!/bin/sh
 # expands (SC2016), and '\'' is how a quote is written inside them (SC1003).
 # shellcheck disable=SC1003,SC2016
 # Re-run of repro run {{c .Run.ID}}, recorded {{c .Recorded}}.
-# Needs only git, coreutils and the container CLI; repro is not needed.
+# Needs only git, the usual POSIX tools (GNU, busybox or BSD/macOS) and the
+# container CLI; repro is not needed. Runs under any POSIX sh, and zsh.
 #
 #   image   {{c .Image}}
 {{- if .Code}}
@@ -244,6 +246,9 @@ const scriptText = `#!/bin/sh
 # WARNING: the original run used uncommitted changes that were not recorded;
 # this re-run uses commit {{c .Run.Commit}} without them.
 {{- end}}
+
+# zsh (macOS's login shell) runs this as the POSIX sh it is written for.
+[ -z "${ZSH_VERSION:-}" ] || emulate sh
 set -eu
 
 die() {
@@ -255,16 +260,135 @@ engine=${REPRO_ENGINE:-{{q .Engine}}}
 image={{q .Image}}
 config_digest={{q .Run.ImageConfigDigest}}
 
-for tool in git sha256sum find sort xargs mktemp cut; do
+for tool in mktemp cut{{if .Code}} git{{end}}{{if .Data}} tr{{end}}{{if .DirData}} find sort xargs sed wc touch cp grep{{end}}; do
 	command -v "$tool" >/dev/null 2>&1 || die "$tool is needed and is not on PATH"
 done
 command -v "$engine" >/dev/null 2>&1 || die "container CLI $engine is not on PATH; set REPRO_ENGINE"
 
+here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/repro-rerun.XXXXXX")
+trap 'rm -rf -- "$work"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+{{- if .Data}}
+
+# sha256 of stdin with what this machine has: sha256sum (GNU coreutils,
+# busybox), shasum (macOS) or openssl, the first that hashes the empty
+# input right.
+sha256_of() {
+	case $hasher in
+	sha256sum) sha256sum ;;
+	shasum) shasum -a 256 ;;
+	openssl) openssl dgst -sha256 -r ;;
+	esac
+}
+empty_sha256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+hasher=
+for h in sha256sum shasum openssl; do
+	command -v "$h" >/dev/null 2>&1 || continue
+	hasher=$h
+	[ "$(sha256_of </dev/null 2>/dev/null | cut -d ' ' -f 1)" = "$empty_sha256" ] && break
+	hasher=
+done
+[ -n "$hasher" ] || die "no working sha256 tool on PATH: install GNU coreutils (sha256sum), or have shasum or openssl"
+
+# file_sha256 FILE WHAT: sets sum to the sha256 (hex) of FILE.
+file_sha256() {
+	sha256_of <"$1" >"$work/sum" || die "$2: $hasher failed reading $1"
+	sum=$(cut -d ' ' -f 1 <"$work/sum")
+	case $sum in
+	*[!0-9a-f]* | '') die "$2: $hasher printed no sha256 for $1" ;;
+	esac
+	[ "${#sum}" -eq 64 ] || die "$2: $hasher printed no sha256 for $1"
+}
+{{- end}}
 {{- if .DirData}}
 
-# The version of a directory: sha256 of its coreutils sha256sum listing.
-dir_digest() {
-	(cd -- "$1" && find . -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 -r sha256sum --) | sha256sum | cut -d ' ' -f 1
+# The version of a directory: the sha256 of the listing GNU sha256sum
+# prints for its files, sorted by their paths relative to it in byte order
+# (what repro digest --list prints). It is computed with GNU, busybox or
+# BSD tools alike, one checked step at a time: a tool that fails stops the
+# script with its own message, never with the digest of a partial listing.
+find "$work" -prune -print0 >/dev/null 2>&1 || die "find cannot list files with -print0 (it failed on an empty directory); install GNU findutils, or use busybox's or BSD's find"
+sort_z=
+[ "$(printf 'b\000a\000' | LC_ALL=C sort -z 2>/dev/null | tr '\000' ' ')" = 'a b ' ] && sort_z=1
+
+# hash_files: the sha256 lines of the files named, NUL-separated, on stdin.
+hash_files() {
+	case $hasher in
+	sha256sum) xargs -0 sha256sum ;;
+	shasum) xargs -0 shasum -a 256 ;;
+	openssl) xargs -0 openssl dgst -sha256 -r ;;
+	esac
+}
+
+# listing_of SUMS: the lines of SUMS (hash_files of ./-prefixed names) as
+# GNU sha256sum prints them for names without the ./ prefix.
+listing_of() {
+	LC_ALL=C sed -n 's|^\(\\\{0,1\}[0-9a-f]\{64\}\) [ *]\./|\1  |p' "$1"
+}
+
+# Does the sha256 tool escape names as GNU sha256sum does? A backslash
+# and a line feed (escapes), and a carriage return (escapes_cr: newer
+# coreutils), each tried on an empty file.
+probe_escape() { # NAME ESCAPED: is NAME listed as ESCAPED?
+	rm -rf -- "$work/probe" && mkdir -- "$work/probe" && : >"$work/probe/$1" &&
+		(cd -- "$work/probe" && printf './%s\000' "$1" | hash_files) >"$work/probe.sums" 2>/dev/null &&
+		listing_of "$work/probe.sums" >"$work/probe.listing" &&
+		[ "$(cat -- "$work/probe.listing")" = "\\$empty_sha256  $2" ]
+}
+escapes=
+escapes_cr=
+probe_escape 'a\b' 'a\\b' && probe_escape "$(printf 'c\nd')" 'c\nd' && escapes=1
+probe_escape "$(printf 'e\rf')" 'e\rf' && escapes_cr=1
+
+# count_bytes SET FILE: how many bytes of FILE are in the tr set SET.
+count_bytes() {
+	tr -cd "$1" <"$2" >"$work/count" || die "tr failed reading $2"
+	n=$(wc -c <"$work/count")
+	echo "${n##* }"
+}
+
+# odd_name CHAR WHAT DIR OK WHY: refuses a file name under DIR holding
+# CHAR (a grep pattern) unless OK.
+odd_name() {
+	[ -z "$4" ] || return 0
+	odd=$(tr '\000' '\n' <"$work/files" | LC_ALL=C grep -m 1 -e "$1" || true)
+	[ -z "$odd" ] || die "$2: $odd under $3 has $5, which $hasher here does not list as GNU sha256sum does; install GNU coreutils to check this dataset"
+}
+
+# dir_listing DIR WHAT: writes DIR's listing to $work/listing.
+dir_listing() {
+	(cd -- "$1" && find . -type f -print0) >"$work/files" || die "$2: find failed listing the files under $1 (its message is above)"
+	if [ -z "$escapes" ] || [ -z "$escapes_cr" ] || [ -z "$sort_z" ]; then
+		tr -cd '\\\n\r' <"$work/files" >"$work/odd" || die "tr failed reading the file names"
+		if [ -s "$work/odd" ]; then
+			odd_name '\\' "$2" "$1" "$escapes" "a backslash in its name"
+			odd_name "$(printf '\r')" "$2" "$1" "$escapes_cr" "a carriage return in its name"
+			if [ -z "$escapes" ] || [ -z "$sort_z" ]; then
+				[ "$(count_bytes '\n' "$work/files")" = 0 ] ||
+					die "$2: a file under $1 has a line break in its name, which $hasher and sort here cannot list as GNU coreutils does; install GNU coreutils to check this dataset"
+			fi
+		fi
+	fi
+	if [ -n "$sort_z" ]; then
+		LC_ALL=C sort -z <"$work/files" >"$work/sorted" || die "$2: sort -z failed sorting the file names of $1"
+	else
+		if ! { tr '\000' '\n' <"$work/files" >"$work/names" &&
+			LC_ALL=C sort <"$work/names" >"$work/names.sorted" &&
+			tr '\n' '\000' <"$work/names.sorted" >"$work/sorted"; }; then
+			die "$2: sorting the file names of $1 failed"
+		fi
+	fi
+	if [ -s "$work/sorted" ]; then
+		(cd -- "$1" && hash_files) <"$work/sorted" >"$work/sums" || die "$2: $hasher failed hashing the files under $1 (its message is above)"
+	else
+		: >"$work/sums"
+	fi
+	listing_of "$work/sums" >"$work/listing" || die "$2: sed failed reading the sha256 lines"
+	files=$(count_bytes '\000' "$work/sorted")
+	lines=$(count_bytes '\n' "$work/listing")
+	[ "$files" = "$lines" ] || die "$2: $hasher printed $lines sha256 lines this script can read for the $files files under $1; the data is not compared on a partial listing"
 }
 {{- end}}
 {{- if .Mounts}}
@@ -275,12 +399,6 @@ mountable() {
 	esac
 }
 {{- end}}
-
-here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
-work=$(mktemp -d "${TMPDIR:-/tmp}/repro-rerun.XXXXXX")
-trap 'rm -rf -- "$work"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 {{- if .Code}}
 
 # Code.
@@ -327,12 +445,20 @@ data_{{$i}}=${ {{- .Var}}:-{{q .Path}}}
 [ -e "$data_{{$i}}" ] || die "dataset $name_{{$i}}: $data_{{$i}} does not exist; point {{.Var}} at a copy of it"
 {{- if eq .Kind "dir"}}
 [ -d "$data_{{$i}}" ] || die "dataset $name_{{$i}}: $data_{{$i}} is not a directory"
-got=sha256:$(dir_digest "$data_{{$i}}")
+dir_listing "$data_{{$i}}" "dataset $name_{{$i}}"
+file_sha256 "$work/listing" "dataset $name_{{$i}}"
+got=sha256:$sum
+if [ "$got" != "$want_{{$i}}" ]; then
+	listing="$here/"{{q .Listing}}
+	cp -- "$work/listing" "$listing" 2>/dev/null || listing="(not written: $here is not writable)"
+	die "dataset $name_{{$i}} at $data_{{$i}} has digest $got, but the run used $want_{{$i}}; point {{.Var}} at an unchanged copy. To see which files differ, compare this side's listing, $listing, with repro digest --list of the data the run used"
+fi
 {{- else}}
 [ -f "$data_{{$i}}" ] || die "dataset $name_{{$i}}: $data_{{$i}} is not a file"
-got=sha256:$(sha256sum <"$data_{{$i}}" | cut -d ' ' -f 1)
-{{- end}}
+file_sha256 "$data_{{$i}}" "dataset $name_{{$i}}"
+got=sha256:$sum
 [ "$got" = "$want_{{$i}}" ] || die "dataset $name_{{$i}} at $data_{{$i}} has digest $got, but the run used $want_{{$i}}; point {{.Var}} at an unchanged copy"
+{{- end}}
 mountable "dataset $name_{{$i}}" "$data_{{$i}}"
 {{- end}}
 {{- range .Secrets}}

@@ -47,12 +47,29 @@ func finishedRun(argv []string, env []runlog.EnvVar) *runlog.Run {
 	}
 }
 
-func shells(t testing.TB) []string {
-	var found []string
-	for _, sh := range []string{"sh", "bash"} {
-		if _, err := exec.LookPath(sh); err == nil {
-			found = append(found, sh)
+// allShells are the shells the script is tested under: every POSIX sh
+// Debian packages, bash in both modes, zsh (macOS's login shell) and
+// busybox's (Alpine, slim images). In CI each one must be there.
+var allShells = [][]string{
+	{"dash"}, {"bash"}, {"bash", "--posix"}, {"mksh"}, {"zsh"}, {"posh"}, {"yash"}, {"busybox", "sh"},
+}
+
+// shells returns the shells of want found on this machine, with their
+// full paths (a test may narrow PATH); outside CI a missing one is
+// skipped.
+func shells(t testing.TB, want [][]string) [][]string {
+	t.Helper()
+	var found [][]string
+	for _, sh := range want {
+		p, err := exec.LookPath(sh[0])
+		if err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("CI=true but the shell %s is missing", sh[0])
+			}
+			t.Logf("shell %s missing, not tested", sh[0])
+			continue
 		}
+		found = append(found, append([]string{p}, sh[1:]...))
 	}
 	if len(found) == 0 {
 		t.Skip("no shell")
@@ -60,9 +77,20 @@ func shells(t testing.TB) []string {
 	return found
 }
 
-// roundTrip runs the script for argv and env under shell with the fake
-// engine and returns the arguments the engine's run received.
-func roundTrip(t testing.TB, shell string, r *runlog.Run) []string {
+// sh and bash: the shells the fuzzer tries each input under.
+var shAndBash = [][]string{{"sh"}, {"bash"}}
+
+// scriptRun is what one run of a re-run script did.
+type scriptRun struct {
+	stdout, stderr string // the engine's run printed stdout
+	dir            string // where the script was
+	err            error
+}
+
+// runScript writes the script for r, runs it under shell with the fake
+// engine and env added to this process's environment.
+func runScript(t testing.TB, shell []string, r *runlog.Run, env ...string) scriptRun {
+	t.Helper()
 	script, err := rerun.Script(r, rerun.Options{})
 	if err != nil {
 		t.Fatalf("Script: %v", err)
@@ -76,23 +104,30 @@ func roundTrip(t testing.TB, shell string, r *runlog.Run) []string {
 	if err := rerun.WriteFile(path, script); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(shell, path)
+	cmd := exec.Command(shell[0], append(shell[1:], path)...)
 	cmd.Env = append(os.Environ(), "REPRO_ENGINE="+engine)
 	for _, e := range r.Env {
 		if e.Secret {
 			cmd.Env = append(cmd.Env, e.Name+"=from-the-caller")
 		}
 	}
-	out, err := cmd.Output()
-	if err != nil {
-		var stderr string
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = string(ee.Stderr)
-		}
-		t.Fatalf("%s %s: %v\n%s", shell, path, err, stderr)
+	cmd.Env = append(cmd.Env, env...)
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err = cmd.Run()
+	return scriptRun{out.String(), errOut.String(), dir, err}
+}
+
+// roundTrip runs the script for r under shell and returns the arguments
+// the engine's run received.
+func roundTrip(t testing.TB, shell []string, r *runlog.Run, env ...string) []string {
+	t.Helper()
+	res := runScript(t, shell, r, env...)
+	if res.err != nil {
+		t.Fatalf("%s: %v\n%s", shell, res.err, res.stderr)
 	}
 	var args []string
-	for _, line := range strings.Split(strings.TrimSuffix(string(out), "\n"), "\n") {
+	for _, line := range strings.Split(strings.TrimSuffix(res.stdout, "\n"), "\n") {
 		b, err := hex.DecodeString(line)
 		if err != nil {
 			t.Fatalf("engine output %q: %v", line, err)
@@ -102,7 +137,7 @@ func roundTrip(t testing.TB, shell string, r *runlog.Run) []string {
 	return args
 }
 
-func checkArgs(t testing.TB, shell string, r *runlog.Run, got []string) {
+func checkArgs(t testing.TB, shell []string, r *runlog.Run, got []string) {
 	t.Helper()
 	image := r.ImageRepo + "@" + r.ImageDigest
 	i := len(got) - len(r.Argv) - 1
@@ -137,11 +172,17 @@ var hostile = []string{
 	"--rm", "-e", "--", "é", "日本語", "emoji 🚀", "\x7f", "a'b\"c$d`e\\f", "%s%n", "{a,b}",
 }
 
+// TestScript_ArgvRoundTrip: under every shell, the container receives
+// exactly the recorded arguments and environment, after the script has
+// checked a directory and a file dataset.
 func TestScript_ArgvRoundTrip(t *testing.T) {
 	env := []runlog.EnvVar{{Name: "PLAIN", Value: "it's $(id) `x` \"q\"\nnext"}, {Name: "HF_TOKEN", Secret: true}}
 	r := finishedRun(hostile, env)
-	for _, sh := range shells(t) {
-		checkArgs(t, sh, r, roundTrip(t, sh, r))
+	r.Data = []runlog.Dataset{dataset(t, "train", plainNames), dataset(t, "labels.v2", nil)}
+	for _, sh := range shells(t, allShells) {
+		t.Run(strings.Join(append([]string{filepath.Base(sh[0])}, sh[1:]...), " "), func(t *testing.T) {
+			checkArgs(t, sh, r, roundTrip(t, sh, r))
+		})
 	}
 }
 
@@ -161,7 +202,7 @@ func FuzzScript_Argv(f *testing.F) {
 				return
 			}
 		}
-		for _, sh := range shells(t) {
+		for _, sh := range shells(t, shAndBash) {
 			checkArgs(t, sh, r, roundTrip(t, sh, r))
 		}
 	})
