@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path"
+	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,7 +33,15 @@ const (
 	LabelCreated    = "org.opencontainers.image.created"
 	LabelBaseName   = "org.opencontainers.image.base.name"
 	LabelBaseDigest = "org.opencontainers.image.base.digest"
+	// LabelDirty marks an image built, with AllowDirty, from a work tree
+	// whose context had uncommitted changes: its revision is not its
+	// content.
+	LabelDirty = "repro.dirty"
 )
+
+// DefaultDest is where the context lands in the image: not /workspace,
+// where repro run mounts the work tree and would hide it.
+const DefaultDest = "/app"
 
 // Scratch is the base name for an image with no base.
 const Scratch = "scratch"
@@ -48,7 +58,9 @@ type BuildOptions struct {
 	Cmd        []string // nil: the base's
 	Env        []string // KEY=VALUE, added to the base's
 	Workdir    string   // "" : Dest
-	Dest       string   // where the context lands; "" : /workspace
+	Dest       string   // where the context lands; "" : DefaultDest
+	AllowDirty bool     // build a context with uncommitted changes, tagged git-<sha>-dirty
+	Force      bool     // move the exact version tag when it points at another image
 	Platforms  []string // os/arch[/variant]; empty: the base's, or the host's for scratch
 	Epoch      *time.Time
 	Registry   provenance.RegistryOptions
@@ -66,7 +78,9 @@ type Result struct {
 	BaseName     string            `json:"base_name"`
 	BaseDigest   string            `json:"base_digest,omitempty"`
 	SourceCommit string            `json:"source_commit,omitempty"`
+	Dirty        bool              `json:"dirty,omitempty"` // built from uncommitted changes
 	Created      string            `json:"created"`
+	CreatedFrom  string            `json:"created_from"`        // where Created came from, in words
 	Platforms    map[string]string `json:"platforms,omitempty"` // platform -> manifest digest, for an index
 	Files        int64             `json:"files"`
 	Bytes        int64             `json:"bytes"`
@@ -80,7 +94,7 @@ func (r *Result) Pinned() string { return provenance.Pinned(r.Repository, r.Dige
 // uploaded again. Nothing is pushed unless every input checks out.
 func Build(ctx context.Context, o BuildOptions) (*Result, error) {
 	if o.Dest == "" {
-		o.Dest = "/workspace"
+		o.Dest = DefaultDest
 	}
 	if !strings.HasPrefix(o.Dest, "/") {
 		return nil, fmt.Errorf("--dest %q must be an absolute path in the image", o.Dest)
@@ -109,7 +123,9 @@ func Build(ctx context.Context, o BuildOptions) (*Result, error) {
 	}
 
 	res := &Result{Repository: repo.Name(), BaseName: o.Base, Labels: map[string]string{}}
-	// The code: its commit names the image and fixes its timestamps.
+	// The code: its commit names the image and fixes its timestamps. A
+	// context with uncommitted changes is not that commit: refused, as
+	// repro run refuses a dirty tree, unless allowed and marked.
 	var commitTime time.Time
 	if code, err := provenance.CaptureCode(ctx, o.Context); err == nil {
 		res.SourceCommit = code.Commit
@@ -117,6 +133,18 @@ func Build(ctx context.Context, o BuildOptions) (*Result, error) {
 			res.Labels[LabelSource] = code.Remote
 		}
 		commitTime, _ = provenance.CommitTime(o.Context, code.Commit)
+		changed, err := changedUnder(code, o.Context)
+		if err != nil {
+			return nil, err
+		}
+		if len(changed) > 0 {
+			if !o.AllowDirty {
+				return nil, fmt.Errorf("build context %s has uncommitted changes (%d files: %s); an image tagged git-%s must hold that commit: commit them, or build with --allow-dirty (tagged git-%s-dirty and labelled %s=true)",
+					o.Context, len(changed), strings.Join(firstN(changed, 5), ", "), code.Commit[:7], code.Commit[:7], LabelDirty)
+			}
+			res.Dirty = true
+			res.Labels[LabelDirty] = "true"
+		}
 	} else if !errors.Is(err, provenance.ErrNoRepo) {
 		return nil, err
 	}
@@ -126,10 +154,18 @@ func Build(ctx context.Context, o BuildOptions) (*Result, error) {
 	if res.Tags, err = TagSet(o.Version, res.SourceCommit, o.Channel); err != nil {
 		return nil, err
 	}
-	epoch, err := buildEpoch(o.Epoch, commitTime)
+	if res.Dirty {
+		for i, t := range res.Tags {
+			if strings.HasPrefix(t, "git-") {
+				res.Tags[i] = t + "-dirty"
+			}
+		}
+	}
+	epoch, from, err := buildEpoch(o.Epoch, commitTime, res.SourceCommit, o.Context)
 	if err != nil {
 		return nil, err
 	}
+	res.CreatedFrom = from
 	res.Created = epoch.Format(time.RFC3339)
 	v, _ := ParseVersion(o.Version)
 	res.Labels[LabelVersion] = v.String()
@@ -169,29 +205,23 @@ func Build(ctx context.Context, o BuildOptions) (*Result, error) {
 		images = append(images, platformImage{platform: b.platform, img: img})
 	}
 
-	ropts := o.Registry.RemoteOptions(ctx)
-	var progressDone chan struct{}
-	if o.Progress != nil {
-		updates := make(chan v1.Update, 64)
-		progressDone = make(chan struct{})
-		go showProgress(o.Progress, updates, progressDone)
-		ropts = append(ropts, remote.WithProgress(updates))
-	}
-	first := repo.Tag(res.Tags[0])
-	var pushed remote.Taggable
+	// What is pushed, and its digest, known before anything is sent.
+	var (
+		pushed remote.Taggable
+		img    v1.Image
+		idx    v1.ImageIndex
+		digest v1.Hash
+	)
 	if len(images) == 1 && !baseIsIndex {
-		img := images[0].img
-		err = remote.Write(first, img, ropts...)
+		img = images[0].img
 		pushed = img
-		if err == nil {
-			var d v1.Hash
-			d, err = img.Digest()
-			res.Digest = d.String()
-			mt, _ := img.MediaType()
-			res.MediaType = string(mt)
+		if digest, err = img.Digest(); err != nil {
+			return nil, err
 		}
+		mt, _ := img.MediaType()
+		res.MediaType = string(mt)
 	} else {
-		idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
+		idx = mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
 		res.Platforms = map[string]string{}
 		for _, pi := range images {
 			d, derr := pi.img.Digest()
@@ -203,14 +233,40 @@ func Build(ctx context.Context, o BuildOptions) (*Result, error) {
 			idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: pi.img, Descriptor: v1.Descriptor{MediaType: mt, Platform: &p}})
 			res.Platforms[platformString(p)] = d.String()
 		}
-		err = remote.WriteIndex(first, idx, ropts...)
 		pushed = idx
-		if err == nil {
-			var d v1.Hash
-			d, err = idx.Digest()
-			res.Digest = d.String()
-			res.MediaType = string(types.OCIImageIndex)
+		if digest, err = idx.Digest(); err != nil {
+			return nil, err
 		}
+		res.MediaType = string(types.OCIImageIndex)
+	}
+	res.Digest = digest.String()
+
+	// An exact version names one image: it is not moved to another one
+	// unless forced (the floating tags and the channel move by design).
+	first := repo.Tag(res.Tags[0])
+	if !o.Force {
+		desc, err := remote.Head(first, o.Registry.RemoteOptions(ctx)...)
+		if err != nil {
+			if err = provenance.RegistryError(first.String(), repo.RegistryStr(), err); !errors.Is(err, provenance.ErrImageNotFound) {
+				return nil, err
+			}
+		} else if desc.Digest != digest {
+			return nil, fmt.Errorf("%s already points at %s, another image; an exact version names one image: bump --version, or pass --force to move the tag", first, desc.Digest)
+		}
+	}
+
+	ropts := o.Registry.RemoteOptions(ctx)
+	var progressDone chan struct{}
+	if o.Progress != nil {
+		updates := make(chan v1.Update, 64)
+		progressDone = make(chan struct{})
+		go showProgress(o.Progress, updates, progressDone)
+		ropts = append(ropts, remote.WithProgress(updates))
+	}
+	if img != nil {
+		err = remote.Write(first, img, ropts...)
+	} else {
+		err = remote.WriteIndex(first, idx, ropts...)
 	}
 	if progressDone != nil {
 		<-progressDone
@@ -239,21 +295,91 @@ func repository(s string, o provenance.RegistryOptions) (name.Repository, error)
 	return name.NewRepository(ref.Repository, o.NameOptions()...)
 }
 
-func buildEpoch(fixed *time.Time, commit time.Time) (time.Time, error) {
+// buildEpoch is the image's created time and every timestamp in its
+// layer, and where it came from: the time given, SOURCE_DATE_EPOCH, the
+// commit's time, or, outside git, the newest file of the context; never
+// 1970 by default.
+func buildEpoch(fixed *time.Time, commit time.Time, sha, contextDir string) (time.Time, string, error) {
 	if fixed != nil {
-		return fixed.UTC(), nil
+		return fixed.UTC(), "given", nil
 	}
 	if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n < 0 {
-			return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a number of seconds since 1970", s)
+			return time.Time{}, "", fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a number of seconds since 1970", s)
 		}
-		return time.Unix(n, 0).UTC(), nil
+		return time.Unix(n, 0).UTC(), "SOURCE_DATE_EPOCH", nil
 	}
 	if !commit.IsZero() {
-		return commit.UTC(), nil
+		return commit.UTC(), "the time of commit " + sha[:min(len(sha), 12)], nil
 	}
-	return time.Unix(0, 0).UTC(), nil
+	newest, err := NewestModTime(contextDir)
+	if err != nil {
+		return time.Time{}, "", err
+	}
+	if newest.IsZero() {
+		return time.Time{}, "", fmt.Errorf("build context %s is not in git and has no files to date the image by; set SOURCE_DATE_EPOCH to the time the image should carry", contextDir)
+	}
+	return newest.UTC().Truncate(time.Second), "the newest file in the context (not in git; set SOURCE_DATE_EPOCH to choose)", nil
+}
+
+// changedUnder lists code's changed files that go into the image: inside
+// contextDir, and neither excluded by its .dockerignore nor under a .git.
+func changedUnder(code *provenance.Code, contextDir string) ([]string, error) {
+	abs, err := filepath.Abs(contextDir)
+	if err != nil {
+		return nil, err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	top := code.Dir
+	if real, err := filepath.EvalSymlinks(top); err == nil {
+		top = real
+	}
+	rel, err := filepath.Rel(top, abs)
+	if err != nil {
+		return nil, err
+	}
+	rel = filepath.ToSlash(rel)
+	root, err := os.OpenRoot(contextDir)
+	if err != nil {
+		return nil, fmt.Errorf("build context %s: %w", contextDir, provenance.PathCause(contextDir, err))
+	}
+	defer root.Close()
+	pm, err := ignoreMatcher(root)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, c := range code.Changed {
+		in := c
+		if rel != "." {
+			var ok bool
+			if in, ok = strings.CutPrefix(c, rel+"/"); !ok {
+				continue
+			}
+		}
+		if slices.Contains(strings.Split(in, "/"), ".git") {
+			continue
+		}
+		if pm != nil {
+			if skip, err := pm.MatchesOrParentMatches(in); err != nil {
+				return nil, fmt.Errorf(".dockerignore: %w", err)
+			} else if skip {
+				continue
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func firstN(s []string, n int) []string {
+	if len(s) > n {
+		return append(append([]string{}, s[:n]...), "...")
+	}
+	return s
 }
 
 type baseImage struct {
@@ -406,7 +532,7 @@ func assemble(b baseImage, layer v1.Layer, o BuildOptions, labels map[string]str
 	img, err := mutate.Append(b.img, mutate.Addendum{
 		Layer:     layer,
 		MediaType: b.mediaType,
-		History:   v1.History{Created: v1.Time{Time: epoch}, CreatedBy: "repro build: context at " + path.Clean(o.Dest)},
+		History:   v1.History{Created: v1.Time{Time: epoch}, CreatedBy: provenance.BuildHistoryPrefix + path.Clean(o.Dest)},
 	})
 	if err != nil {
 		return nil, err

@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -111,7 +113,7 @@ func buildOpts(reg *countingRegistry, ctxDir string) image.BuildOptions {
 	epoch := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	return image.BuildOptions{
 		Context: ctxDir, Repository: reg.host() + "/ml/trainer", Version: "1.4.2", Channel: "dev",
-		SHA: "0123456789abcdef0123456789abcdef01234567", Entrypoint: []string{"/workspace/train"}, Epoch: &epoch,
+		SHA: "0123456789abcdef0123456789abcdef01234567", Entrypoint: []string{"/app/train"}, Epoch: &epoch,
 	}
 }
 
@@ -119,7 +121,7 @@ func TestBuild_ReproducibleAndTagged(t *testing.T) {
 	ctx := context.Background()
 	reg := newRegistry(t)
 	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{"train": "#!/bin/sh\n", "conf/a.yaml": "a: 1\n", "cache/big": "x", ".dockerignore": "cache\n*.log\n", "run.log": "log"})
+	writeTree(t, dir, map[string]string{"train": "#!/bin/sh\n", "conf/a.yaml": "a: 1\n", "cache/big": "x", ".dockerignore": "cache\n*.log\n", "run.log": "log", ".git/config": "[remote \"origin\"]\n\turl = https://user:s3cret@example.invalid/x.git\n", "sub/.git": "gitdir: ../.git/modules/sub\n", "sub/x": "x"})
 	first, err := image.Build(ctx, buildOpts(reg, dir))
 	if err != nil {
 		t.Fatal(err)
@@ -162,11 +164,11 @@ func TestBuild_ReproducibleAndTagged(t *testing.T) {
 			t.Errorf("label %s = %q, want %q", k, cf.Config.Labels[k], v)
 		}
 	}
-	if strings.Join(cf.Config.Entrypoint, " ") != "/workspace/train" || cf.Config.WorkingDir != "/workspace" || !cf.Created.Time.Equal(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) {
+	if strings.Join(cf.Config.Entrypoint, " ") != "/app/train" || cf.Config.WorkingDir != "/app" || !cf.Created.Time.Equal(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("config: entrypoint %v workdir %q created %v", cf.Config.Entrypoint, cf.Config.WorkingDir, cf.Created)
 	}
 	names := layerNames(t, img)
-	want := "workspace/ workspace/.dockerignore workspace/conf/ workspace/conf/a.yaml workspace/train"
+	want := "app/ app/.dockerignore app/conf/ app/conf/a.yaml app/sub/ app/sub/x app/train"
 	if strings.Join(names, " ") != want {
 		t.Errorf("layer entries %v, want %s", names, want)
 	}
@@ -174,9 +176,87 @@ func TestBuild_ReproducibleAndTagged(t *testing.T) {
 	o := buildOpts(reg, dir)
 	later := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
 	o.Epoch = &later
+	// The exact version 1.4.2 names the first image: not moved unforced.
+	if _, err := image.Build(ctx, o); err == nil || !strings.Contains(err.Error(), "1.4.2 already points at "+first.Digest+", another image") {
+		t.Fatalf("moving the exact version tag without --force: %v", err)
+	}
+	o.Force = true
 	other, err := image.Build(ctx, o)
-	if err != nil || other.Digest == first.Digest {
-		t.Errorf("a build at another time: %v, digest %s", err, other.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.Digest == first.Digest {
+		t.Errorf("a build at another time has the same digest %s", other.Digest)
+	}
+}
+
+// TestBuild_Provenance: a dirty context is refused, or built marked dirty;
+// outside git the image is dated by its newest file, never 1970.
+func TestBuild_Provenance(t *testing.T) {
+	ctx := context.Background()
+	reg := newRegistry(t)
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"train": "#!/bin/sh\n", ".dockerignore": "cache\n", "cache/x": "x"})
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=A", "-c", "user.email=a@example.invalid"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	// Outside git: dated by the newest file.
+	newest := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	if err := os.Chtimes(filepath.Join(dir, "train"), newest, newest); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{".dockerignore", "cache/x"} {
+		old := newest.Add(-time.Hour)
+		if f == "cache/x" {
+			old = newest.Add(time.Hour) // ignored: does not date the image
+		}
+		if err := os.Chtimes(filepath.Join(dir, f), old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("SOURCE_DATE_EPOCH", "")
+	o := image.BuildOptions{Context: dir, Repository: reg.host() + "/ml/p", Version: "0.1.0"}
+	res, err := image.Build(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Created != "2026-03-04T05:06:07Z" || !strings.Contains(res.CreatedFrom, "newest file") {
+		t.Errorf("outside git: created %s from %q", res.Created, res.CreatedFrom)
+	}
+	// In git, with a change to a file the image holds: refused.
+	git("init", "-q")
+	git("add", "train", ".dockerignore")
+	git("commit", "-qm", "c")
+	if err := os.WriteFile(filepath.Join(dir, "cache", "y"), []byte("y"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o.Version = "0.2.0"
+	clean, err := image.Build(ctx, o) // an untracked file that .dockerignore excludes is not a change
+	if err != nil {
+		t.Fatalf("a change only to an ignored file: %v", err)
+	}
+	if clean.Dirty || !strings.HasPrefix(clean.CreatedFrom, "the time of commit") {
+		t.Errorf("clean build: dirty %v, created from %q", clean.Dirty, clean.CreatedFrom)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "train"), []byte("#!/bin/sh\necho changed\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	o.Version = "0.3.0"
+	if _, err := image.Build(ctx, o); err == nil || !strings.Contains(err.Error(), "has uncommitted changes (1 files: train)") {
+		t.Fatalf("a dirty context: %v", err)
+	}
+	o.AllowDirty = true
+	dirty, err := image.Build(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sha := clean.SourceCommit[:7]
+	if !dirty.Dirty || dirty.Labels[image.LabelDirty] != "true" || !slices.Contains(dirty.Tags, "git-"+sha+"-dirty") || slices.Contains(dirty.Tags, "git-"+sha) {
+		t.Errorf("dirty build: dirty %v, labels %v, tags %v", dirty.Dirty, dirty.Labels, dirty.Tags)
 	}
 }
 
@@ -422,8 +502,8 @@ func TestBuild_OnABase(t *testing.T) {
 	if len(layers) != 2 || cf.Architecture != "arm64" {
 		t.Errorf("%d layers, architecture %s; want the base's layer and ours, arm64", len(layers), cf.Architecture)
 	}
-	// Only one of the platforms, by asking.
-	o.Platforms = []string{"linux/amd64"}
+	// Only one of the platforms, by asking (another image: a new version).
+	o.Platforms, o.Version = []string{"linux/amd64"}, "1.4.3"
 	one, err := image.Build(ctx, o)
 	if err != nil || len(one.Platforms) != 1 {
 		t.Errorf("one platform of an index base: %v, %v", one, err)

@@ -37,7 +37,8 @@ type LayerStats struct {
 // WriteContextTar writes the context directory as a tar stream under dest
 // (an absolute path in the image): entries in a fixed order, every time set
 // to epoch, owner 0:0, modes normalised to 0755/0644, no host names, so the
-// same files give the same bytes. .dockerignore is honoured. Symlinks are
+// same files give the same bytes. .dockerignore is honoured and .git is
+// always left out (see walkContext). Symlinks are
 // stored as links and never followed; files are opened through an os.Root,
 // so nothing outside the context can be read.
 func WriteContextTar(w io.Writer, contextDir, dest string, epoch time.Time) (LayerStats, error) {
@@ -48,10 +49,6 @@ func WriteContextTar(w io.Writer, contextDir, dest string, epoch time.Time) (Lay
 		return st, fmt.Errorf("build context %s: %w", contextDir, provenance.PathCause(contextDir, err))
 	}
 	defer root.Close()
-	pm, err := ignoreMatcher(root)
-	if err != nil {
-		return st, err
-	}
 	tw := tar.NewWriter(w)
 	epoch = epoch.UTC().Truncate(time.Second)
 	header := func(name string, typ byte, mode int64) *tar.Header {
@@ -73,26 +70,7 @@ func WriteContextTar(w io.Writer, contextDir, dest string, epoch time.Time) (Lay
 		}
 		return prefix + "/" + rel
 	}
-	err = fs.WalkDir(root.FS(), ".", func(rel string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if rel == "." {
-			return nil
-		}
-		if pm != nil {
-			ignored, err := pm.MatchesOrParentMatches(rel)
-			if err != nil {
-				return fmt.Errorf(".dockerignore: %w", err)
-			}
-			if ignored {
-				st.Ignored++
-				if d.IsDir() && !pm.Exclusions() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-		}
+	st.Ignored, err = walkContext(root, func(rel string, d fs.DirEntry) error {
 		switch t := d.Type(); {
 		case t.IsDir():
 			return tw.WriteHeader(header(join(rel)+"/", tar.TypeDir, 0o755))
@@ -144,6 +122,75 @@ func WriteContextTar(w io.Writer, contextDir, dest string, epoch time.Time) (Lay
 		return st, fmt.Errorf("build context %s: %w", contextDir, err)
 	}
 	return st, tw.Close()
+}
+
+// walkContext calls fn for every entry of the context that goes into an
+// image, in lexical order, and returns how many it left out: what
+// .dockerignore excludes, and every .git (a repository's history and its
+// config, which can hold credentials, are never part of an image).
+func walkContext(root *os.Root, fn func(rel string, d fs.DirEntry) error) (ignored int64, err error) {
+	pm, err := ignoreMatcher(root)
+	if err != nil {
+		return 0, err
+	}
+	err = fs.WalkDir(root.FS(), ".", func(rel string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if rel == "." {
+			return nil
+		}
+		if d.Name() == ".git" {
+			ignored++
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if pm != nil {
+			skip, err := pm.MatchesOrParentMatches(rel)
+			if err != nil {
+				return fmt.Errorf(".dockerignore: %w", err)
+			}
+			if skip {
+				ignored++
+				if d.IsDir() && !pm.Exclusions() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+		}
+		return fn(rel, d)
+	})
+	return ignored, err
+}
+
+// NewestModTime is the newest modification time of the regular files the
+// context puts into an image (zero: it has none).
+func NewestModTime(contextDir string) (time.Time, error) {
+	root, err := os.OpenRoot(contextDir)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("build context %s: %w", contextDir, provenance.PathCause(contextDir, err))
+	}
+	defer root.Close()
+	var newest time.Time
+	_, err = walkContext(root, func(rel string, d fs.DirEntry) error {
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if fi.ModTime().After(newest) {
+			newest = fi.ModTime()
+		}
+		return nil
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("build context %s: %w", contextDir, err)
+	}
+	return newest, nil
 }
 
 func ignoreMatcher(root *os.Root) (*patternmatcher.PatternMatcher, error) {

@@ -301,6 +301,11 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 	if ref.Tag != "" {
 		logf("resolved %s -> %s", ref.String(), provenance.Pinned(img.Repository, img.Digest))
 	}
+	if r.CodeMount {
+		if d := hiddenByCodeMount(img); d != "" {
+			logf("warning: image %s keeps files at %s, where the work tree is mounted: the container sees your work tree there, not the image's files; rebuild with repro build --dest /app, or pass --no-code-mount to run the image's copy", s.Image, d)
+		}
+	}
 	r.ImageRepo, r.ImageTag, r.ImageDigest = img.Repository, ref.Tag, img.Digest
 	r.ImageIndexDigest, r.ImageConfigDigest, r.ImagePlatform = img.IndexDigest, img.ConfigDigest, img.Platform
 
@@ -405,6 +410,25 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		out.Run = final
 	}
 	return out, nil
+}
+
+// hiddenByCodeMount is where img keeps files that the work tree, mounted
+// at CodeTarget, would hide: a repro build context at or under it, or a
+// working directory there ("" : none).
+func hiddenByCodeMount(img *provenance.Image) string {
+	under := func(d string) bool {
+		d = filepath.Clean(d)
+		return d == CodeTarget || strings.HasPrefix(d, CodeTarget+"/")
+	}
+	for _, d := range img.BuildDirs {
+		if under(d) {
+			return d
+		}
+	}
+	if img.WorkingDir != "" && under(img.WorkingDir) {
+		return img.WorkingDir
+	}
+	return ""
 }
 
 // tracer returns a function that writes to w how long after start each

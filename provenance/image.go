@@ -24,7 +24,15 @@ type Image struct {
 	IndexDigest  string // the index digest, when the reference named a multi-platform index
 	ConfigDigest string // the config digest: the engine's local image ID
 	Platform     string // os/arch[/variant] of the manifest chosen
+	WorkingDir   string // the image's working directory
+	// BuildDirs are where repro build put contexts in the image, read
+	// from its history ("repro build: context at DIR").
+	BuildDirs []string
 }
+
+// BuildHistoryPrefix starts the history entry repro build writes for the
+// layer that holds its context; the directory follows.
+const BuildHistoryPrefix = "repro build: context at "
 
 // Pinned is the reference the engine is given: repo@sha256:...
 func (i *Image) Pinned() string { return Pinned(i.Repository, i.Digest) }
@@ -163,9 +171,15 @@ func Resolve(ctx context.Context, ref Ref, o RegistryOptions) (*Image, error) {
 		return nil, RegistryError(ref.Given, repo.RegistryStr(), err)
 	}
 	img.ConfigDigest = cfg.String()
-	if img.Platform == "" {
-		if cf, err := v1img.ConfigFile(); err == nil && cf.Platform() != nil {
+	if cf, err := v1img.ConfigFile(); err == nil {
+		if img.Platform == "" && cf.Platform() != nil {
 			img.Platform = platformString(*cf.Platform())
+		}
+		img.WorkingDir = cf.Config.WorkingDir
+		for _, h := range cf.History {
+			if d, ok := strings.CutPrefix(h.CreatedBy, BuildHistoryPrefix); ok {
+				img.BuildDirs = append(img.BuildDirs, d)
+			}
 		}
 	}
 	return img, nil

@@ -24,6 +24,8 @@ type buildOptions struct {
 	env          []string
 	workdir      string
 	dest         string
+	allowDirty   bool
+	force        bool
 	platforms    []string
 	metadataFile string
 }
@@ -33,14 +35,22 @@ func newBuildCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "build [CONTEXT] --repo REGISTRY/NAME --version V",
 		Short: "Build a trainer image once, tag it many ways, push it, record its digest",
-		Long: `Build turns CONTEXT (default .) into one image layer under --dest on top of
---base, and pushes it with every tag of its tag set (see repro tags) pointing
-at one digest. No container daemon is involved.
+		Long: `Build turns CONTEXT (default .) into one image layer under --dest (default
+/app: not /workspace, where repro run mounts your work tree) on top of --base,
+and pushes it with every tag of its tag set (see repro tags) pointing at one
+digest. No container daemon is involved.
 
 The build is reproducible: entries in a fixed order, every timestamp set to
-SOURCE_DATE_EPOCH, else the commit time of the context's HEAD, owner 0:0, no
-host metadata; building the same commit twice gives the same digest.
-.dockerignore is honoured; symlinks are stored as links, never followed.
+SOURCE_DATE_EPOCH, else the commit time of the context's HEAD, else (outside
+git) the newest file's time, owner 0:0, no host metadata; building the same
+commit twice gives the same digest. .dockerignore is honoured, and .git is
+never part of an image; symlinks are stored as links, never followed.
+
+Like repro run, build refuses a context with uncommitted changes: the
+git-<sha> tag must name that commit's content. --allow-dirty builds it
+anyway, tagged git-<sha>-dirty and labelled repro.dirty=true. An exact
+version tag (1.4.2) that already points at another image is never moved
+without --force; the floating tags (1.4, 1) and the channel move by design.
 The image carries the OCI labels org.opencontainers.image.revision, .source,
 .version, .created, .base.name and .base.digest. A multi-platform base gives
 one image per platform, pushed as an index.
@@ -69,6 +79,7 @@ Exit status: 0 ok, 1 error (nothing is recorded), 2 usage.`,
 			bo := image.BuildOptions{
 				Context: ".", Repository: o.repo, Version: o.version, SHA: o.sha, Channel: o.channel,
 				Base: o.base, Env: o.env, Workdir: o.workdir, Dest: o.dest, Platforms: o.platforms,
+				AllowDirty: o.allowDirty, Force: o.force,
 				Registry: o.registryFlags.options(),
 			}
 			if len(args) == 1 {
@@ -108,6 +119,10 @@ Exit status: 0 ok, 1 error (nothing is recorded), 2 usage.`,
 				}
 				_ = os.Chmod(o.metadataFile, 0o644)
 			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "repro: created %s, from %s\n", res.Created, res.CreatedFrom)
+			if res.Dirty {
+				fmt.Fprintf(cmd.ErrOrStderr(), "repro: warning: built from uncommitted changes; tagged and labelled dirty\n")
+			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "repro: pushed %s (%d files, %d bytes) as %s\n", res.Repository, res.Files, res.Bytes, strings.Join(res.Tags, ", "))
 			fmt.Fprintln(cmd.OutOrStdout(), res.Pinned())
 			return nil
@@ -123,7 +138,9 @@ Exit status: 0 ok, 1 error (nothing is recorded), 2 usage.`,
 	f.StringVar(&o.cmdline, "cmd", "", "default command: one word, or a JSON array")
 	f.StringArrayVar(&o.env, "env", nil, "KEY=VALUE set in the image; repeatable")
 	f.StringVar(&o.workdir, "workdir", "", "working directory in the image (default: --dest)")
-	f.StringVar(&o.dest, "dest", "/workspace", "where the context lands in the image")
+	f.StringVar(&o.dest, "dest", image.DefaultDest, "where the context lands in the image (not under /workspace, where repro run mounts the work tree)")
+	f.BoolVar(&o.allowDirty, "allow-dirty", false, "build a context with uncommitted changes, tagged git-<sha>-dirty and labelled repro.dirty=true")
+	f.BoolVar(&o.force, "force", false, "move the exact version tag when it already points at another image")
 	f.StringSliceVar(&o.platforms, "platform", nil, "platforms to build, as in linux/amd64,linux/arm64 (default: the base's)")
 	f.StringVar(&o.metadataFile, "metadata-file", "", "write the build's digest, tags, labels and base as JSON to FILE")
 	o.registryFlags.addFlags(cmd)
