@@ -53,15 +53,18 @@ type Spec struct {
 	AllowLatest      bool
 	Data             []DataArg
 	OutDir           string
-	Env              []string // -e NAME=VALUE or -e NAME
-	SecretEnv        []string
-	Workdir          string            // overrides the container's working directory
-	RerunOf          string            // the run this one re-runs
-	Name             string            // optional run name
-	Labels           map[string]string // optional labels
-	Memory           string            // memory limit, as docker --memory takes it
-	GPUs             string            // GPUs, as docker --gpus takes it
-	DryRun           bool
+	// DefaultOutRoot, when set, gives a run without OutDir one under it
+	// (DIR/<short run ID>): nothing a container writes to /out is lost.
+	DefaultOutRoot string
+	Env            []string // -e NAME=VALUE or -e NAME
+	SecretEnv      []string
+	Workdir        string            // overrides the container's working directory
+	RerunOf        string            // the run this one re-runs
+	Name           string            // optional run name
+	Labels         map[string]string // optional labels
+	Memory         string            // memory limit, as docker --memory takes it
+	GPUs           string            // GPUs, as docker --gpus takes it
+	DryRun         bool
 
 	Registry   provenance.RegistryOptions
 	Engine     *Engine
@@ -169,6 +172,10 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 	}
 	// Outputs go to an empty directory, so that what is there afterwards
 	// is what the run wrote.
+	if s.OutDir == "" && s.DefaultOutRoot != "" {
+		s.OutDir = filepath.Join(s.DefaultOutRoot, r.ShortID())
+		logf("no --out given: outputs go to %s", s.OutDir)
+	}
 	if s.OutDir != "" {
 		abs, err := filepath.Abs(s.OutDir)
 		if err != nil {
@@ -245,7 +252,7 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 			asked <- err
 		}()
 		if img, err = provenance.Resolve(ctx, ref, s.Registry); err != nil {
-			return err // the engine's answer, when it comes, is not needed
+			return resolveHint(ctx, eng, s.Image, err)
 		}
 		mark("resolved the image")
 		versionErr := <-asked
@@ -410,6 +417,22 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		out.Run = final
 	}
 	return out, nil
+}
+
+// resolveHint adds the next step to a failed resolve of image: an image
+// only in the local engine, or one that names no registry, is explained.
+func resolveHint(ctx context.Context, eng *Engine, image string, err error) error {
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	how := fmt.Sprintf("repro runs only what a registry holds, by digest: push it to one (docker tag %s 127.0.0.1:5000/NAME:TAG && docker push 127.0.0.1:5000/NAME:TAG), or build it with repro build --repo REGISTRY/NAME, and run that reference", image)
+	if _, local, ierr := eng.ImageID(ctx, image); ierr == nil && local {
+		return fmt.Errorf("%w; %s is in the local engine only: %s", err, image, how)
+	}
+	if !provenance.NamesRegistry(image) {
+		return fmt.Errorf("%w; %s names no registry, so Docker Hub was asked: %s", err, image, how)
+	}
+	return err
 }
 
 // hiddenByCodeMount is where img keeps files that the work tree, mounted

@@ -83,6 +83,14 @@ func (t loopbackHTTPOnly) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.next.RoundTrip(req)
 }
 
+// NamesRegistry says whether the reference s starts with a registry host
+// (a first component with a dot or a port, or localhost), as docker reads
+// it; otherwise it means Docker Hub.
+func NamesRegistry(s string) bool {
+	first, _, ok := strings.Cut(s, "/")
+	return ok && (strings.ContainsAny(first, ".:") || first == "localhost")
+}
+
 // IsLoopback says whether host names this machine.
 func IsLoopback(host string) bool {
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {

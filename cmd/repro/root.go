@@ -108,7 +108,14 @@ the container's own status.`,
 		Version:       version,
 	}
 	root.PersistentPreRun = func(cmd *cobra.Command, args []string) { g.stderr = cmd.ErrOrStderr() }
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		// repro run IMAGE python3 train.py --seed 3: the container's flags
+		// were read as repro's.
+		if cmd.Name() == "run" && strings.HasPrefix(err.Error(), "unknown") {
+			return usagef("%v; the container's command and its flags go after --, as in repro run [flags] IMAGE -- python3 train.py --seed 3", err)
+		}
+		return &usageError{err}
+	})
 	root.PersistentFlags().StringVar(&g.ledger, "ledger", "", "ledger file (default $REPRO_LEDGER, else $XDG_DATA_HOME/repro/ledger.db)")
 	root.AddCommand(
 		newRunCmd(g),

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -74,7 +75,9 @@ implied, is refused unless --allow-latest. The code's git commit is recorded
 and the work tree is mounted read-only at /workspace, the container's working
 directory; a dirty tree is refused unless --allow-dirty. Each --data NAME=PATH
 is hashed before the run and mounted read-only at /data/NAME; --out DIR is
-mounted at /out and every file in it is hashed afterwards. Variables given
+mounted at /out and every file in it is hashed afterwards. Without --out, the
+run gets $XDG_DATA_HOME/repro/outputs/<run>, printed, so nothing the
+container writes to /out is lost. Variables given
 with -e are passed to the container; values of secret-looking names (KEY,
 TOKEN, SECRET, PASSWORD, ...) and of --secret-env names are never recorded.
 
@@ -144,6 +147,13 @@ is recorded then); 2 for a usage error.`,
 				}
 				spec.Data = append(spec.Data, da)
 			}
+			if o.out == "" {
+				base, err := runlog.DataDir()
+				if err != nil {
+					return err
+				}
+				spec.DefaultOutRoot = filepath.Join(base, "outputs")
+			}
 			ctx := cmd.Context()
 			if o.dryRun {
 				// The ledger, if there is one, is read for the hash cache (so
@@ -205,7 +215,7 @@ is recorded then); 2 for a usage error.`,
 	f.StringArrayVar(&o.secretFiles, "allow-secret-file", nil, "with --allow-dirty: record this changed file (relative to the work tree) although it looks like a credential; repeatable")
 	f.BoolVar(&o.allowLatest, "allow-latest", false, "allow the moving tag latest (the digest it resolves to is still what runs)")
 	f.StringArrayVar(&o.data, "data", nil, "dataset NAME=PATH (file or directory), hashed and mounted read-only at /data/NAME; repeatable")
-	f.StringVar(&o.out, "out", "", "empty directory mounted at /out; its files are hashed and recorded as outputs")
+	f.StringVar(&o.out, "out", "", "empty directory mounted at /out; its files are hashed and recorded as outputs (default: a new one under $XDG_DATA_HOME/repro/outputs)")
 	f.StringArrayVarP(&o.env, "env", "e", nil, "NAME=VALUE, or NAME to pass your value; repeatable")
 	f.StringArrayVar(&o.secretEnv, "secret-env", nil, "NAME of a variable passed from your environment and never recorded; repeatable")
 	f.StringVar(&o.workdir, "workdir", "", "the container's working directory (default /workspace when the code is mounted)")
