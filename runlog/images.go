@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -34,7 +35,9 @@ type TagEvent struct {
 	Tag        string    `json:"tag"`
 	Digest     string    `json:"digest"`
 	Action     string    `json:"action"`
-	At         time.Time `json:"at"`
+	At         time.Time `json:"at"`        // when the tag moved to Digest
+	LastSeen   time.Time `json:"last_seen"` // when it was last seen there
+	Seen       int64     `json:"seen"`      // how many times it was seen there
 }
 
 // RecordImage stores an image (if img is not nil) and tag events in one
@@ -53,13 +56,27 @@ func (l *Ledger) RecordImage(ctx context.Context, img *Image, events []TagEvent)
 				return err
 			}
 		}
+		// A row when a tag moves; seeing it where it already points
+		// only counts.
 		for _, e := range events {
 			at := now
 			if !e.At.IsZero() {
 				at = e.At.UTC().Format(TimeFormat)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO tag_events (repository, tag, digest, action, at) VALUES (?,?,?,?,?)`,
-				e.Repository, e.Tag, e.Digest, e.Action, at); err != nil {
+			var (
+				id     int64
+				digest string
+			)
+			err := tx.QueryRowContext(ctx, `SELECT id, digest FROM tag_events WHERE repository = ? AND tag = ? ORDER BY at DESC, id DESC LIMIT 1`,
+				e.Repository, e.Tag).Scan(&id, &digest)
+			switch {
+			case err == nil && digest == e.Digest:
+				_, err = tx.ExecContext(ctx, `UPDATE tag_events SET seen = seen + 1, last_seen = max(last_seen, ?) WHERE id = ?`, at, id)
+			case err == nil || errors.Is(err, sql.ErrNoRows):
+				_, err = tx.ExecContext(ctx, `INSERT INTO tag_events (repository, tag, digest, action, at, last_seen) VALUES (?,?,?,?,?,?)`,
+					e.Repository, e.Tag, e.Digest, e.Action, at, at)
+			}
+			if err != nil {
 				return err
 			}
 		}
@@ -102,11 +119,11 @@ func (l *Ledger) TagHistory(ctx context.Context, repository, tag string, at time
 	if tag != "" {
 		cond, args = cond+" AND tag = ?", append(args, tag)
 	}
-	q := "SELECT repository, tag, digest, action, at FROM tag_events WHERE " + cond
+	q := "SELECT repository, tag, digest, action, at, last_seen, seen FROM tag_events WHERE " + cond
 	if !at.IsZero() {
 		// The latest event at or before the moment, per tag.
 		args = append(args, at.UTC().Format(TimeFormat))
-		q = `SELECT repository, tag, digest, action, at FROM (
+		q = `SELECT repository, tag, digest, action, at, last_seen, seen FROM (
 			SELECT *, row_number() OVER (PARTITION BY tag ORDER BY at DESC, id DESC) AS n
 			FROM tag_events WHERE ` + cond + ` AND at <= ?) WHERE n = 1`
 	}
@@ -119,12 +136,15 @@ func (l *Ledger) TagHistory(ctx context.Context, repository, tag string, at time
 	events := []TagEvent{}
 	for rows.Next() {
 		var e TagEvent
-		var when string
-		if err := rows.Scan(&e.Repository, &e.Tag, &e.Digest, &e.Action, &when); err != nil {
+		var when, seen string
+		if err := rows.Scan(&e.Repository, &e.Tag, &e.Digest, &e.Action, &when, &seen, &e.Seen); err != nil {
 			return nil, err
 		}
 		if e.At, err = time.Parse(TimeFormat, when); err != nil {
 			return nil, fmt.Errorf("tag event %s:%s: %w", e.Repository, e.Tag, err)
+		}
+		if e.LastSeen, err = time.Parse(TimeFormat, seen); err != nil {
+			return nil, fmt.Errorf("tag event %s:%s: last seen: %w", e.Repository, e.Tag, err)
 		}
 		events = append(events, e)
 	}

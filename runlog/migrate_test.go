@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -219,4 +220,60 @@ func schema1Ledger(t *testing.T, more string, args ...any) string {
 		}
 	}
 	return path
+}
+
+// TestMigrate_TagEventsFolded: rows an older repro wrote each time it saw
+// a tag where it already pointed are folded into the row of the move,
+// counted; afterwards, a row is added only when a tag moves.
+func TestMigrate_TagEventsFolded(t *testing.T) {
+	ctx := context.Background()
+	const repo = "registry.example.com/ml/trainer"
+	zero, one := "sha256:"+strings.Repeat("0", 64), "sha256:"+strings.Repeat("1", 64)
+	path := schema1Ledger(t, `INSERT INTO tag_events (repository, tag, digest, action, at) VALUES
+		(?1, '1.4', ?2, 'resolve', '2026-11-20T11:00:00.000000000Z'),
+		(?1, '1.4', ?2, 'resolve', '2026-11-20T10:00:00.000000000Z'),
+		(?1, '1.4', ?3, 'push', '2026-11-20T12:00:00.000000000Z'),
+		(?1, '1.4', ?3, 'resolve', '2026-11-20T13:00:00.000000000Z'),
+		(?1, '1.4', ?2, 'promote', '2026-11-20T14:00:00.000000000Z'),
+		(?1, 'prod', ?2, 'promote', '2026-11-20T10:30:00.000000000Z')`, repo, zero, one)
+	l := mustOpen(t, path)
+	events, err := l.TagHistory(ctx, repo, "1.4", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		digest, action, at, last string
+		seen                     int64
+	}
+	var got []row
+	for _, e := range events {
+		got = append(got, row{e.Digest, e.Action, e.At.Format(time.RFC3339), e.LastSeen.Format(time.RFC3339), e.Seen})
+	}
+	want := []row{
+		{zero, "push", "2026-11-20T09:00:19Z", "2026-11-20T11:00:00Z", 3},
+		{one, "push", "2026-11-20T12:00:00Z", "2026-11-20T13:00:00Z", 2},
+		{zero, "promote", "2026-11-20T14:00:00Z", "2026-11-20T14:00:00Z", 1},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("1.4 after the upgrade:\n%v\nwant\n%v", got, want)
+	}
+	// Seen again where it points: counted, no row. Moved: a row.
+	seen := time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC)
+	if err := l.RecordImage(ctx, nil, []runlog.TagEvent{{Repository: repo, Tag: "1.4", Digest: zero, Action: runlog.ActionResolve, At: seen}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.RecordImage(ctx, nil, []runlog.TagEvent{{Repository: repo, Tag: "prod", Digest: one, Action: runlog.ActionPromote, At: seen}}); err != nil {
+		t.Fatal(err)
+	}
+	events, _ = l.TagHistory(ctx, repo, "", time.Time{})
+	if len(events) != 5 {
+		t.Fatalf("%d events, want 5: %+v", len(events), events)
+	}
+	last := events[len(events)-1]
+	if e := events[3]; e.Tag != "1.4" || e.Seen != 2 || !e.LastSeen.Equal(seen) {
+		t.Errorf("1.4 seen again: %+v", e)
+	}
+	if last.Tag != "prod" || last.Digest != one || last.Seen != 1 {
+		t.Errorf("prod moved: %+v", last)
+	}
 }

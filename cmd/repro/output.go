@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/reprohq/repro/rerun"
 	"github.com/reprohq/repro/runlog"
@@ -41,7 +42,14 @@ func printTable(w io.Writer, header []string, rows [][]string) error {
 		}
 		return nil
 	}
-	t := tablewriter.NewWriter(w)
+	return renderTable(w, header, rows)
+}
+
+// renderTable draws rows under header for a terminal, the header as
+// written (tablewriter would upper-case it and split it at digits and
+// dashes: RE-RUN became "RE - RUN", a run ID "4964 EF 244 F 2 C").
+func renderTable(w io.Writer, header []string, rows [][]string) error {
+	t := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off))
 	t.Header(header)
 	for _, r := range rows {
 		if err := t.Append(r); err != nil {

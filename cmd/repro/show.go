@@ -17,7 +17,8 @@ func newShowCmd(g *globals) *cobra.Command {
 		Short: "Show every recorded fact about a run",
 		Long: `Show prints everything recorded about a run: image and its digests, code
 commit and changes, datasets with their digests, command, environment (secret
-values were never recorded), host, engine command, status and outputs.
+values were never recorded), host, engine command, status, outputs and the
+metrics the run wrote to /out/metrics.json.
 
 RUN is a run ID or any unique prefix of one.
 
@@ -99,6 +100,15 @@ func showFields(r *runlog.Run) [][2]string {
 	add("outputs digest", r.OutputsDigest)
 	for _, o := range r.Outputs {
 		add("output", fmt.Sprintf("%s  %s (%d bytes)", o.Digest, o.Path, o.Bytes))
+	}
+	names := make([]string, 0, len(r.Metrics))
+	for k := range r.Metrics {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		v := r.Metrics[k]
+		add("metric "+k, formatMetric(&v))
 	}
 	add("host", fmt.Sprintf("%s@%s %s/%s", r.Host.User, r.Host.Hostname, r.Host.OS, r.Host.Arch))
 	for _, g := range r.Host.GPUs {

@@ -64,8 +64,10 @@ func newTagsHistoryCmd(g *globals) *cobra.Command {
 		Short: "Show where each tag pointed over time",
 		Long: `History shows, from the ledger's tag events (repro build pushes, repro promote
 moves, and tags repro run resolved), which digest each tag of a repository
-pointed at and since when. With --at, only what each tag pointed at that
-moment: "what exactly was prod last Tuesday".
+pointed at and since when: one row each time a tag moved, with when it was
+last seen there and how often (a resolve or push to the same digest is not a
+move). With --at, only what each tag pointed at that moment: "what exactly
+was prod last Tuesday".
 
 Exit status: 0 ok, 1 error, 2 usage.`,
 		Example: `  repro tags history 127.0.0.1:5000/trainer
@@ -103,13 +105,13 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 			tty := isTerminal(w)
 			rows := make([][]string, 0, len(events))
 			for _, e := range events {
-				rows = append(rows, []string{e.Tag, shortDigest(e.Digest, tty), e.Action, formatTime(e.At, tty)})
+				rows = append(rows, []string{e.Tag, shortDigest(e.Digest, tty), e.Action, formatTime(e.At, tty), formatTime(e.LastSeen, tty), fmt.Sprint(e.Seen)})
 			}
 			if len(rows) == 0 {
 				fmt.Fprintf(cmd.ErrOrStderr(), "repro: no tag events recorded for %s\n", args[0])
 				return nil
 			}
-			return printTable(w, []string{"TAG", "DIGEST", "ACTION", "AT"}, rows)
+			return printTable(w, []string{"TAG", "DIGEST", "ACTION", "SINCE", "LAST SEEN", "SEEN"}, rows)
 		},
 	}
 	cmd.Flags().StringVar(&at, "at", "", "only what each tag pointed at this moment (RFC 3339, or YYYY-MM-DD)")
