@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -156,4 +157,44 @@ func CommitTime(dir, commit string) (time.Time, error) {
 		return time.Time{}, err
 	}
 	return c.Committer.When, nil
+}
+
+// FileChange is one file that differs between two commits, as git diff
+// --stat counts it.
+type FileChange struct {
+	Path    string `json:"path"`
+	Added   int    `json:"added"`   // lines
+	Deleted int    `json:"deleted"` // lines
+}
+
+// CommitDiff lists the files that differ between commits from and to, in
+// the first of repos (directories inside git work trees) that has both.
+// It reads the repository in-process: nothing in it is run. found is
+// false when none has both commits.
+func CommitDiff(repos []string, from, to string) (changes []FileChange, found bool, err error) {
+	for _, dir := range repos {
+		if dir == "" {
+			continue
+		}
+		repo, err := openRepo(dir)
+		if err != nil {
+			continue
+		}
+		a, errA := repo.CommitObject(plumbing.NewHash(from))
+		b, errB := repo.CommitObject(plumbing.NewHash(to))
+		if errA != nil || errB != nil {
+			continue
+		}
+		patch, err := a.Patch(b)
+		if err != nil {
+			return nil, true, fmt.Errorf("diff %s..%s in %s: %w", from[:min(12, len(from))], to[:min(12, len(to))], dir, err)
+		}
+		changes = []FileChange{}
+		for _, s := range patch.Stats() {
+			changes = append(changes, FileChange{Path: s.Name, Added: s.Addition, Deleted: s.Deletion})
+		}
+		sort.Slice(changes, func(i, j int) bool { return changes[i].Path < changes[j].Path })
+		return changes, true, nil
+	}
+	return nil, false, nil
 }

@@ -54,6 +54,7 @@ type MetricDelta struct {
 	Original *float64 `json:"original"`
 	New      *float64 `json:"new"`
 	Delta    *float64 `json:"delta"`
+	Ignored  bool     `json:"ignored,omitempty"` // its name matches an ignore pattern
 }
 
 // Same says whether both runs reported the same value.
@@ -61,8 +62,9 @@ func (m MetricDelta) Same() bool {
 	return m.Original != nil && m.New != nil && (*m.Original == *m.New || math.IsNaN(*m.Original) && math.IsNaN(*m.New))
 }
 
-// CompareMetrics pairs the metrics of two runs by name.
-func CompareMetrics(orig, next map[string]float64) []MetricDelta {
+// CompareMetrics pairs the metrics of two runs by name; a metric whose
+// name matches one of ignore is marked Ignored.
+func CompareMetrics(orig, next map[string]float64, ignore ...string) []MetricDelta {
 	names := map[string]bool{}
 	for k := range orig {
 		names[k] = true
@@ -72,7 +74,7 @@ func CompareMetrics(orig, next map[string]float64) []MetricDelta {
 	}
 	out := []MetricDelta{}
 	for k := range names {
-		m := MetricDelta{Name: k}
+		m := MetricDelta{Name: k, Ignored: Ignored(k, ignore)}
 		if v, ok := orig[k]; ok {
 			m.Original = &v
 		}
@@ -87,6 +89,65 @@ func CompareMetrics(orig, next map[string]float64) []MetricDelta {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// Verification is how a re-run's outputs and metrics compare with the
+// original's.
+type Verification struct {
+	Identical int           `json:"identical"` // output files with the same digest
+	Files     int           `json:"files"`     // output files of the original
+	Outputs   []OutputDiff  `json:"outputs"`   // files that differ, after the allowance below
+	Metrics   []MetricDelta `json:"metrics"`   // every metric, Ignored marked
+	// MetricsFileIgnored is set when the metrics file differed only in
+	// ignored metrics, and so is not counted as a difference.
+	MetricsFileIgnored bool `json:"metrics_file_ignored,omitempty"`
+}
+
+// MetricsFile is where a run's metrics come from, in its outputs.
+const MetricsFile = "metrics.json"
+
+// Same says whether the re-run reproduced the original.
+func (v *Verification) Same() bool {
+	if len(v.Outputs) > 0 {
+		return false
+	}
+	for _, m := range v.Metrics {
+		if !m.Same() && !m.Ignored {
+			return false
+		}
+	}
+	return true
+}
+
+// Verify compares a re-run with its original. The metrics file counts as
+// the same when every metric it holds that is not ignored is the same.
+func Verify(orig, next *runlog.Run, ignore []string) *Verification {
+	v := &Verification{Files: len(orig.Outputs), Metrics: CompareMetrics(orig.Metrics, next.Metrics, ignore...)}
+	diffs := CompareOutputs(orig.Outputs, next.Outputs)
+	differs := map[string]bool{}
+	for _, d := range diffs {
+		differs[d.Path] = true
+	}
+	for _, o := range orig.Outputs {
+		if !differs[o.Path] {
+			v.Identical++
+		}
+	}
+	ignoredOnly := len(ignore) > 0
+	for _, m := range v.Metrics {
+		if !m.Same() && !m.Ignored {
+			ignoredOnly = false
+		}
+	}
+	v.Outputs = []OutputDiff{}
+	for _, d := range diffs {
+		if d.Path == MetricsFile && d.Change == "changed" && ignoredOnly {
+			v.MetricsFileIgnored = true
+			continue
+		}
+		v.Outputs = append(v.Outputs, d)
+	}
+	return v
 }
 
 // VerifyOutputs hashes a finished run's --out directory as it is now and

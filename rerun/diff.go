@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/reprohq/repro/provenance"
 	"github.com/reprohq/repro/runlog"
 )
 
@@ -37,6 +38,10 @@ type RunDiff struct {
 	Datasets []DatasetDiff `json:"datasets"`
 	Outputs  []OutputDiff  `json:"outputs"`
 	Metrics  []MetricDelta `json:"metrics"`
+	// Code is what git diff --stat shows between the two commits, when a
+	// repository that has both was found; CodeUnknown when none was.
+	Code        []provenance.FileChange `json:"code_files,omitempty"`
+	CodeUnknown bool                    `json:"code_files_unknown,omitempty"`
 }
 
 // Same says whether nothing at all differs.
@@ -46,7 +51,10 @@ func (d *RunDiff) Same() bool {
 
 // Diff compares two runs. Dataset listings come from the ledger, so the
 // files that changed are named even when the data on disk has moved on.
-func Diff(ctx context.Context, l *runlog.Ledger, a, b *runlog.Run) (*RunDiff, error) {
+// When the commits differ, the files that differ between them are read
+// from the first of repos (git work trees; read, never run) that has
+// both.
+func Diff(ctx context.Context, l *runlog.Ledger, a, b *runlog.Run, repos ...string) (*RunDiff, error) {
 	d := &RunDiff{A: a.ID, B: b.ID, Fields: []FieldDiff{}, Datasets: []DatasetDiff{}}
 	field := func(name, x, y string) {
 		if x != y {
@@ -55,6 +63,13 @@ func Diff(ctx context.Context, l *runlog.Ledger, a, b *runlog.Run) (*RunDiff, er
 	}
 	field("image_digest", a.ImageRepo+"@"+a.ImageDigest, b.ImageRepo+"@"+b.ImageDigest)
 	field("commit", a.Commit, b.Commit)
+	if a.Commit != "" && b.Commit != "" && a.Commit != b.Commit && runlog.ValidObjectID(a.Commit) && runlog.ValidObjectID(b.Commit) {
+		changes, found, err := provenance.CommitDiff(repos, a.Commit, b.Commit)
+		if err != nil {
+			return nil, err
+		}
+		d.Code, d.CodeUnknown = changes, !found
+	}
 	field("dirty", fmt.Sprint(a.Dirty), fmt.Sprint(b.Dirty))
 	field("code_tree", a.CodeTree, b.CodeTree)
 	field("changed_files", strings.Join(a.ChangedFiles, " "), strings.Join(b.ChangedFiles, " "))

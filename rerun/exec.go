@@ -22,6 +22,9 @@ type ExecOptions struct {
 	// recorded run.
 	Launch launch.Spec
 	Lookup func(string) (string, bool)
+	// Config, when not nil, is filled with the ConfigFile of the commit
+	// checked out (the zero Config when the run recorded no code).
+	Config *Config
 }
 
 // Exec re-runs r through repro: the recorded image digest, commit, data
@@ -111,6 +114,13 @@ func Exec(ctx context.Context, l *runlog.Ledger, r *runlog.Run, o ExecOptions) (
 				return nil, fmt.Errorf("run %s: %w", p.Short, err)
 			}
 			s.AllowDirty = true
+		}
+		if o.Config != nil {
+			c, err := LoadConfig(code)
+			if err != nil {
+				return nil, fmt.Errorf("run %s, commit %s: %w", p.Short, short(r.Commit), err)
+			}
+			*o.Config = *c
 		}
 		s.CodeDir = code
 	} else {

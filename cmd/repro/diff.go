@@ -14,7 +14,9 @@ func newDiffCmd(g *globals) *cobra.Command {
 		Use:   "diff RUN_A RUN_B",
 		Short: "Show what differs between two runs: provenance, outputs, metrics",
 		Long: `Diff compares two recorded runs and shows only what differs: the image
-digest, the commit and its uncommitted changes, each dataset (and which of its
+digest, the commit and its uncommitted changes (and, between two commits,
+which files differ, as git diff --stat counts them, from the repository here
+or the runs' own), each dataset (and which of its
 files changed, from the listings stored when the runs started), the command,
 the environment (secret values were never recorded), host, GPUs and engine,
 then the outputs file by file and the metrics.
@@ -39,7 +41,9 @@ differ, 1 error, 2 usage.`,
 			if err != nil {
 				return err
 			}
-			d, err := rerun.Diff(ctx, l, a, b)
+			// The commits' files are looked for here first, then where
+			// each run's code was.
+			d, err := rerun.Diff(ctx, l, a, b, ".", a.CodeDir, b.CodeDir)
 			if err != nil {
 				return err
 			}
@@ -55,6 +59,12 @@ differ, 1 error, 2 usage.`,
 				var rows [][]string
 				for _, f := range d.Fields {
 					rows = append(rows, []string{f.Field, f.A, f.B})
+				}
+				for _, c := range d.Code {
+					rows = append(rows, []string{"code " + c.Path, "", fmt.Sprintf("+%d -%d", c.Added, c.Deleted)})
+				}
+				if d.CodeUnknown {
+					rows = append(rows, []string{"code: files", "(no repository here has both commits)", ""})
 				}
 				for _, ds := range d.Datasets {
 					rows = append(rows, []string{"data " + ds.Name, orEmpty(shortDigest(ds.A, tty)), orEmpty(shortDigest(ds.B, tty))})

@@ -22,10 +22,12 @@ type rerunOptions struct {
 	allowDirty bool
 	out        string
 	verify     bool
-	format     string
-	gitImage   string
-	secretName string
-	namespace  string
+	// ignoreMetrics may differ under --verify.
+	ignoreMetrics []string
+	format        string
+	gitImage      string
+	secretName    string
+	namespace     string
 	// trustLedger uses a record whose chain links do not match (recorded
 	// on the new run as the label repro.trust-ledger).
 	trustLedger bool
@@ -38,9 +40,9 @@ func newRerunCmd(g *globals) *cobra.Command {
 		Short: "Print a pinned, one-command re-run script for a recorded run",
 		Long: `Rerun turns a recorded run into a POSIX sh script that runs it again: the
 same image by digest, the same commit checked out into a fresh directory, the
-same data (each dataset's digest recomputed with coreutils and checked), the
-same command, environment, mounts and working directory. The script needs
-only git, coreutils and the container CLI, not repro.
+same data (each dataset's digest recomputed and checked), the same command,
+environment, mounts and working directory. The script needs only git, the
+usual POSIX tools (GNU, busybox or BSD) and the container CLI, not repro.
 
 The script reads, when set: REPRO_CODE (a clone that has the commit; default
 the recorded remote, then the recorded local path), REPRO_DATA_<NAME> (where
@@ -63,7 +65,16 @@ repro-out-<RUN>, the commit checked out by an init container running
 
 With --exec --verify, the new run's outputs are compared with the original's,
 file by file: identical, or a table of the files that changed, vanished or
-appeared, with both digests, and the metric deltas.
+appeared, with both digests; then how many files were identical and the
+metrics that differ, with deltas rounded to the decimals the values carry.
+Metrics that legitimately change (timings, throughput) are named with
+--ignore-metric PATTERN, or for a repository in the commit's .repro.yaml:
+
+  verify:
+    ignore_metrics: [train_seconds, "*_per_sec"]
+
+metrics.json then counts as identical when every metric it holds that is
+not ignored is equal.
 
 Exit status: 0 ok (and, with --verify, identical outputs); with --exec, the
 container's own status when it is not 0; 3 with --verify when the outputs
@@ -72,6 +83,7 @@ differ; 1 error; 2 usage.`,
   repro rerun 4e1d -o rerun.sh && REPRO_DATA_train=/mnt/archive/train ./rerun.sh
   repro rerun 4e1d --exec --out ./out-again
   repro rerun 4e1d --exec --verify
+  repro rerun 4e1d --exec --verify --ignore-metric train_seconds
   repro rerun 4e1d --format k8s --git-image registry.example.com/git@sha256:... -o job.yaml`,
 		Args: exactArgs(1, "one RUN (an ID or unique prefix; see repro ls)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -89,6 +101,12 @@ differ; 1 error; 2 usage.`,
 			}
 			if o.format == "k8s" && o.exec {
 				return usagef("--format k8s writes a Job manifest; apply it with kubectl rather than --exec")
+			}
+			if err := rerun.CheckPatterns(o.ignoreMetrics); err != nil {
+				return usagef("--ignore-metric: %v", err)
+			}
+			if len(o.ignoreMetrics) > 0 && !o.verify {
+				return usagef("--ignore-metric goes with --exec --verify")
 			}
 			if o.verify && !o.exec {
 				return usagef("--verify goes with --exec: it compares the new run's outputs with the original's")
@@ -144,10 +162,12 @@ differ; 1 error; 2 usage.`,
 				spec.Labels = map[string]string{"repro.trust-ledger": "true"}
 			}
 			spec.Trace, spec.Started = traceTo(cmd.ErrOrStderr())
+			var cfg rerun.Config
 			out, err := rerun.Exec(ctx, l, r, rerun.ExecOptions{
 				Options: rerun.Options{AllowDirty: o.allowDirty},
 				OutDir:  o.out,
 				Launch:  spec,
+				Config:  &cfg,
 			})
 			if err != nil {
 				if out != nil {
@@ -161,7 +181,8 @@ differ; 1 error; 2 usage.`,
 				return &statusError{out.ExitCode}
 			}
 			if o.verify {
-				return reportVerification(cmd, r, out.Run)
+				ignore := append(append([]string{}, cfg.Verify.IgnoreMetrics...), o.ignoreMetrics...)
+				return reportVerification(cmd, r, out.Run, ignore)
 			}
 			return nil
 		},
@@ -176,6 +197,7 @@ differ; 1 error; 2 usage.`,
 	f.StringVar(&o.secretName, "k8s-secret", "repro-secrets", "with --format k8s: the Secret whose keys hold the run's secret variables")
 	f.StringVar(&o.namespace, "namespace", "", "with --format k8s: the Job's namespace")
 	f.BoolVar(&o.verify, "verify", false, "with --exec: compare the outputs and metrics with the original run's; exit 3 when they differ")
+	f.StringArrayVar(&o.ignoreMetrics, "ignore-metric", nil, "with --verify: metrics whose names match this pattern (path.Match, as in train_seconds or *_time) may differ; repeatable, added to verify.ignore_metrics of the commit's .repro.yaml")
 	f.StringVar(&o.out, "out", "", "with --exec: empty directory for the outputs (default $REPRO_OUT, else a new directory here)")
 	o.registryFlags.addFlags(cmd)
 	o.engineFlags.addFlags(cmd)
@@ -183,38 +205,55 @@ differ; 1 error; 2 usage.`,
 }
 
 // reportVerification compares a re-run's outputs and metrics with the
-// original's: stdout says identical, or shows what differs (exit 3).
-func reportVerification(cmd *cobra.Command, orig, next *runlog.Run) error {
+// original's: stdout says identical, or shows what differs (exit 3), and
+// always how many files were identical. Metrics matching ignore may
+// differ.
+func reportVerification(cmd *cobra.Command, orig, next *runlog.Run, ignore []string) error {
 	w := cmd.OutOrStdout()
-	diffs := rerun.CompareOutputs(orig.Outputs, next.Outputs)
-	metrics := rerun.CompareMetrics(orig.Metrics, next.Metrics)
-	if len(diffs) == 0 {
-		fmt.Fprintf(w, "outputs of run %s are identical to run %s's (%d files)\n", next.ShortID(), orig.ShortID(), len(next.Outputs))
-		return nil
-	}
+	v := rerun.Verify(orig, next, ignore)
 	tty := isTerminal(w)
-	fmt.Fprintf(w, "outputs of run %s differ from run %s's:\n", next.ShortID(), orig.ShortID())
-	rows := make([][]string, 0, len(diffs))
-	for _, d := range diffs {
-		rows = append(rows, []string{d.Path, d.Change, orEmpty(shortDigest(d.Original, tty)), orEmpty(shortDigest(d.New, tty))})
-	}
-	if err := printTable(w, []string{"PATH", "CHANGE", "ORIGINAL", "RE-RUN"}, rows); err != nil {
-		return err
+	if v.Same() {
+		fmt.Fprintf(w, "outputs of run %s are identical to run %s's (%d files)\n", next.ShortID(), orig.ShortID(), v.Identical)
+	} else {
+		fmt.Fprintf(w, "outputs of run %s differ from run %s's: %d of %d files identical\n", next.ShortID(), orig.ShortID(), v.Identical, v.Files)
+		rows := make([][]string, 0, len(v.Outputs))
+		for _, d := range v.Outputs {
+			rows = append(rows, []string{d.Path, d.Change, orEmpty(shortDigest(d.Original, tty)), orEmpty(shortDigest(d.New, tty))})
+		}
+		if len(rows) > 0 {
+			if err := printTable(w, []string{"PATH", "CHANGE", "ORIGINAL", "RE-RUN"}, rows); err != nil {
+				return err
+			}
+		}
 	}
 	var mrows [][]string
-	for _, m := range metrics {
+	for _, m := range v.Metrics {
 		if m.Same() {
 			continue
 		}
-		mrows = append(mrows, []string{m.Name, formatMetric(m.Original), formatMetric(m.New), formatMetric(m.Delta)})
+		delta := "-"
+		if m.Original != nil && m.New != nil {
+			delta = rerun.FormatDelta(*m.Original, *m.New)
+		}
+		name := m.Name
+		if m.Ignored {
+			name += " (ignored)"
+		}
+		mrows = append(mrows, []string{name, formatMetric(m.Original), formatMetric(m.New), delta})
 	}
 	if len(mrows) > 0 {
-		fmt.Fprintln(w, "metrics:")
+		fmt.Fprintln(w, "metrics that differ:")
 		if err := printTable(w, []string{"METRIC", "ORIGINAL", "RE-RUN", "DELTA"}, mrows); err != nil {
 			return err
 		}
 	}
-	return &statusError{exitDiffers}
+	if v.MetricsFileIgnored {
+		fmt.Fprintf(w, "%s differs only in ignored metrics\n", rerun.MetricsFile)
+	}
+	if !v.Same() {
+		return &statusError{exitDiffers}
+	}
+	return nil
 }
 
 func formatMetric(v *float64) string {
