@@ -3,6 +3,7 @@ package launch
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -51,6 +53,7 @@ type Container struct {
 	Values  map[string]string // the values for Env: they reach the container only (see envFile)
 	Memory  string            // --memory, as docker takes it ("" : no limit)
 	GPUs    string            // --gpus, as docker takes it ("" : none)
+	User    string            // --user UID:GID ("" : the image's own user)
 }
 
 // Exit is how a container ended.
@@ -85,6 +88,28 @@ func (e *Engine) Version(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("%s is not usable: %w; start the engine, or check which one %s is set to use (%s)", e.bin(), err, e.bin(), engineSetting(e.bin()))
 	}
 	return strings.TrimSpace(out), nil
+}
+
+// Rootless says whether the engine runs without root (rootless docker):
+// its containers' root is the user who runs it, so their files are
+// already that user's.
+func (e *Engine) Rootless(ctx context.Context) (bool, error) {
+	var opts []string
+	if a := e.api(); a != nil {
+		var info struct{ SecurityOptions []string }
+		if _, err := a.call(ctx, http.MethodGet, "/info", "", &info); err == nil {
+			opts = info.SecurityOptions
+			return slices.Contains(opts, "name=rootless"), nil
+		}
+	}
+	out, err := e.output(ctx, "info", "--format", "{{json .SecurityOptions}}")
+	if err != nil {
+		return false, err
+	}
+	if err := json.Unmarshal([]byte(out), &opts); err != nil {
+		return false, fmt.Errorf("%s info: %w", e.bin(), err)
+	}
+	return slices.Contains(opts, "name=rootless"), nil
 }
 
 // engineSetting names what chooses the engine a container CLI talks to.
@@ -175,6 +200,9 @@ func (e *Engine) RunArgs(c Container) []string {
 	}
 	if c.GPUs != "" {
 		args = append(args, "--gpus", c.GPUs)
+	}
+	if c.User != "" {
+		args = append(args, "--user", c.User)
 	}
 	if len(c.Env) > 0 {
 		args = append(args, "--env-file", envFilePath)

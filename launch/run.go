@@ -64,7 +64,11 @@ type Spec struct {
 	Labels         map[string]string // optional labels
 	Memory         string            // memory limit, as docker --memory takes it
 	GPUs           string            // GPUs, as docker --gpus takes it
-	DryRun         bool
+	// User runs the container as UID:GID, so that its outputs are the
+	// invoking user's ("" : the image's own user). Dropped on a rootless
+	// engine, where the container's root already is that user.
+	User   string
+	DryRun bool
 
 	Registry   provenance.RegistryOptions
 	Engine     *Engine
@@ -165,6 +169,9 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 	if s.Workdir != "" && !runlog.ValidWorkdir(s.Workdir) {
 		return nil, fmt.Errorf("--workdir %q must be an absolute path inside the container, without control characters", s.Workdir)
 	}
+	if s.User != "" && !validUser(s.User) {
+		return nil, fmt.Errorf("user %q: write UID:GID, as in 1000:1000", s.User)
+	}
 	for _, flag := range []struct{ name, v string }{{"--memory", s.Memory}, {"--gpus", s.GPUs}} {
 		if strings.HasPrefix(flag.v, "-") || strings.ContainsAny(flag.v, " \t\n") {
 			return nil, fmt.Errorf("%s %q is not a value the engine takes", flag.name, flag.v)
@@ -261,6 +268,12 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		if r.Engine.Version, engineErr = version, versionErr; engineErr == nil && !s.DryRun {
 			imageID, present, engineErr = eng.ImageID(ctx, img.Pinned())
 		}
+		if engineErr == nil && s.User != "" {
+			var rootless bool
+			if rootless, engineErr = eng.Rootless(ctx); rootless {
+				s.User = ""
+			}
+		}
 		return nil
 	})
 	wg.Add(1)
@@ -332,6 +345,7 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		Values:  values,
 		Memory:  s.Memory,
 		GPUs:    s.GPUs,
+		User:    s.User,
 	}
 	if s.RerunOf != "" {
 		c.Labels["repro.rerun-of"] = s.RerunOf
@@ -417,6 +431,15 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		out.Run = final
 	}
 	return out, nil
+}
+
+// validUser says whether u is UID:GID in digits.
+func validUser(u string) bool {
+	uid, gid, ok := strings.Cut(u, ":")
+	digits := func(s string) bool {
+		return s != "" && len(s) <= 10 && strings.Trim(s, "0123456789") == ""
+	}
+	return ok && digits(uid) && digits(gid)
 }
 
 // resolveHint adds the next step to a failed resolve of image: an image

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"text/template"
@@ -39,6 +40,7 @@ type plan struct {
 	DirData  bool   // a dataset is a directory (the script needs dir_listing)
 	Mounts   bool   // something is bind-mounted (the script needs mountable)
 	NoPatch  bool   // dirty, changes not stored, re-run at the commit
+	MapUser  bool   // the run ran as its invoker's UID:GID (--user): so does the re-run
 }
 
 type planData struct {
@@ -101,6 +103,9 @@ func newPlan(r *runlog.Run, o Options) (*plan, error) {
 		p.DirData = p.DirData || d.Kind == "dir"
 	}
 	p.Mounts = len(p.Code) > 0 || len(p.Data) > 0 || r.OutDir != ""
+	if i := slices.Index(r.Engine.Command, "--"); i > 0 {
+		p.MapUser = slices.Contains(r.Engine.Command[:i], "--user")
+	}
 	for _, e := range r.Env {
 		if e.Secret {
 			p.Secrets = append(p.Secrets, e.Name)
@@ -260,7 +265,7 @@ engine=${REPRO_ENGINE:-{{q .Engine}}}
 image={{q .Image}}
 config_digest={{q .Run.ImageConfigDigest}}
 
-for tool in mktemp cut{{if .Code}} git{{end}}{{if .Data}} tr{{end}}{{if .DirData}} find sort xargs sed wc touch cp grep{{end}}; do
+for tool in mktemp cut{{if .Code}} git{{end}}{{if .MapUser}} id{{end}}{{if .Data}} tr{{end}}{{if .DirData}} find sort xargs sed wc touch cp grep{{end}}; do
 	command -v "$tool" >/dev/null 2>&1 || die "$tool is needed and is not on PATH"
 done
 command -v "$engine" >/dev/null 2>&1 || die "container CLI $engine is not on PATH; set REPRO_ENGINE"
@@ -502,6 +507,9 @@ rc=0
 {{- end}}
 {{- if .Run.GPUs}}
 	--gpus {{q .Run.GPUs}} \
+{{- end}}
+{{- if .MapUser}}
+	--user "$(id -u):$(id -g)" \
 {{- end}}
 {{- range .Plain}}
 	--env {{q (printf "%s=%s" .Name .Value)}} \

@@ -156,7 +156,7 @@ differ; 1 error; 2 usage.`,
 			defer signal.Stop(interrupts)
 			spec := launch.Spec{
 				Registry: o.registryFlags.options(), Engine: o.engineFlags.engine(cmd),
-				Interrupts: interrupts, Log: cmd.ErrOrStderr(), Version: version,
+				Interrupts: interrupts, Log: cmd.ErrOrStderr(), Version: version, User: o.engineFlags.user(),
 			}
 			if o.trustLedger {
 				spec.Labels = map[string]string{"repro.trust-ledger": "true"}

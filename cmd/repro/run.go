@@ -41,11 +41,24 @@ type runOptions struct {
 type engineFlags struct {
 	runtime     string
 	stopTimeout time.Duration
+	asRoot      bool
 }
 
 func (f *engineFlags) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.runtime, "runtime", "docker", "container CLI: docker or podman")
 	cmd.Flags().DurationVar(&f.stopTimeout, "stop-timeout", 10*time.Second, "on interrupt, how long the container gets between SIGTERM and SIGKILL")
+	cmd.Flags().BoolVar(&f.asRoot, "as-root", false, "run as the image's own user even when you are not root (for images that must run as root; their outputs may then be root's)")
+}
+
+// user is the UID:GID the container runs as so that what it writes is
+// the invoking user's: set for docker when repro is not run by root and
+// --as-root is not given ("" : the image's own user). podman, rootless
+// as a user runs it, already maps the container's root to that user.
+func (f *engineFlags) user() string {
+	if f.asRoot || f.runtime != "docker" || os.Getuid() == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d:%d", os.Getuid(), os.Getgid())
 }
 
 func (f *engineFlags) validate() error {
@@ -77,7 +90,9 @@ directory; a dirty tree is refused unless --allow-dirty. Each --data NAME=PATH
 is hashed before the run and mounted read-only at /data/NAME; --out DIR is
 mounted at /out and every file in it is hashed afterwards. Without --out, the
 run gets $XDG_DATA_HOME/repro/outputs/<run>, printed, so nothing the
-container writes to /out is lost. Variables given
+container writes to /out is lost. When you are not root, docker runs the
+container as your UID:GID (--user), so its outputs are yours; --as-root
+keeps the image's own user for images that must run as root. Variables given
 with -e are passed to the container; values of secret-looking names (KEY,
 TOKEN, SECRET, PASSWORD, ...) and of --secret-env names are never recorded.
 
@@ -124,7 +139,7 @@ is recorded then); 2 for a usage error.`,
 				AllowDirty: o.allowDirty, AllowSecretFiles: o.secretFiles, AllowLatest: o.allowLatest, OutDir: o.out, Env: o.env,
 				SecretEnv: o.secretEnv, Workdir: o.workdir, DryRun: o.dryRun, Memory: o.memory, GPUs: o.gpus,
 				Registry: o.registryFlags.options(), Engine: o.engineFlags.engine(cmd),
-				Log: cmd.ErrOrStderr(), Version: version, Name: o.name,
+				Log: cmd.ErrOrStderr(), Version: version, Name: o.name, User: o.engineFlags.user(),
 			}
 			if isTerminal(cmd.ErrOrStderr()) {
 				spec.Progress = cmd.ErrOrStderr()

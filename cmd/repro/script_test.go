@@ -13,6 +13,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -80,6 +82,8 @@ func TestScripts(t *testing.T) {
 				return registry != "", nil
 			case "mount":
 				return canMount(), nil
+			case "root":
+				return os.Getuid() == 0, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -89,8 +93,84 @@ func TestScripts(t *testing.T) {
 			"tmpfs":          cmdTmpfs,
 			"json-field":     cmdJSONField,
 			"unix-listen":    cmdUnixListen,
+			"user-dir":       cmdUserDir,
+			"as-user":        cmdAsUser,
 		},
 	})
+}
+
+// The user the as-user scripts run as: no account, just IDs, in the
+// docker socket's group as a user of a docker host would be.
+const testUID, testGID = 4242, 4242
+
+// user-dir VAR: make a directory testUID owns, that it can reach (the
+// script's own work directory is root's alone), and set VAR to it.
+func cmdUserDir(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: user-dir VAR")
+	}
+	dir, err := os.MkdirTemp("", "repro-user-")
+	ts.Check(err)
+	ts.Defer(func() { os.RemoveAll(dir) })
+	ts.Check(os.Chmod(dir, 0o755))
+	ts.Check(os.Chown(dir, testUID, testGID))
+	ts.Setenv(args[0], dir)
+}
+
+// reproForUser is a copy of this test binary that testUID can run (the
+// build directory is root's alone); named repro, it runs repro.
+var reproForUser = sync.OnceValues(func() (string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp("", "repro-bin-")
+	if err != nil {
+		return "", err
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return "", err
+	}
+	b, err := os.ReadFile(self)
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "repro")
+	return bin, os.WriteFile(bin, b, 0o755)
+})
+
+// as-user PROG [ARG...]: run PROG (repro, or one on PATH) as testUID, in
+// the docker socket's group, in the script's current directory, with the
+// script's PATH, HOME, ledger, data, docker and git settings.
+func cmdAsUser(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 1 {
+		ts.Fatalf("usage: as-user PROG [ARG...]")
+	}
+	prog := args[0]
+	if prog == "repro" {
+		bin, err := reproForUser()
+		ts.Check(err)
+		prog = bin
+	}
+	var sock syscall.Stat_t
+	ts.Check(syscall.Stat("/var/run/docker.sock", &sock))
+	cmd := exec.Command(prog, args[1:]...)
+	cmd.Dir = ts.MkAbs(".")
+	for _, k := range []string{"PATH", "HOME", "REPRO_LEDGER", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "DOCKER_CONFIG",
+		"GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_CONFIG_NOSYSTEM"} {
+		if v := ts.Getenv(k); v != "" {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: testUID, Gid: testGID, Groups: []uint32{sock.Gid}}}
+	cmd.Stdout, cmd.Stderr = ts.Stdout(), ts.Stderr()
+	err := cmd.Run()
+	switch {
+	case err == nil && neg:
+		ts.Fatalf("as-user %s: unexpected success", args[0])
+	case err != nil && !neg:
+		ts.Fatalf("as-user %s: %v", args[0], err)
+	}
 }
 
 // setenv-stdout VAR [N]: set VAR to the Nth word (default 1) of the last
