@@ -46,14 +46,16 @@ Filters combine: --image takes a digest, a digest prefix (sha256:4e1d),
 REPO@sha256:..., REPO:TAG (the digest the tag points at now, from the
 ledger's tag events) or a repository; --commit a commit prefix; --data a
 dataset digest (or prefix) or a dataset name; --since and --until a
-duration back from now (7d, 36h, 90m) or a date or RFC 3339 time; --label
-key=value, repeatable; --rerun-of RUN the re-runs of a run.
+duration back from now (7d, 36h, 90m), an RFC 3339 time, or a date (UTC;
+--since from its start, --until to its end); --label key=value, repeatable;
+--rerun-of RUN the re-runs of a run.
 
 --columns picks and orders columns: id, name, status, exit, image, commit,
 data, started, finished, duration, labels, outputs, metric:NAME (a recorded
 metric). --sort orders by started (default), duration, exit, status, name or
 metric:NAME, highest first; add :asc to reverse. A * after a commit marks a
-dirty tree.
+dirty tree. When stdout is not a terminal, rows are tab-separated, IDs and
+digests whole, times RFC 3339 in UTC and durations in seconds.
 
 Exit status: 0 ok, 1 error, 2 usage.`,
 		Example: `  repro ls -n 20
@@ -144,12 +146,12 @@ func (o *lsOptions) filter(ctx context.Context, l *runlog.Ledger) (runlog.Filter
 	now := time.Now()
 	var err error
 	if o.since != "" {
-		if f.Since, err = parseWhen(o.since, now); err != nil {
+		if f.Since, err = parseWhen(o.since, now, startOfDay); err != nil {
 			return f, usagef("--since %q: %v", o.since, err)
 		}
 	}
 	if o.until != "" {
-		if f.Until, err = parseWhen(o.until, now); err != nil {
+		if f.Until, err = parseWhen(o.until, now, endOfDay); err != nil {
 			return f, usagef("--until %q: %v", o.until, err)
 		}
 	}
@@ -202,30 +204,6 @@ func (o *lsOptions) imageFilter(ctx context.Context, l *runlog.Ledger, f *runlog
 		f.ImageRepo = ref.Repository
 	}
 	return nil
-}
-
-// parseWhen reads a duration back from now (7d, 36h, 90m, 2w) or a date
-// or RFC 3339 time.
-func parseWhen(s string, now time.Time) (time.Time, error) {
-	if n, unit := strings.TrimRight(s, "dw"), strings.TrimLeft(s, "0123456789"); (unit == "d" || unit == "w") && n != "" {
-		days, err := strconv.Atoi(n)
-		if err == nil {
-			if unit == "w" {
-				days *= 7
-			}
-			return now.AddDate(0, 0, -days), nil
-		}
-	}
-	if d, err := time.ParseDuration(s); err == nil {
-		return now.Add(-d), nil
-	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
-	}
-	if t, err := time.ParseInLocation("2006-01-02", s, time.Local); err == nil {
-		return t, nil
-	}
-	return time.Time{}, fmt.Errorf("write a duration (7d, 36h, 90m) or a date (2026-11-17) or an RFC 3339 time")
 }
 
 var knownColumns = map[string]bool{"id": true, "name": true, "status": true, "exit": true, "image": true, "commit": true, "data": true,
@@ -313,7 +291,7 @@ func runCell(r *runlog.Run, col string, tty bool) string {
 		case r.FinishedAt != nil && tty:
 			return formatDuration(r.FinishedAt.Sub(r.StartedAt))
 		case r.FinishedAt != nil:
-			return formatTime(*r.FinishedAt, false)
+			return strconv.FormatFloat(r.FinishedAt.Sub(r.StartedAt).Seconds(), 'f', 3, 64) // seconds, for scripts
 		case tty:
 			return formatDuration(time.Since(r.StartedAt)) + "…"
 		}

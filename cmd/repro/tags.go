@@ -84,7 +84,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 			}
 			var when time.Time
 			if at != "" {
-				if when, err = parseTime(at); err != nil {
+				if when, err = parseWhen(at, time.Now(), endOfDay); err != nil {
 					return usagef("--at %q: %v", at, err)
 				}
 			}
@@ -114,18 +114,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 			return printTable(w, []string{"TAG", "DIGEST", "ACTION", "SINCE", "LAST SEEN", "SEEN"}, rows)
 		},
 	}
-	cmd.Flags().StringVar(&at, "at", "", "only what each tag pointed at this moment (RFC 3339, or YYYY-MM-DD)")
+	cmd.Flags().StringVar(&at, "at", "", "only what each tag pointed at this moment: RFC 3339, a date (its end, UTC), or a duration back from now (7d)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of tag events")
 	return cmd
-}
-
-// parseTime accepts RFC 3339 or a date (the end of that day, UTC).
-func parseTime(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
-	}
-	if t, err := time.Parse("2006-01-02", s); err == nil {
-		return t.Add(24*time.Hour - time.Nanosecond), nil
-	}
-	return time.Time{}, fmt.Errorf("write RFC 3339 (2026-11-17T12:00:00Z) or a date (2026-11-17)")
 }
