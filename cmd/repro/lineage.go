@@ -13,6 +13,7 @@ import (
 func newLineageCmd(g *globals) *cobra.Command {
 	var depth int
 	var format string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "lineage RUN",
 		Short: "Show where a run came from and what came of it",
@@ -22,8 +23,8 @@ each dataset and the earlier run whose outputs had exactly that digest (the
 run that produced it), then the run's re-runs and the later runs that
 consumed its outputs as their data, --depth runs deep in each direction.
 
-Links come from content digests, so nobody declares them. --format json
-prints the tree as nested objects; --format dot prints a Graphviz graph
+Links come from content digests, so nobody declares them. --json (or
+--format json) prints the tree as nested objects; --format dot prints a Graphviz graph
 (repro lineage RUN --format dot | dot -Tsvg > lineage.svg).
 
 RUN is a run ID, a unique prefix of one, or a run name.
@@ -39,6 +40,12 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 			}
 			if format != "table" && format != "json" && format != "dot" {
 				return usagef("--format %q: choose table, json or dot", format)
+			}
+			if asJSON {
+				if cmd.Flags().Changed("format") && format != "json" {
+					return usagef("--json and --format %s: choose one", format)
+				}
+				format = "json" // --json, as every command that lists has it
 			}
 			ctx := cmd.Context()
 			l, err := g.open(ctx, true)
@@ -96,6 +103,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 	}
 	cmd.Flags().IntVar(&depth, "depth", 10, "how many runs deep to follow upstream and downstream")
 	cmd.Flags().StringVar(&format, "format", "table", "table, json or dot (Graphviz)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the tree as JSON (the same as --format json)")
 	return cmd
 }
 
