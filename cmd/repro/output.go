@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -106,4 +108,28 @@ func shellJoin(argv []string) string {
 		}
 	}
 	return strings.Join(parts, " ")
+}
+
+// formatMetric prints a metric as its shortest exact form ("-": none).
+func formatMetric(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	return strconv.FormatFloat(*v, 'g', -1, 64)
+}
+
+func orEmpty(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// traceTo is where repro run and rerun --exec write how long each step
+// took, and from when: stderr when $REPRO_TRACE is set, else nowhere.
+func traceTo(stderr io.Writer) (io.Writer, time.Time) {
+	if os.Getenv("REPRO_TRACE") == "" {
+		return nil, time.Time{}
+	}
+	return stderr, started
 }

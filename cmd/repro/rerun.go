@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strconv"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -254,18 +253,4 @@ func reportVerification(cmd *cobra.Command, orig, next *runlog.Run, ignore []str
 		return &statusError{exitDiffers}
 	}
 	return nil
-}
-
-func formatMetric(v *float64) string {
-	if v == nil {
-		return "-"
-	}
-	return strconv.FormatFloat(*v, 'g', -1, 64)
-}
-
-func orEmpty(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/reprohq/repro/provenance"
 	"github.com/reprohq/repro/runlog"
 	"github.com/reprohq/repro/trust"
 )
@@ -221,19 +220,6 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 		}
 		return nil
 	}
-}
-
-// registryFlags are shared by the commands that talk to a registry.
-type registryFlags struct {
-	insecure bool
-}
-
-func (f *registryFlags) addFlags(cmd *cobra.Command) {
-	cmd.Flags().BoolVar(&f.insecure, "insecure", false, "allow plain HTTP to a registry that is not on loopback")
-}
-
-func (f *registryFlags) options() provenance.RegistryOptions {
-	return provenance.RegistryOptions{Insecure: f.insecure}
 }
 
 func isTerminal(w io.Writer) bool {

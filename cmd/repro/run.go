@@ -3,12 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -35,44 +33,6 @@ type runOptions struct {
 	name        string
 	labels      []string
 	dryRun      bool
-}
-
-// engineFlags choose and tune the container engine.
-type engineFlags struct {
-	runtime     string
-	stopTimeout time.Duration
-	asRoot      bool
-}
-
-func (f *engineFlags) addFlags(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.runtime, "runtime", "docker", "container CLI: docker or podman")
-	cmd.Flags().DurationVar(&f.stopTimeout, "stop-timeout", 10*time.Second, "on interrupt, how long the container gets between SIGTERM and SIGKILL")
-	cmd.Flags().BoolVar(&f.asRoot, "as-root", false, "run as the image's own user even when you are not root (for images that must run as root; their outputs may then be root's)")
-}
-
-// user is the UID:GID the container runs as so that what it writes is
-// the invoking user's: set for docker when repro is not run by root and
-// --as-root is not given ("" : the image's own user). podman, rootless
-// as a user runs it, already maps the container's root to that user.
-func (f *engineFlags) user() string {
-	if f.asRoot || f.runtime != "docker" || os.Getuid() == 0 {
-		return ""
-	}
-	return fmt.Sprintf("%d:%d", os.Getuid(), os.Getgid())
-}
-
-func (f *engineFlags) validate() error {
-	if f.runtime != "docker" && f.runtime != "podman" {
-		return usagef("--runtime %q: choose docker or podman", f.runtime)
-	}
-	if f.stopTimeout < 0 {
-		return usagef("--stop-timeout must not be negative")
-	}
-	return nil
-}
-
-func (f *engineFlags) engine(cmd *cobra.Command) *launch.Engine {
-	return &launch.Engine{Bin: f.runtime, Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr(), StopTimeout: f.stopTimeout}
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -254,13 +214,4 @@ func printDryRun(cmd *cobra.Command, out *launch.Outcome) error {
 	fmt.Fprintf(w, "engine command:\n  %s\n", shellJoin(out.Command))
 	fmt.Fprintln(cmd.ErrOrStderr(), "repro: dry run: nothing was recorded or started")
 	return nil
-}
-
-// traceTo is where repro run and rerun --exec write how long each step
-// took, and from when: stderr when $REPRO_TRACE is set, else nowhere.
-func traceTo(stderr io.Writer) (io.Writer, time.Time) {
-	if os.Getenv("REPRO_TRACE") == "" {
-		return nil, time.Time{}
-	}
-	return stderr, started
 }
