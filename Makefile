@@ -7,7 +7,7 @@ PKGS    := ./...
 
 FUZZTIME ?= 30s
 
-.PHONY: help build test race bench fuzz lint docs check demo clean
+.PHONY: help build test race bench fuzz lint docs check demo example-sklearn clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -32,9 +32,9 @@ fuzz: ## run every fuzzer for FUZZTIME (default 30s) each; failures land in test
 	done
 
 lint: ## gofmt, go vet, and shellcheck on the project's own scripts
-	@out=$$(gofmt -l . 2>&1); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l $$(git ls-files '*.go') 2>&1); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
-	@if command -v shellcheck >/dev/null; then shellcheck scripts/*.sh .ci/run; else echo "lint: shellcheck not installed, scripts not checked"; fi
+	@if command -v shellcheck >/dev/null; then shellcheck scripts/*.sh .ci/run examples/*/run.sh; else echo "lint: shellcheck not installed, scripts not checked"; fi
 
 docs: ## regenerate docs/cli, the command reference, from the commands' help (checked by the tests)
 	REPRO_UPDATE=1 $(GO) test -count=1 -run '^TestDocs$$' ./cmd/repro
@@ -44,5 +44,8 @@ check: lint test race ## lint, every test (the docs check included), and the lib
 demo: build ## set up a local registry, build a trainer image, run it, list runs, print the re-run script
 	./scripts/demo.sh
 
-clean: ## remove build output and the demo's state
-	rm -rf bin demo
+example-sklearn: build ## a real scikit-learn trainer on a Debian base made offline (debootstrap): build, run, re-run byte-identical
+	./examples/sklearn/run.sh
+
+clean: ## remove build output and the demo's and example's state (not the example's cached base)
+	rm -rf bin demo example-sklearn
