@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -133,13 +134,13 @@ func Build(ctx context.Context, o BuildOptions) (*Result, error) {
 			res.Labels[LabelSource] = code.Remote
 		}
 		commitTime, _ = provenance.CommitTime(o.Context, code.Commit)
-		changed, err := changedUnder(code, o.Context)
+		changed, err := notCommitted(code, o.Context)
 		if err != nil {
 			return nil, err
 		}
 		if len(changed) > 0 {
 			if !o.AllowDirty {
-				return nil, fmt.Errorf("build context %s has uncommitted changes (%d files: %s); an image tagged git-%s must hold that commit: commit them, or build with --allow-dirty (tagged git-%s-dirty and labelled %s=true)",
+				return nil, fmt.Errorf("build context %s has uncommitted changes (%d files: %s); an image tagged git-%s must hold that commit: commit them (files git ignores count too: leave them out with .dockerignore), or build with --allow-dirty (tagged git-%s-dirty and labelled %s=true)",
 					o.Context, len(changed), strings.Join(firstN(changed, 5), ", "), code.Commit[:7], code.Commit[:7], LabelDirty)
 			}
 			res.Dirty = true
@@ -323,9 +324,11 @@ func buildEpoch(fixed *time.Time, commit time.Time, sha, contextDir string) (tim
 	return newest.UTC().Truncate(time.Second), "the newest file in the context (not in git; set SOURCE_DATE_EPOCH to choose)", nil
 }
 
-// changedUnder lists code's changed files that go into the image: inside
-// contextDir, and neither excluded by its .dockerignore nor under a .git.
-func changedUnder(code *provenance.Code, contextDir string) ([]string, error) {
+// notCommitted lists the files that go into the image (inside contextDir,
+// neither excluded by its .dockerignore nor under a .git) and are not as
+// code's commit holds them: changed, untracked, or ignored by git. Paths
+// are relative to the work tree's root.
+func notCommitted(code *provenance.Code, contextDir string) ([]string, error) {
 	abs, err := filepath.Abs(contextDir)
 	if err != nil {
 		return nil, err
@@ -342,36 +345,62 @@ func changedUnder(code *provenance.Code, contextDir string) ([]string, error) {
 		return nil, err
 	}
 	rel = filepath.ToSlash(rel)
+	inRepo := func(p string) string {
+		if rel == "." {
+			return p
+		}
+		return rel + "/" + p
+	}
+	committed, err := provenance.CommittedFiles(code.Dir, code.Commit)
+	if err != nil {
+		return nil, fmt.Errorf("build context %s: the files of commit %s: %w", contextDir, code.Commit, err)
+	}
+	changed := map[string]bool{}
+	for _, c := range code.Changed {
+		changed[c] = true
+	}
 	root, err := os.OpenRoot(contextDir)
 	if err != nil {
 		return nil, fmt.Errorf("build context %s: %w", contextDir, provenance.PathCause(contextDir, err))
 	}
 	defer root.Close()
+	var out []string
+	_, err = walkContext(root, func(p string, d fs.DirEntry) error {
+		if t := d.Type(); !t.IsRegular() && t&fs.ModeSymlink == 0 {
+			return nil
+		}
+		if p := inRepo(p); changed[p] || !committed[p] {
+			out = append(out, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build context %s: %w", contextDir, err)
+	}
+	// Files the commit has and the work tree lost.
 	pm, err := ignoreMatcher(root)
 	if err != nil {
 		return nil, err
 	}
-	var out []string
 	for _, c := range code.Changed {
-		in := c
-		if rel != "." {
-			var ok bool
-			if in, ok = strings.CutPrefix(c, rel+"/"); !ok {
-				continue
-			}
+		in, ok := strings.CutPrefix(c, rel+"/")
+		if rel == "." {
+			in, ok = c, true
 		}
-		if slices.Contains(strings.Split(in, "/"), ".git") {
+		if !ok || slices.Contains(out, c) || slices.Contains(strings.Split(in, "/"), ".git") {
+			continue
+		}
+		if _, err := root.Lstat(in); !errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if pm != nil {
-			if skip, err := pm.MatchesOrParentMatches(in); err != nil {
-				return nil, fmt.Errorf(".dockerignore: %w", err)
-			} else if skip {
+			if skip, err := pm.MatchesOrParentMatches(in); err != nil || skip {
 				continue
 			}
 		}
 		out = append(out, c)
 	}
+	sort.Strings(out)
 	return out, nil
 }
 

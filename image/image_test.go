@@ -249,12 +249,45 @@ func TestBuild_Provenance(t *testing.T) {
 	if _, err := image.Build(ctx, o); err == nil || !strings.Contains(err.Error(), "has uncommitted changes (1 files: train)") {
 		t.Fatalf("a dirty context: %v", err)
 	}
+	// A file git ignores goes into the image but is not in the commit:
+	// the same refusal, unless .dockerignore leaves it out. A deleted
+	// file is missing from the image.
+	if err := os.WriteFile(filepath.Join(dir, ".gitignore"), []byte("secret.env\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git("add", ".gitignore")
+	git("commit", "-qm", "ignore")
+	git("checkout", "-q", "--", "train")
+	if err := os.WriteFile(filepath.Join(dir, "secret.env"), []byte("TOKEN=x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o.Version = "0.3.1"
+	if _, err := image.Build(ctx, o); err == nil || !strings.Contains(err.Error(), "(1 files: secret.env)") || !strings.Contains(err.Error(), "files git ignores count too") {
+		t.Fatalf("a git-ignored file in the context: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".dockerignore"), []byte("cache\nsecret.env\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git("commit", "-qam", "dockerignore")
+	if _, err := image.Build(ctx, o); err != nil {
+		t.Fatalf("a git-ignored file that .dockerignore leaves out: %v", err)
+	}
+	if err := os.Remove(filepath.Join(dir, "train")); err != nil {
+		t.Fatal(err)
+	}
+	o.Version = "0.3.2"
+	if _, err := image.Build(ctx, o); err == nil || !strings.Contains(err.Error(), "(1 files: train)") {
+		t.Fatalf("a deleted file: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "train"), []byte("#!/bin/sh\necho changed\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	o.AllowDirty = true
 	dirty, err := image.Build(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sha := clean.SourceCommit[:7]
+	sha := dirty.SourceCommit[:7]
 	if !dirty.Dirty || dirty.Labels[image.LabelDirty] != "true" || !slices.Contains(dirty.Tags, "git-"+sha+"-dirty") || slices.Contains(dirty.Tags, "git-"+sha) {
 		t.Errorf("dirty build: dirty %v, labels %v, tags %v", dirty.Dirty, dirty.Labels, dirty.Tags)
 	}

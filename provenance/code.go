@@ -15,6 +15,7 @@ import (
 	"github.com/go-git/go-billy/v5"
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
@@ -157,6 +158,29 @@ func CommitTime(dir, commit string) (time.Time, error) {
 		return time.Time{}, err
 	}
 	return c.Committer.When, nil
+}
+
+// CommittedFiles is the set of paths (slash-separated, relative to the
+// work tree's root) that commit holds, in the repository holding dir.
+func CommittedFiles(dir, commit string) (map[string]bool, error) {
+	repo, err := openRepo(dir)
+	if err != nil {
+		return nil, err
+	}
+	c, err := repo.CommitObject(plumbing.NewHash(commit))
+	if err != nil {
+		return nil, err
+	}
+	tree, err := c.Tree()
+	if err != nil {
+		return nil, err
+	}
+	files := map[string]bool{}
+	err = tree.Files().ForEach(func(f *object.File) error {
+		files[f.Name] = true
+		return nil
+	})
+	return files, err
 }
 
 // FileChange is one file that differs between two commits, as git diff

@@ -24,7 +24,7 @@ fi
 docker info >/dev/null 2>&1 || { echo "demo: the Docker Engine is not running" >&2; exit 1; }
 
 rm -rf "$demo"
-mkdir -p "$demo/registry" "$demo/context" "$demo/code" "$demo/data"
+mkdir -p "$demo/registry" "$demo/code/image" "$demo/data"
 export REPRO_LEDGER=$demo/ledger.db
 
 step "starting a registry on $registry"
@@ -46,27 +46,29 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 
-step "building the trainer image with repro build (scratch + a static binary)"
-CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$demo/context/trainer" ./testdata/trainer
-"$repro" build "$demo/context" --repo "$registry/trainer" --version 1.0.0 --channel dev \
-	--entrypoint /trainer --dest /
-
-step "a code repository and a dataset"
+step "a code repository: the trainer's image context and the experiment's parameters"
+CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$demo/code/image/trainer" ./testdata/trainer
 (
 	cd "$demo/code"
 	git init -q
 	echo "lr=0.01" >params.txt
-	git add params.txt
+	git add params.txt image
 	git -c user.name=demo -c user.email=demo@example.invalid commit -qm "first experiment"
 )
+
+step "building the trainer image with repro build (scratch + a static binary)"
+"$repro" build "$demo/code/image" --repo "$registry/trainer" --version 1.0.0 --channel dev \
+	--entrypoint /trainer --dest /
+
+step "a dataset"
 printf 'cat\ndog\n' >"$demo/data/labels.txt"
 head -c 100000 /dev/zero | tr '\0' 'x' >"$demo/data/images.bin"
 "$repro" digest "$demo/data"
 
 step "repro run (the tag is resolved; the digest is what runs)"
 cd "$demo/code"
-"$repro" run "$registry/trainer:1.0" --data train="$demo/data" --out "$demo/out" \
-	-e WANDB_API_KEY=demo-secret-never-recorded -- --seed 7
+WANDB_API_KEY=demo-secret-never-recorded "$repro" run "$registry/trainer:1.0" --data train="$demo/data" --out "$demo/out" \
+	-e WANDB_API_KEY -- --seed 7
 
 step "repro ls"
 "$repro" ls
