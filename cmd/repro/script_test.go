@@ -66,6 +66,11 @@ func TestScripts(t *testing.T) {
 			env.Setenv("REGISTRY", registry)
 			env.Setenv("REGISTRY_DATA", registryData) // its storage, for scripts that lose an image
 			env.Setenv("TRAINER_CTX", trainerCtx)
+			fixture, err := filepath.Abs(filepath.Join("..", "..", "testdata", "ledger", "v1.sql"))
+			if err != nil {
+				return err
+			}
+			env.Setenv("LEDGER_FIXTURE", fixture) // a ledger schema 1 wrote: 12 runs, 11 chained
 			env.Setenv("GIT_AUTHOR_NAME", "Ada")
 			env.Setenv("GIT_AUTHOR_EMAIL", "ada@example.invalid")
 			env.Setenv("GIT_COMMITTER_NAME", "Ada")
