@@ -28,8 +28,9 @@ noticed. A container still running is left alone, to be settled once it
 ends; so is one that has not started yet, or has just ended, within the
 grace (another repro may be starting or finishing it).
 
-Every repro command that reads the ledger does this first; this command
-does only this, and lists what it decided.
+Every repro command that reads the ledger does this first when it finds a
+run of this host still running; this command does only this, and lists what
+it decided.
 
 Exit status: 0 ok, 1 error, 2 usage.`,
 		Example: `  repro reconcile
@@ -37,7 +38,9 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			l, err := g.open(ctx, false)
+			// Not settled on opening: settling is this command's work,
+			// and it lists what it decided.
+			l, err := g.openLedger(ctx, false, false)
 			if err != nil {
 				return err
 			}
@@ -76,37 +79,34 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 	return cmd
 }
 
-// settleLeftovers runs Reconcile before a command reads or writes the
-// ledger, when a run of this host is recorded as running. Problems are
-// reported, not fatal: the command itself still runs.
-func (g *globals) settleLeftovers(ctx context.Context, stderr io.Writer) {
-	path, err := g.path()
+// settleLeftovers reconciles, through l, when l records a run of this
+// host as running (a read-only l gets a writable handle for it, only
+// then). Problems are reported, not fatal: the command itself still runs.
+func (g *globals) settleLeftovers(ctx context.Context, l *runlog.Ledger, readOnly bool, stderr io.Writer) {
+	running, err := l.Running(ctx)
 	if err != nil {
 		return
 	}
-	if _, err := os.Stat(path); err != nil {
-		return
-	}
-	ro, err := runlog.Open(ctx, path, runlog.ReadOnly())
-	if err != nil {
-		return
-	}
-	running, err := ro.Running(ctx)
-	ro.Close()
 	host, _ := os.Hostname()
 	mine := false
 	for _, r := range running {
 		mine = mine || r.Host.Hostname == host
 	}
-	if err != nil || !mine {
+	if !mine {
 		return
 	}
-	l, err := runlog.Open(ctx, path, g.options(false)...)
-	if err != nil {
-		return
+	w := l
+	if readOnly {
+		path, err := g.path()
+		if err != nil {
+			return
+		}
+		if w, err = runlog.Open(ctx, path, g.options(false)...); err != nil {
+			return
+		}
+		defer w.Close()
 	}
-	defer l.Close()
-	if _, err := launch.Reconcile(ctx, l, launch.ReconcileOptions{Log: stderr}); err != nil {
+	if _, err := launch.Reconcile(ctx, w, launch.ReconcileOptions{Log: stderr}); err != nil {
 		fmt.Fprintf(stderr, "repro: reconcile: %v\n", err)
 	}
 }

@@ -148,20 +148,31 @@ func (g *globals) path() (string, error) {
 // open opens the ledger; stderr gets a warning when a ledger written by a
 // newer repro is opened read-only.
 func (g *globals) open(ctx context.Context, readOnly bool) (*runlog.Ledger, error) {
+	return g.openLedger(ctx, readOnly, true)
+}
+
+// openLedger opens the ledger once. With settle, runs of this host left
+// running by a repro that was killed are settled first (see
+// settleLeftovers), so that the command sees how they ended.
+func (g *globals) openLedger(ctx context.Context, readOnly, settle bool) (*runlog.Ledger, error) {
 	path, err := g.path()
 	if err != nil {
 		return nil, err
 	}
-	// Runs left running by a repro that was killed are settled first,
-	// whatever the command.
-	if g.stderr != nil {
-		g.settleLeftovers(ctx, g.stderr)
-	}
 	l, err := runlog.Open(ctx, path, g.options(readOnly)...)
-	if err == nil && l.NewerSchema() > 0 && g.stderr != nil {
-		fmt.Fprintf(g.stderr, "repro: warning: ledger %s was written by a newer repro (schema %d); reading it without changing it\n", path, l.NewerSchema())
+	if err != nil {
+		return nil, err
 	}
-	return l, err
+	if l.NewerSchema() > 0 {
+		if g.stderr != nil {
+			fmt.Fprintf(g.stderr, "repro: warning: ledger %s was written by a newer repro (schema %d); reading it without changing it\n", path, l.NewerSchema())
+		}
+		return l, nil
+	}
+	if settle && g.stderr != nil {
+		g.settleLeftovers(ctx, l, readOnly, g.stderr)
+	}
+	return l, nil
 }
 
 // openIfExists opens the ledger (for writing unless readOnly) only if its
