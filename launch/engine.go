@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"time"
 	"unicode/utf8"
+
+	"github.com/reprohq/repro/provenance"
 )
 
 // Engine is a docker-compatible container CLI.
@@ -145,17 +147,28 @@ func (e *Engine) ImageID(ctx context.Context, ref string) (string, bool, error) 
 	}
 	out, err := e.output(ctx, "image", "inspect", "--format", "{{.Id}}", "--", ref)
 	if err != nil {
-		if strings.Contains(strings.ToLower(err.Error()), "no such image") {
+		// docker: "No such image"; podman: "image not known".
+		if msg := strings.ToLower(err.Error()); strings.Contains(msg, "no such image") || strings.Contains(msg, "image not known") {
 			return "", false, nil
 		}
 		return "", false, err
 	}
-	return strings.TrimSpace(out), true, nil
+	id := strings.TrimSpace(out)
+	if id != "" && !strings.HasPrefix(id, "sha256:") {
+		id = "sha256:" + id // podman prints the config digest's hex alone
+	}
+	return id, true, nil
 }
 
 // Pull pulls ref, its progress going to Stderr.
 func (e *Engine) Pull(ctx context.Context, ref string) error {
-	cmd := exec.CommandContext(ctx, e.bin(), "pull", "--", ref)
+	args := []string{"pull"}
+	if filepath.Base(e.bin()) == "podman" && provenance.LoopbackRegistry(ref) {
+		// docker reaches a loopback registry over plain HTTP by itself;
+		// podman has to be told. Only loopback, as repro's own client.
+		args = append(args, "--tls-verify=false")
+	}
+	cmd := exec.CommandContext(ctx, e.bin(), append(args, "--", ref)...)
 	var stderr bytes.Buffer
 	cmd.Stdout = e.stderr()
 	cmd.Stderr = io.MultiWriter(e.stderr(), &stderr)

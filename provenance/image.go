@@ -91,6 +91,19 @@ func NamesRegistry(s string) bool {
 	return ok && (strings.ContainsAny(first, ".:") || first == "localhost")
 }
 
+// LoopbackRegistry says whether the registry of reference ref (or of a
+// repository) is on this machine.
+func LoopbackRegistry(ref string) bool {
+	host, _, ok := strings.Cut(ref, "/")
+	if !ok {
+		return false
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return IsLoopback(strings.Trim(host, "[]"))
+}
+
 // IsLoopback says whether host names this machine.
 func IsLoopback(host string) bool {
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {

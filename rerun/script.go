@@ -41,6 +41,7 @@ type plan struct {
 	Mounts   bool   // something is bind-mounted (the script needs mountable)
 	NoPatch  bool   // dirty, changes not stored, re-run at the commit
 	MapUser  bool   // the run ran as its invoker's UID:GID (--user): so does the re-run
+	Loopback bool   // the image's registry is on this machine (plain HTTP)
 }
 
 type planData struct {
@@ -64,6 +65,7 @@ func newPlan(r *runlog.Run, o Options) (*plan, error) {
 		return nil, fmt.Errorf("run %s: recorded image: %w", r.ShortID(), err)
 	}
 	p := &plan{Run: r, Short: r.ShortID(), Image: ref.String(), Engine: r.Engine.Name, Recorded: r.StartedAt.UTC().Format("2006-01-02T15:04:05Z")}
+	p.Loopback = provenance.LoopbackRegistry(ref.Repository)
 	if p.Engine == "" {
 		p.Engine = "docker"
 	}
@@ -480,7 +482,13 @@ mountable outputs "$out"
 {{- end}}
 
 # Image, by digest only.
-"$engine" pull --quiet "$image" >/dev/null || die "cannot pull $image: it may have been deleted from its registry"
+pull_flag=
+{{- if .Loopback}}
+# Its registry is on this machine, over plain HTTP: docker allows that for
+# loopback by itself, podman has to be told.
+case ${engine##*/} in podman) pull_flag=--tls-verify=false ;; esac
+{{- end}}
+"$engine" pull --quiet ${pull_flag:+"$pull_flag"} "$image" >/dev/null || die "cannot pull $image (the engine's message is above): it may have been deleted from its registry, or the registry is unreachable"
 id=$("$engine" image inspect --format '{{"{{"}}.Id{{"}}"}}' "$image")
 case $id in sha256:*) ;; *) id=sha256:$id ;; esac
 if [ -n "$config_digest" ] && [ "$id" != "$config_digest" ]; then

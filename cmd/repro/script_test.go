@@ -44,6 +44,10 @@ func TestScripts(t *testing.T) {
 		}
 		t.Logf("no registry, scripts that need one skip: %v", err)
 	}
+	podmanOK := exec.Command("podman", "info").Run() == nil
+	if !podmanOK && inCI {
+		t.Fatal("CI=true but podman is not usable (podman info failed)")
+	}
 	trainerCtx := buildTrainer(t)
 	if dockerOK && registry != "" {
 		removeTestImages(t, registry)
@@ -89,6 +93,8 @@ func TestScripts(t *testing.T) {
 				return canMount(), nil
 			case "root":
 				return os.Getuid() == 0, nil
+			case "podman":
+				return podmanOK, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -419,12 +425,14 @@ func buildTrainer(t *testing.T) string {
 // test registry, when the tests are done.
 func removeTestImages(t *testing.T, registry string) {
 	t.Cleanup(func() {
-		out, err := exec.Command("docker", "image", "ls", "-q", "--filter", "reference="+registry+"/*/*").Output()
-		if err != nil {
-			return
-		}
-		if ids := strings.Fields(string(out)); len(ids) > 0 {
-			exec.Command("docker", append([]string{"image", "rm", "-f"}, ids...)...).Run()
+		for _, engine := range []string{"docker", "podman"} {
+			out, err := exec.Command(engine, "image", "ls", "-q", "--filter", "reference="+registry+"/*/*").Output()
+			if err != nil {
+				continue
+			}
+			if ids := strings.Fields(string(out)); len(ids) > 0 {
+				exec.Command(engine, append([]string{"image", "rm", "-f"}, ids...)...).Run()
+			}
 		}
 	})
 }
