@@ -24,7 +24,7 @@ for pair in docker-registry:docker-registry sqlite3:sqlite3 bc:bc curl:curl pyth
 	command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 [ "${#missing[@]}" -eq 0 ] || { echo "bench: needs the Debian packages ${missing[*]}: apt-get install ${missing[*]}" >&2; exit 1; }
-export REPRO_LEDGER=$tmp/ledger.db
+export REPRO_LEDGER=$tmp/ledger.db XDG_DATA_HOME=$tmp/share # runs without --out keep outputs under it
 say() { echo "bench: [${SECONDS}s] $*" >&2; }
 want() { [[ " $only " == *" $1 "* ]]; }
 
@@ -327,6 +327,17 @@ if want run; then
 		done | median)
 		row "run: its CPU before that call / cores (data-$set)" "$floor" "-" "-" "-" "(info)"
 	done
+	# The same overhead with podman as the engine, against podman run.
+	if command -v podman >/dev/null 2>&1 && podman info >/dev/null 2>&1; then
+		podman pull -q --tls-verify=false "$pinned" >/dev/null
+		dir=$tmp/data-big
+		read -r a b added < <(cd "$repo20k" && paired "$(printf '%q ' "$repro" run --runtime podman --data "train=$dir" "$pinned" -- --data /nothing)" \
+			"$(printf '%q ' podman run --rm --init -v "$repo20k:/workspace:ro" -v "$dir:/data/train:ro" -- "$pinned" --data /nothing)")
+		row "run overhead with podman, ms added (data-big, warm)" "$a" "$b" "${added}ms" "< 150" "$(judge "${added:-0}" 150)"
+		podman image rm -f "$pinned" >/dev/null 2>&1 || true
+	else
+		row "run overhead with podman" "-" "-" "-" "< 150" "podman missing"
+	fi
 fi
 
 echo
