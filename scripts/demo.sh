@@ -12,6 +12,9 @@ demo=$root/demo
 port=${REPRO_DEMO_PORT:-5077}
 registry=127.0.0.1:$port
 
+# shellcheck source=scripts/registry.sh
+. "$root/scripts/registry.sh"
+
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 if ! command -v docker-registry >/dev/null 2>&1; then
@@ -28,23 +31,7 @@ mkdir -p "$demo/registry" "$demo/code/image" "$demo/data"
 export REPRO_LEDGER=$demo/ledger.db
 
 step "starting a registry on $registry"
-cat >"$demo/registry/config.yml" <<YAML
-version: 0.1
-log:
-  level: error
-storage:
-  filesystem:
-    rootdirectory: $demo/registry/data
-http:
-  addr: $registry
-YAML
-docker-registry serve "$demo/registry/config.yml" >"$demo/registry/log" 2>&1 &
-registry_pid=$!
-trap 'kill $registry_pid 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-	curl -fsS "http://$registry/v2/" >/dev/null 2>&1 && break
-	sleep 0.1
-done
+start_registry "$demo/registry" "$registry"
 
 step "a code repository: the trainer's image context and the experiment's parameters"
 CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$demo/code/image/trainer" ./testdata/trainer

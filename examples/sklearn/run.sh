@@ -18,6 +18,9 @@ port=${REPRO_EXAMPLE_PORT:-5078}
 registry=127.0.0.1:$port
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
+# shellcheck source=scripts/registry.sh
+. "$root/scripts/registry.sh"
+
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 die() { echo "example-sklearn: $*" >&2; exit 1; }
 
@@ -40,23 +43,7 @@ mkdir -p "$work/registry" "$cache"
 export REPRO_LEDGER=$work/ledger.db XDG_DATA_HOME=$work/share
 
 step "starting a registry on $registry"
-cat >"$work/registry/config.yml" <<YAML
-version: 0.1
-log:
-  level: error
-storage:
-  filesystem:
-    rootdirectory: $work/registry/data
-http:
-  addr: $registry
-YAML
-docker-registry serve "$work/registry/config.yml" >"$work/registry/log" 2>&1 &
-registry_pid=$!
-trap 'kill $registry_pid 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-	curl -fsS "http://$registry/v2/" >/dev/null 2>&1 && break
-	sleep 0.1
-done
+start_registry "$work/registry" "$registry"
 
 base_tar=$cache/bookworm-sklearn.tar
 if [ ! -s "$base_tar" ]; then
