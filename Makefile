@@ -7,7 +7,7 @@ PKGS    := ./...
 
 FUZZTIME ?= 30s
 
-.PHONY: help build test race bench fuzz lint docs check demo example-sklearn clean
+.PHONY: help build test race bench fuzz lint docs check demo example-sklearn interop clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -43,6 +43,13 @@ check: lint test race ## lint, every test (the docs check included), and the lib
 
 demo: build ## set up a local registry, build a trainer image, run it, list runs, print the re-run script
 	./scripts/demo.sh
+
+COSIGN_VERSION ?= v2.6.5
+
+interop: ## install sigstore cosign $(COSIGN_VERSION) (go install: minutes, once) and check that it verifies repro's attestations
+	@command -v cosign >/dev/null || PATH="$$($(GO) env GOPATH)/bin:$$PATH" command -v cosign >/dev/null || \
+		{ echo "interop: installing cosign $(COSIGN_VERSION) with go install (minutes, once)"; $(GO) install github.com/sigstore/cosign/v2/cmd/cosign@$(COSIGN_VERSION); }
+	PATH="$$($(GO) env GOPATH)/bin:$$PATH" $(GO) test -count=1 -run '^TestScripts$$/^attest_registry$$' ./cmd/repro
 
 example-sklearn: build ## a real scikit-learn trainer on a Debian base made offline (debootstrap): build, run, re-run byte-identical
 	./examples/sklearn/run.sh

@@ -23,6 +23,7 @@ func TestDependencyDirection(t *testing.T) {
 		"launch":     {"provenance", "runlog"},
 		"rerun":      {"launch", "provenance", "runlog"},
 		"image":      {"provenance", "runlog"},
+		"attest":     {"provenance", "runlog"},
 	}
 	cmdOnly := []string{"github.com/spf13/cobra", "github.com/olekukonko/tablewriter", "golang.org/x/term"}
 	seen := 0

@@ -118,6 +118,8 @@ the container's own status.`,
 	root.PersistentFlags().StringVar(&g.ledger, "ledger", "", "ledger file (default $REPRO_LEDGER, else $XDG_DATA_HOME/repro/ledger.db)")
 	root.AddCommand(
 		newRunCmd(g),
+		newAttestCmd(g),
+		newAttestationsCmd(g),
 		newRerunCmd(g),
 		newLsCmd(g),
 		newShowCmd(g),

@@ -44,6 +44,9 @@ func TestScripts(t *testing.T) {
 		}
 		t.Logf("no registry, scripts that need one skip: %v", err)
 	}
+	if _, err := exec.LookPath("cosign"); err != nil && inCI {
+		t.Fatal("CI=true but cosign is not on PATH (make interop installs it)")
+	}
 	podmanOK := exec.Command("podman", "info").Run() == nil
 	if !podmanOK && inCI {
 		t.Fatal("CI=true but podman is not usable (podman info failed)")
@@ -95,6 +98,9 @@ func TestScripts(t *testing.T) {
 				return os.Getuid() == 0, nil
 			case "podman":
 				return podmanOK, nil
+			case "cosign":
+				_, err := exec.LookPath("cosign")
+				return err == nil, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},

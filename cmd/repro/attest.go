@@ -1,0 +1,188 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/reprohq/repro/attest"
+	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/rerun"
+	"github.com/reprohq/repro/runlog"
+)
+
+func newAttestCmd(g *globals) *cobra.Command {
+	var (
+		output string
+		push   bool
+		reg    registryFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "attest RUN [-o FILE] [--push]",
+		Short: "Sign a run's provenance (in-toto, SLSA v1) and attach it to its image",
+		Long: `Attest writes a finished run's provenance as an in-toto Statement v1 with a
+SLSA provenance v1 predicate, in a DSSE envelope signed with your key (the
+one that signs the ledger's chain; repro key prints it as PEM).
+
+Subjects are the image (cosign checks that an attestation names the image it
+is attached to) and the run's output files. The resolved dependencies are the image
+(repository@digest), the commit (with the remote), each dataset's digest and
+the uncommitted changes' digest; the external parameters the command,
+environment (a secret's value is null: it was never recorded), mounts and
+resources; the run details repro's version, the run ID as invocationId, the
+start and finish times and how the run ended.
+
+--push attaches it to the image in its registry as cosign does (the tag
+sha256-<hex>.att; other runs' attestations of the same image are kept), so
+that cosign verifies it:
+
+  cosign verify-attestation --key repro.pub --type slsaprovenance1 \
+      --insecure-ignore-tlog IMAGE@DIGEST
+
+The run's record is checked against the ledger's chain first.
+
+Exit status: 0 ok, 1 error, 2 usage.`,
+		Example: `  repro attest 4e1d -o 4e1d.intoto.json
+  repro key > repro.pub && repro attest 4e1d --push
+  repro attestations 127.0.0.1:5000/trainer@sha256:...`,
+		Args: exactArgs(1, "one RUN (an ID or unique prefix; see repro ls)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			l, err := g.open(ctx, true)
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			r, err := getChecked(ctx, l, args[0], false)
+			if err != nil {
+				return err
+			}
+			k, err := g.key()
+			if err != nil {
+				return fmt.Errorf("sign the attestation: %w", err)
+			}
+			st, err := attest.StatementFor(r)
+			if err != nil {
+				return err
+			}
+			payload, err := st.Marshal()
+			if err != nil {
+				return err
+			}
+			env, err := json.Marshal(attest.Seal(payload, k, runlog.KeyID(k.PublicKey())))
+			if err != nil {
+				return err
+			}
+			if push {
+				tag, err := attest.Push(ctx, provenance.Pinned(r.ImageRepo, r.ImageDigest), env, reg.options())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "repro: attested run %s on %s (signed by %s)\n", r.ShortID(), tag, runlog.KeyID(k.PublicKey()))
+			}
+			switch {
+			case output != "":
+				return rerun.WriteFile(output, append(env, '\n'))
+			case !push:
+				_, err = fmt.Fprintln(cmd.OutOrStdout(), string(env))
+				return err
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write the signed envelope to FILE (default: stdout, unless --push)")
+	cmd.Flags().BoolVar(&push, "push", false, "attach the attestation to the run's image in its registry")
+	reg.addFlags(cmd)
+	return cmd
+}
+
+// attested is one run attested for an image, as repro attestations lists it.
+type attested struct {
+	Run      string    `json:"run"`
+	Status   string    `json:"status"`
+	Started  time.Time `json:"started_at"`
+	Outputs  int       `json:"outputs"`
+	Signer   string    `json:"signer"` // key ID, or "unverified"
+	Verified bool      `json:"verified"`
+}
+
+func newAttestationsCmd(g *globals) *cobra.Command {
+	var (
+		keyFiles []string
+		asJSON   bool
+		reg      registryFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "attestations IMAGE@DIGEST [--key PEM]... [--json]",
+		Short: "List the runs attested for an image, each verified",
+		Long: `Attestations reads the attestations attached to an image (by repro attest
+--push, in cosign's layout) and lists the runs they describe. Each is
+verified: its DSSE signature against your own key and every --key PEM given
+(a colleague's repro key); the signer's key ID is shown, or "unverified".
+An attestation is input: an unverified one is listed, never believed.
+
+Exit status: 0 ok, 1 error, 2 usage.`,
+		Example: `  repro attestations 127.0.0.1:5000/trainer@sha256:4e1d...
+  repro attestations registry.example.com/ml/trainer@sha256:... --key ada.pub --json`,
+		Args: exactArgs(1, "one IMAGE@DIGEST"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			keys, err := trustedKeys(keyFiles)
+			if err != nil {
+				return err
+			}
+			envs, err := attest.Fetch(cmd.Context(), args[0], reg.options())
+			if err != nil {
+				return err
+			}
+			list := []attested{}
+			for i, env := range envs {
+				payload, signer, err := attest.Open(env, keys)
+				if err != nil && !errors.Is(err, attest.ErrUnverified) {
+					fmt.Fprintf(cmd.ErrOrStderr(), "repro: attestation %d of %s: %v\n", i+1, args[0], err)
+					continue
+				}
+				st, perr := attest.ParseStatement(payload)
+				if perr != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "repro: attestation %d of %s: %v\n", i+1, args[0], perr)
+					continue
+				}
+				a := attested{Run: st.Predicate.RunDetails.Metadata.InvocationID, Outputs: max(0, len(st.Subject)-1), Signer: "unverified"}
+				if signer != nil {
+					a.Signer, a.Verified = runlog.KeyID(signer), true
+				}
+				a.Started, _ = time.Parse(time.RFC3339Nano, st.Predicate.RunDetails.Metadata.StartedOn)
+				for _, b := range st.Predicate.RunDetails.Byproducts {
+					if s, ok := b.Annotations["status"].(string); ok && b.Name == "exit" {
+						a.Status = runlog.Visible(s)
+					}
+				}
+				list = append(list, a)
+			}
+			w := cmd.OutOrStdout()
+			if asJSON {
+				return printJSON(w, list)
+			}
+			if len(list) == 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "repro: no run is attested for %s\n", args[0])
+				return nil
+			}
+			tty := isTerminal(w)
+			rows := make([][]string, 0, len(list))
+			for _, a := range list {
+				id := a.Run
+				if tty {
+					id = runlog.Short(id)
+				}
+				rows = append(rows, []string{id, orEmpty(a.Status), formatTime(a.Started, tty), fmt.Sprint(a.Outputs), a.Signer})
+			}
+			return printTable(w, []string{"RUN", "STATUS", "STARTED", "OUTPUTS", "SIGNED BY"}, rows)
+		},
+	}
+	cmd.Flags().StringArrayVar(&keyFiles, "key", nil, "also trust this public key (PEM, as repro key prints it); repeatable")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of {run, status, started_at, outputs, signer, verified}")
+	reg.addFlags(cmd)
+	return cmd
+}
