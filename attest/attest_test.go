@@ -7,12 +7,17 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
+	"log"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/reprohq/repro/attest"
 	"github.com/reprohq/repro/provenance"
@@ -161,7 +166,7 @@ func TestStatementFor(t *testing.T) {
 
 // Push attaches in cosign's layout and keeps other runs' attestations.
 func TestPushFetch(t *testing.T) {
-	srv := httptest.NewServer(registry.New())
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 	defer srv.Close()
 	host := strings.TrimPrefix(srv.URL, "http://")
 	image := host + "/ml/t@" + imgDigest
@@ -188,5 +193,61 @@ func TestPushFetch(t *testing.T) {
 	}
 	if _, err := attest.Push(ctx, host+"/ml/t:1.0", one, o); err == nil {
 		t.Error("attached to a tag, not a digest")
+	}
+}
+
+// Where the registry answers the OCI 1.1 referrers API, each attestation
+// is also a referrer of the image (subject = the image), and Fetch lists
+// each envelope once.
+func TestPushFetch_Referrers(t *testing.T) {
+	srv := httptest.NewServer(registry.New(registry.WithReferrersSupport(true), registry.Logger(log.New(io.Discard, "", 0))))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	ctx := context.Background()
+	o := provenance.RegistryOptions{}
+	// A real image to be the subject.
+	repo, err := name.NewRepository(host + "/ml/t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := random.Image(64, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(repo.Tag("1"), img); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := img.Digest()
+	image := repo.Digest(d.String()).String()
+	k := newKey(t)
+	one, _ := json.Marshal(attest.Seal([]byte(`{"run":1}`), k, ""))
+	two, _ := json.Marshal(attest.Seal([]byte(`{"run":2}`), k, ""))
+	for _, env := range [][]byte{one, two} {
+		where, err := attest.Push(ctx, image, env, o)
+		if err != nil || !strings.Contains(where, "as a referrer of") {
+			t.Fatalf("Push: %q, %v", where, err)
+		}
+	}
+	idx, err := remote.Referrers(repo.Digest(d.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, _ := idx.IndexManifest()
+	if len(im.Manifests) != 2 {
+		t.Fatalf("%d referrers of the image, want 2: %+v", len(im.Manifests), im.Manifests)
+	}
+	for _, m := range im.Manifests {
+		ref, err := remote.Image(repo.Digest(m.Digest.String()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mf, _ := ref.Manifest()
+		if mf.ArtifactType != attest.EnvelopeMediaType || mf.Subject == nil || mf.Subject.Digest != d || len(mf.Layers) != 1 || mf.Layers[0].MediaType != attest.EnvelopeMediaType {
+			t.Errorf("referrer manifest: %+v", mf)
+		}
+	}
+	envs, err := attest.Fetch(ctx, image, o)
+	if err != nil || len(envs) != 2 {
+		t.Fatalf("Fetch: %d envelopes, %v; want 2 (each once)", len(envs), err)
 	}
 }

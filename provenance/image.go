@@ -70,6 +70,27 @@ func (o RegistryOptions) RemoteOptions(ctx context.Context) []remote.Option {
 	return []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc), remote.WithPlatform(o.platform()), remote.WithTransport(rt)}
 }
 
+// AuthTransport is an authenticated round tripper for repo's registry, with
+// pull scope, for calls go-containerregistry does not make itself.
+func (o RegistryOptions) AuthTransport(ctx context.Context, repo name.Repository) (http.RoundTripper, error) {
+	kc := o.Keychain
+	if kc == nil {
+		kc = authn.DefaultKeychain
+	}
+	auth, err := kc.Resolve(repo.Registry)
+	if err != nil {
+		return nil, err
+	}
+	var rt http.RoundTripper = remote.DefaultTransport
+	if o.Transport != nil {
+		rt = o.Transport
+	}
+	if !o.Insecure {
+		rt = loopbackHTTPOnly{rt}
+	}
+	return transport.NewWithContext(ctx, repo.Registry, auth, rt, []string{repo.Scope(transport.PullScope)})
+}
+
 // loopbackHTTPOnly refuses plain HTTP to any registry that is not on this
 // machine. (go-containerregistry falls back to HTTP for private-range
 // addresses too; credentials and images must not cross a network in clear

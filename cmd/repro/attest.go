@@ -36,8 +36,10 @@ resources; the run details repro's version, the run ID as invocationId, the
 start and finish times and how the run ended.
 
 --push attaches it to the image in its registry as cosign does (the tag
-sha256-<hex>.att; other runs' attestations of the same image are kept), so
-that cosign verifies it:
+sha256-<hex>.att; other runs' attestations of the same image are kept) and,
+where the registry answers the OCI 1.1 referrers API, also as a referrer
+whose subject is the image. repro run --attest does it as each run ends.
+cosign verifies it:
 
   cosign verify-attestation --key repro.pub --type slsaprovenance1 \
       --insecure-ignore-tlog IMAGE@DIGEST
@@ -60,28 +62,9 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 			if err != nil {
 				return err
 			}
-			k, err := g.key()
-			if err != nil {
-				return fmt.Errorf("sign the attestation: %w", err)
-			}
-			st, err := attest.StatementFor(r)
+			env, err := attestRun(cmd, g, r, push, reg.options())
 			if err != nil {
 				return err
-			}
-			payload, err := st.Marshal()
-			if err != nil {
-				return err
-			}
-			env, err := json.Marshal(attest.Seal(payload, k, runlog.KeyID(k.PublicKey())))
-			if err != nil {
-				return err
-			}
-			if push {
-				tag, err := attest.Push(ctx, provenance.Pinned(r.ImageRepo, r.ImageDigest), env, reg.options())
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "repro: attested run %s on %s (signed by %s)\n", r.ShortID(), tag, runlog.KeyID(k.PublicKey()))
 			}
 			switch {
 			case output != "":
@@ -97,6 +80,36 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 	cmd.Flags().BoolVar(&push, "push", false, "attach the attestation to the run's image in its registry")
 	reg.addFlags(cmd)
 	return cmd
+}
+
+// attestRun signs run r's attestation with the user's key and, with push,
+// attaches it to the run's image; it returns the envelope.
+func attestRun(cmd *cobra.Command, g *globals, r *runlog.Run, push bool, o provenance.RegistryOptions) ([]byte, error) {
+	k, err := g.key()
+	if err != nil {
+		return nil, fmt.Errorf("sign the attestation: %w", err)
+	}
+	st, err := attest.StatementFor(r)
+	if err != nil {
+		return nil, err
+	}
+	payload, err := st.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	keyID := runlog.KeyID(k.PublicKey())
+	env, err := json.Marshal(attest.Seal(payload, k, keyID))
+	if err != nil {
+		return nil, err
+	}
+	if push {
+		tag, err := attest.Push(cmd.Context(), provenance.Pinned(r.ImageRepo, r.ImageDigest), env, o)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "repro: attested run %s on %s (signed by %s)\n", r.ShortID(), tag, keyID)
+	}
+	return env, nil
 }
 
 // attested is one run attested for an image, as repro attestations lists it.

@@ -33,6 +33,7 @@ type runOptions struct {
 	name        string
 	labels      []string
 	dryRun      bool
+	attest      bool
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -176,6 +177,14 @@ is recorded then); 2 for a usage error.`,
 			default:
 				fmt.Fprintf(cmd.ErrOrStderr(), "repro: run %s succeeded\n", r.ShortID())
 			}
+			if o.attest && r.Status != runlog.StatusRunning {
+				if _, err := attestRun(cmd, g, r, true, o.registryFlags.options()); err != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "repro: run %s was recorded, but not attested: %v\n", r.ShortID(), err)
+					if out.ExitCode == 0 {
+						return &statusError{exitError}
+					}
+				}
+			}
 			if out.ExitCode != 0 {
 				return &statusError{out.ExitCode}
 			}
@@ -199,6 +208,7 @@ is recorded then); 2 for a usage error.`,
 	f.StringVar(&o.name, "name", "", "a name for the run, usable wherever a run ID is (the newest run of that name)")
 	f.StringArrayVar(&o.labels, "label", nil, "label key=value for the run; repeatable (repro label changes them later)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "capture and print everything, record and start nothing")
+	f.BoolVar(&o.attest, "attest", false, "when the run ends, sign its provenance and attach it to the image (see repro attest)")
 	o.registryFlags.addFlags(cmd)
 	o.engineFlags.addFlags(cmd)
 	return cmd
