@@ -127,12 +127,27 @@ func Exec(ctx context.Context, l *runlog.Ledger, r *runlog.Run, o ExecOptions) (
 		s.NoCode = true
 	}
 	out, err := launch.Run(ctx, l, s)
+	// The recorded image is gone from its registry: each kept copy, by
+	// the same digest, before anything was recorded or started.
+	for _, k := range p.Kept {
+		if !errors.Is(err, provenance.ErrImageNotFound) {
+			break
+		}
+		if s.Log != nil {
+			fmt.Fprintf(s.Log, "repro: %s is gone from its registry; trying its kept copy %s\n", p.Image, k.Ref)
+		}
+		s.Image = k.Ref
+		out, err = launch.Run(ctx, l, s)
+	}
 	var changed *launch.DataMismatch
 	if errors.As(err, &changed) {
 		v := "REPRO_DATA_" + EnvSuffix(changed.Name)
 		return nil, fmt.Errorf("dataset %s at %s has digest %s, but run %s used %s; point %s at an unchanged copy", changed.Name, changed.Path, changed.Got, p.Short, changed.Want, v)
 	}
 	if errors.Is(err, provenance.ErrImageNotFound) {
+		if len(p.Kept) > 0 {
+			return nil, fmt.Errorf("the image run %s used, %s, is no longer in its registry, nor are its kept copies (%v); push it back (crane or skopeo copy from a backup) to re-run exactly", p.Short, p.Image, err)
+		}
 		return nil, fmt.Errorf("the image run %s used, %s, is no longer in its registry (%v); push it back (crane or skopeo copy from a backup) to re-run exactly", p.Short, p.Image, err)
 	}
 	return out, err

@@ -23,6 +23,9 @@ type Options struct {
 	// Patch is the run's stored uncommitted changes (runlog's Blob of
 	// its PatchDigest); Script carries them, Exec reads them itself.
 	Patch []byte
+	// Kept are the repositories holding kept copies of the run's image
+	// (runlog's KeptCopies), tried after the recorded one.
+	Kept []string
 }
 
 // plan is what Script and Exec both check and use.
@@ -36,12 +39,21 @@ type plan struct {
 	Secrets  []string
 	Plain    []runlog.EnvVar
 	Recorded string
-	PatchB64 string // the uncommitted changes, base64 in lines of 76
-	DirData  bool   // a dataset is a directory (the script needs dir_listing)
-	Mounts   bool   // something is bind-mounted (the script needs mountable)
-	NoPatch  bool   // dirty, changes not stored, re-run at the commit
-	MapUser  bool   // the run ran as its invoker's UID:GID (--user): so does the re-run
-	Loopback bool   // the image's registry is on this machine (plain HTTP)
+	PatchB64 string      // the uncommitted changes, base64 in lines of 76
+	DirData  bool        // a dataset is a directory (the script needs dir_listing)
+	Mounts   bool        // something is bind-mounted (the script needs mountable)
+	NoPatch  bool        // dirty, changes not stored, re-run at the commit
+	MapUser  bool        // the run ran as its invoker's UID:GID (--user): so does the re-run
+	Loopback bool        // the image's registry is on this machine (plain HTTP)
+	Kept     []keptImage // copies of the image (repro keep), tried in order after it
+	// PullFailure is the refusal when no copy of the image can be pulled.
+	PullFailure string
+}
+
+// keptImage is a kept copy of the run's image, by its digest.
+type keptImage struct {
+	Ref      string // REPO@sha256:...
+	Loopback bool
 }
 
 type planData struct {
@@ -66,6 +78,22 @@ func newPlan(r *runlog.Run, o Options) (*plan, error) {
 	}
 	p := &plan{Run: r, Short: r.ShortID(), Image: ref.String(), Engine: r.Engine.Name, Recorded: r.StartedAt.UTC().Format("2006-01-02T15:04:05Z")}
 	p.Loopback = provenance.LoopbackRegistry(ref.Repository)
+	names := []string{p.Image}
+	for _, k := range o.Kept {
+		kr, err := provenance.ParseRef(provenance.Pinned(k, r.ImageDigest))
+		if err != nil || kr.Tag != "" {
+			return nil, fmt.Errorf("run %s: kept copy %q of its image is not a repository: %v", r.ShortID(), k, err)
+		}
+		if err := CheckScriptable(fmt.Sprintf("run %s: kept copy", r.ShortID()), kr.String()); err != nil {
+			return nil, err
+		}
+		p.Kept = append(p.Kept, keptImage{Ref: kr.String(), Loopback: provenance.LoopbackRegistry(kr.Repository)})
+		names = append(names, kr.String())
+	}
+	p.PullFailure = fmt.Sprintf("cannot pull %s (the engine's message is above): it may have been deleted from its registry, or the registry is unreachable", p.Image)
+	if len(names) > 1 {
+		p.PullFailure = fmt.Sprintf("cannot pull %s nor any kept copy (%s; the engine's messages are above): they may have been deleted from their registries, or the registries are unreachable", p.Image, strings.Join(names[1:], ", "))
+	}
 	if p.Engine == "" {
 		p.Engine = "docker"
 	}
@@ -481,14 +509,26 @@ out=$(cd -- "$out" && pwd)
 mountable outputs "$out"
 {{- end}}
 
-# Image, by digest only.
-pull_flag=
-{{- if .Loopback}}
-# Its registry is on this machine, over plain HTTP: docker allows that for
-# loopback by itself, podman has to be told.
-case ${engine##*/} in podman) pull_flag=--tls-verify=false ;; esac
+# Image, by digest only{{if .Kept}}: the recorded one, then each kept copy{{end}}.
+# try_pull IMAGE LOOPBACK: pull IMAGE and make it the image. A registry on
+# this machine is reached over plain HTTP: docker allows that for loopback
+# by itself, podman has to be told.
+try_pull() {
+	pull_flag=
+	if [ "$2" = 1 ]; then
+		case ${engine##*/} in podman) pull_flag=--tls-verify=false ;; esac
+	fi
+	"$engine" pull --quiet ${pull_flag:+"$pull_flag"} "$1" >/dev/null || return 1
+	image=$1
+}
+try_pull "$image" {{if .Loopback}}1{{else}}0{{end}}
+{{- range .Kept}} ||
+	try_pull {{q .Ref}} {{if .Loopback}}1{{else}}0{{end}}
+{{- end}} ||
+	die {{q .PullFailure}}
+{{- if .Kept}}
+[ "$image" = {{q .Image}} ] || printf 'repro-rerun: the recorded image is gone; using its kept copy %s\n' "$image" >&2
 {{- end}}
-"$engine" pull --quiet ${pull_flag:+"$pull_flag"} "$image" >/dev/null || die "cannot pull $image (the engine's message is above): it may have been deleted from its registry, or the registry is unreachable"
 id=$("$engine" image inspect --format '{{"{{"}}.Id{{"}}"}}' "$image")
 case $id in sha256:*) ;; *) id=sha256:$id ;; esac
 if [ -n "$config_digest" ] && [ "$id" != "$config_digest" ]; then

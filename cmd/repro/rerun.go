@@ -120,8 +120,16 @@ differ; 1 error; 2 usage.`,
 			if err != nil {
 				return err
 			}
+			kept, err := l.KeptCopies(ctx, r.ID)
+			if err != nil {
+				return err
+			}
+			var keptRepos []string
+			for _, k := range kept {
+				keptRepos = append(keptRepos, k.Repository)
+			}
 			if !o.exec {
-				opts := rerun.Options{AllowDirty: o.allowDirty}
+				opts := rerun.Options{AllowDirty: o.allowDirty, Kept: keptRepos}
 				if r.PatchDigest != "" {
 					if opts.Patch, err = l.Blob(ctx, r.PatchDigest); err != nil {
 						return fmt.Errorf("run %s: its uncommitted changes: %w", r.ShortID(), err)
@@ -163,7 +171,7 @@ differ; 1 error; 2 usage.`,
 			spec.Trace, spec.Started = traceTo(cmd.ErrOrStderr())
 			var cfg rerun.Config
 			out, err := rerun.Exec(ctx, l, r, rerun.ExecOptions{
-				Options: rerun.Options{AllowDirty: o.allowDirty},
+				Options: rerun.Options{AllowDirty: o.allowDirty, Kept: keptRepos},
 				OutDir:  o.out,
 				Launch:  spec,
 				Config:  &cfg,

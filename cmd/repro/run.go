@@ -34,6 +34,7 @@ type runOptions struct {
 	labels      []string
 	dryRun      bool
 	attest      bool
+	keepTo      string
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -185,6 +186,14 @@ is recorded then); 2 for a usage error.`,
 					}
 				}
 			}
+			if to := keepTo(o.keepTo); to != "" && r.Status != runlog.StatusRunning {
+				if err := keepRun(cmd.Context(), cmd, l, r, to, o.registryFlags.options()); err != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "repro: run %s was recorded, but its image not kept: %v\n", r.ShortID(), err)
+					if out.ExitCode == 0 {
+						return &statusError{exitError}
+					}
+				}
+			}
 			if out.ExitCode != 0 {
 				return &statusError{out.ExitCode}
 			}
@@ -208,6 +217,7 @@ is recorded then); 2 for a usage error.`,
 	f.StringVar(&o.name, "name", "", "a name for the run, usable wherever a run ID is (the newest run of that name)")
 	f.StringArrayVar(&o.labels, "label", nil, "label key=value for the run; repeatable (repro label changes them later)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "capture and print everything, record and start nothing")
+	f.StringVar(&o.keepTo, "keep-to", "", "when the run ends, keep a copy of its image in this REGISTRY/REPO (see repro keep; default $REPRO_KEEP_TO)")
 	f.BoolVar(&o.attest, "attest", false, "when the run ends, sign its provenance and attach it to the image (see repro attest)")
 	o.registryFlags.addFlags(cmd)
 	o.engineFlags.addFlags(cmd)

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/reprohq/repro/image"
+	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/runlog"
+)
+
+func newKeepCmd(g *globals) *cobra.Command {
+	var (
+		to  string
+		reg registryFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "keep RUN... --to REGISTRY/REPO",
+		Short: "Keep a copy of runs' images where garbage collection will not delete them",
+		Long: `Keep copies each run's image, by digest, to REGISTRY/REPO and tags the copy
+keep-<run id>: registries' retention policies and garbage collection delete
+untagged digests, and a run recorded today must still re-run next year. The
+copy goes registry to registry (every platform of an index; layers the
+target registry already holds are mounted, not uploaded; no engine, no
+pull), with the attestations attached to the image. The copy is recorded
+on the run; re-run scripts and rerun --exec try the recorded image first,
+then each kept copy, always by the run's digest, and say which they used.
+
+repro run --keep-to REPO (or REPRO_KEEP_TO) keeps every run's image as it
+ends.
+
+Exit status: 0 ok, 1 error, 2 usage.`,
+		Example: `  repro keep 4e1d --to registry.example.com/ml/archive
+  REPRO_KEEP_TO=registry.example.com/ml/archive repro run IMAGE -- train.py`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("keep needs one or more RUNs (IDs or unique prefixes; see repro ls)")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if to == "" {
+				return usagef("keep needs --to REGISTRY/REPO, where the copies go")
+			}
+			ctx := cmd.Context()
+			l, err := g.open(ctx, false)
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			for _, a := range args {
+				r, err := getChecked(ctx, l, a, false)
+				if err != nil {
+					return err
+				}
+				if err := keepRun(ctx, cmd, l, r, to, reg.options()); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&to, "to", "", "REGISTRY/REPO the copies go to (required)")
+	reg.addFlags(cmd)
+	return cmd
+}
+
+// keepRun copies run r's image to the repository to and records it.
+func keepRun(ctx context.Context, cmd *cobra.Command, l *runlog.Ledger, r *runlog.Run, to string, o provenance.RegistryOptions) error {
+	src := provenance.Pinned(r.ImageRepo, r.ImageDigest)
+	if r.ImageIndexDigest != "" {
+		src = provenance.Pinned(r.ImageRepo, r.ImageIndexDigest) // every platform
+	}
+	tag := image.KeepTag(r.ID)
+	attached := []string{r.ImageDigest}
+	if r.ImageIndexDigest != "" {
+		attached = append(attached, r.ImageIndexDigest)
+	}
+	if err := image.Keep(ctx, src, to, tag, attached, o); err != nil {
+		return fmt.Errorf("keep run %s's image: %w", r.ShortID(), err)
+	}
+	ref, err := provenance.ParseRef(to)
+	if err != nil {
+		return err
+	}
+	if err := l.RecordKept(ctx, r.ID, ref.Repository, tag); err != nil {
+		return fmt.Errorf("kept run %s's image as %s:%s but could not record it: %w", r.ShortID(), ref.Repository, tag, err)
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "repro: kept run %s's image as %s:%s\n", r.ShortID(), ref.Repository, tag)
+	return nil
+}
+
+// keepTo is where run --keep-to keeps images: the flag, else REPRO_KEEP_TO.
+func keepTo(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	return os.Getenv("REPRO_KEEP_TO")
+}
