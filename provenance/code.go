@@ -14,9 +14,11 @@ import (
 
 	"github.com/go-git/go-billy/v5"
 	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/filesystem"
+	"github.com/go-git/go-git/v5/storage/memory"
 )
 
 // Code is the state of the code a run used.
@@ -221,4 +223,52 @@ func CommitDiff(repos []string, from, to string) (changes []FileChange, found bo
 		return changes, true, nil
 	}
 	return nil, false, nil
+}
+
+// CommitSource says where commit can be had for a re-run: "remote" when
+// a ref of remoteURL points at it or, as the repository holding dir
+// knows the history, at a descendant of it; "local" when only that
+// repository has it. Both are read in-process (the remote is listed, as
+// git ls-remote does; nothing is cloned or run). An error says why
+// neither has it.
+func CommitSource(ctx context.Context, dir, remoteURL, commit string) (string, error) {
+	var repo *git.Repository
+	var local *object.Commit
+	if dir != "" {
+		if r, err := openRepo(dir); err == nil {
+			repo = r
+			local, _ = r.CommitObject(plumbing.NewHash(commit))
+		}
+	}
+	var remoteErr error
+	if strings.HasPrefix(remoteURL, "-") {
+		return "", fmt.Errorf("commit %s: the recorded remote %q is not a URL", commit[:12], remoteURL)
+	}
+	if remoteURL != "" {
+		rem := git.NewRemote(memory.NewStorage(), &config.RemoteConfig{Name: "origin", URLs: []string{remoteURL}})
+		refs, err := rem.ListContext(ctx, &git.ListOptions{})
+		remoteErr = err
+		for _, ref := range refs {
+			if ref.Hash().String() == commit {
+				return "remote", nil
+			}
+			if local == nil || repo == nil {
+				continue
+			}
+			if tip, err := repo.CommitObject(ref.Hash()); err == nil {
+				if ok, err := local.IsAncestor(tip); err == nil && ok {
+					return "remote", nil
+				}
+			}
+		}
+	}
+	switch {
+	case local != nil:
+		return "local", nil
+	case remoteURL != "" && remoteErr != nil:
+		return "", fmt.Errorf("commit %s: remote %s cannot be listed (%v), and no local repository has it", commit[:12], remoteURL, remoteErr)
+	case remoteURL != "":
+		return "", fmt.Errorf("commit %s is on no branch or tag of %s (force-pushed away?), and no local repository has it", commit[:12], remoteURL)
+	}
+	return "", fmt.Errorf("commit %s: no remote was recorded, and %s does not have it", commit[:12], dir)
 }

@@ -262,3 +262,25 @@ func RegistryError(given, registry string, err error) error {
 	}
 	return fmt.Errorf("image %q: %w", given, err)
 }
+
+// ImageExists asks the registry, with one HEAD request, whether it still
+// has image (REPO@sha256:...). Not found is (false, nil); an unreachable
+// registry is an error.
+func ImageExists(ctx context.Context, image string, o RegistryOptions) (bool, error) {
+	ref, err := ParseRef(image)
+	if err != nil {
+		return false, err
+	}
+	d, err := name.NewDigest(ref.Repository+"@"+ref.Digest, o.NameOptions()...)
+	if err != nil {
+		return false, err
+	}
+	if _, err := remote.Head(d, o.RemoteOptions(ctx)...); err != nil {
+		if err := RegistryError(image, d.RegistryStr(), err); errors.Is(err, ErrImageNotFound) {
+			return false, nil
+		} else {
+			return false, err
+		}
+	}
+	return true, nil
+}
