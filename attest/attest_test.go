@@ -123,7 +123,7 @@ func finished() *runlog.Run {
 }
 
 func TestStatementFor(t *testing.T) {
-	st, err := attest.StatementFor(finished())
+	st, err := attest.StatementFor(finished(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,12 +154,12 @@ func TestStatementFor(t *testing.T) {
 	}
 	r := finished()
 	r.Outputs = nil
-	if _, err := attest.StatementFor(r); err == nil {
+	if _, err := attest.StatementFor(r, nil); err == nil {
 		t.Error("a run without outputs was attested")
 	}
 	r = finished()
 	r.Status, r.FinishedAt = runlog.StatusRunning, nil
-	if _, err := attest.StatementFor(r); err == nil {
+	if _, err := attest.StatementFor(r, nil); err == nil {
 		t.Error("a running run was attested")
 	}
 }
@@ -249,5 +249,35 @@ func TestPushFetch_Referrers(t *testing.T) {
 	envs, err := attest.Fetch(ctx, image, o)
 	if err != nil || len(envs) != 2 {
 		t.Fatalf("Fetch: %d envelopes, %v; want 2 (each once)", len(envs), err)
+	}
+}
+
+// RunFrom gives back the run a statement was made from, and refuses a
+// record that disagrees with the statement around it.
+func TestRunFrom(t *testing.T) {
+	r := finished()
+	r.Commit, r.Dirty, r.CodeTree = strings.Repeat("c", 40), true, strings.Repeat("d", 40)
+	patch := []byte("diff --git a/x b/x\n")
+	r.PatchDigest = runlog.BlobDigest(patch)
+	st, err := attest.StatementFor(r, patch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, p, err := attest.RunFrom(st)
+	if err != nil || back.ID != r.ID || string(p) != string(patch) || back.Argv[1] != "7" || !back.StartedAt.Equal(r.StartedAt) {
+		t.Fatalf("RunFrom: %+v, %q, %v", back, p, err)
+	}
+	st.Subject[1].Digest["sha256"] = strings.Repeat("9", 64)
+	if _, _, err := attest.RunFrom(st); err == nil || !strings.Contains(err.Error(), "disagree") {
+		t.Fatalf("an output the record does not have: %v", err)
+	}
+	st, _ = attest.StatementFor(r, patch)
+	st.Predicate.RunDetails.Metadata.InvocationID = strings.Repeat("a", 32)
+	if _, _, err := attest.RunFrom(st); err == nil {
+		t.Fatal("a record of another run was accepted")
+	}
+	st, _ = attest.StatementFor(r, []byte("another patch"))
+	if _, _, err := attest.RunFrom(st); err == nil || !strings.Contains(err.Error(), "does not match its digest") {
+		t.Fatalf("a patch that is not the run's: %v", err)
 	}
 }

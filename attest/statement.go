@@ -1,6 +1,7 @@
 package attest
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,7 +45,16 @@ type Provenance struct {
 type BuildDefinition struct {
 	BuildType            string     `json:"buildType"`
 	ExternalParameters   Parameters `json:"externalParameters"`
+	InternalParameters   *Internal  `json:"internalParameters,omitempty"`
 	ResolvedDependencies []Resource `json:"resolvedDependencies"`
+}
+
+// Internal is what repro itself needs to re-run the run elsewhere (repro
+// import): its whole record, as repro ls --json shows it, and its
+// uncommitted changes when it had them.
+type Internal struct {
+	Run   json.RawMessage `json:"run"`
+	Patch string          `json:"patch,omitempty"` // base64
 }
 
 // Parameters are the run's command, environment, mounts and resources.
@@ -86,8 +96,9 @@ type Metadata struct {
 
 // StatementFor builds the statement of a finished run: the image it ran
 // and its output files are the subjects; the image, commit, datasets and
-// patch what it depended on.
-func StatementFor(r *runlog.Run) (*Statement, error) {
+// patch what it depended on; its record and patch (the run's stored
+// uncommitted changes, nil when none) ride along for repro import.
+func StatementFor(r *runlog.Run, patch []byte) (*Statement, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
@@ -147,6 +158,14 @@ func StatementFor(r *runlog.Run) (*Statement, error) {
 		params.Mounts = append(params.Mounts, Mount{Source: "outputs", Target: "/out"})
 	}
 	p.BuildDefinition.ResolvedDependencies = deps
+	rec, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	p.BuildDefinition.InternalParameters = &Internal{Run: rec}
+	if len(patch) > 0 {
+		p.BuildDefinition.InternalParameters.Patch = base64.StdEncoding.EncodeToString(patch)
+	}
 	p.RunDetails.Builder = Builder{ID: BuilderID}
 	if r.ReproVersion != "" {
 		p.RunDetails.Builder.Version = map[string]string{"repro": r.ReproVersion}
@@ -177,6 +196,50 @@ func ParseStatement(b []byte) (*Statement, error) {
 		return nil, errors.New("its invocationId is not a run ID")
 	}
 	return &s, nil
+}
+
+// RunFrom reads the run back from a statement (its internal parameters),
+// with its patch, and checks it against what the statement says of it:
+// the same run ID, image and outputs. The run is input: it is validated
+// as any record read back is.
+func RunFrom(s *Statement) (*runlog.Run, []byte, error) {
+	in := s.Predicate.BuildDefinition.InternalParameters
+	if in == nil || len(in.Run) == 0 {
+		return nil, nil, errors.New("the attestation carries no run record (not made by repro attest)")
+	}
+	var r runlog.Run
+	if err := json.Unmarshal(in.Run, &r); err != nil {
+		return nil, nil, fmt.Errorf("its run record: %w", err)
+	}
+	if err := r.Validate(); err != nil {
+		return nil, nil, err
+	}
+	if r.ID != s.Predicate.RunDetails.Metadata.InvocationID {
+		return nil, nil, fmt.Errorf("its run record is run %s, its invocationId %s", r.ShortID(), s.Predicate.RunDetails.Metadata.InvocationID)
+	}
+	want := []Resource{{Name: r.ImageRepo, Digest: map[string]string{"sha256": hexOf(r.ImageDigest)}}}
+	for _, o := range r.Outputs {
+		want = append(want, Resource{Name: o.Path, Digest: map[string]string{"sha256": hexOf(o.Digest)}})
+	}
+	if len(want) != len(s.Subject) {
+		return nil, nil, fmt.Errorf("run %s: its record and the attestation's subjects disagree", r.ShortID())
+	}
+	for i := range want {
+		if want[i].Name != s.Subject[i].Name || want[i].Digest["sha256"] != s.Subject[i].Digest["sha256"] {
+			return nil, nil, fmt.Errorf("run %s: its record and the attestation's subject %q disagree", r.ShortID(), s.Subject[i].Name)
+		}
+	}
+	var patch []byte
+	if in.Patch != "" {
+		var err error
+		if patch, err = base64.StdEncoding.DecodeString(in.Patch); err != nil {
+			return nil, nil, fmt.Errorf("run %s: its patch: %w", r.ShortID(), err)
+		}
+		if runlog.BlobDigest(patch) != r.PatchDigest {
+			return nil, nil, fmt.Errorf("run %s: its patch does not match its digest %s", r.ShortID(), r.PatchDigest)
+		}
+	}
+	return &r, patch, nil
 }
 
 func hexOf(d string) string { return strings.TrimPrefix(d, "sha256:") }

@@ -3,6 +3,7 @@ package runlog
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 )
 
@@ -47,4 +48,65 @@ func (l *Ledger) KeptCopies(ctx context.Context, id string) ([]KeptCopy, error) 
 		out = append(out, k)
 	}
 	return out, rows.Err()
+}
+
+// Imported is where an imported run came from.
+type Imported struct {
+	Signer     string `json:"signer"` // key ID, or "unsigned"
+	Source     string `json:"source"` // the image its attestation was attached to
+	ImportedAt string `json:"imported_at"`
+}
+
+// Import records a finished run read from an attestation, as it was: its
+// own start and finish times, outputs and metrics, and patch when given.
+// It is chained here (begin and end links, as repro would have), and
+// marked imported with its signer and source. A run already in the
+// ledger is left alone (fresh is false).
+func (l *Ledger) Import(ctx context.Context, r *Run, patch []byte, signer, source string) (fresh bool, err error) {
+	if err := r.Validate(); err != nil {
+		return false, err
+	}
+	if r.Status == StatusRunning || r.FinishedAt == nil {
+		return false, fmt.Errorf("run %s: an imported run must be finished", r.ShortID())
+	}
+	if r.PatchDigest != "" && patch != nil && BlobDigest(patch) != r.PatchDigest {
+		return false, fmt.Errorf("run %s: its uncommitted changes do not match their digest %s", r.ShortID(), r.PatchDigest)
+	}
+	res := Result{Status: r.Status, ExitCode: r.ExitCode, Signal: r.Signal, OOMKilled: r.OOMKilled, Error: r.Error,
+		OutputsDigest: r.OutputsDigest, Outputs: r.Outputs, Metrics: r.Metrics}
+	begun := *r
+	begun.Status, begun.Patch = StatusRunning, patch
+	now := l.stamp()
+	err = explainWrite(l.write(ctx, func(tx *sql.Tx) error {
+		f, err := begin(ctx, tx, &begun)
+		if err != nil || !f {
+			return err
+		}
+		fresh = true
+		if err := chainRun(ctx, tx, r.ID, linkBegin, l.signer, now); err != nil {
+			return err
+		}
+		if err := finish(ctx, tx, r.ID, res, r.FinishedAt.UTC().Format(TimeFormat), l.signer); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO imported_runs (run_id, signer, source, imported_at) VALUES (?,?,?,?)`, r.ID, signer, source, now)
+		return err
+	}))
+	return fresh, err
+}
+
+// ImportedFrom says where run id was imported from (nil: recorded here).
+func (l *Ledger) ImportedFrom(ctx context.Context, id string) (*Imported, error) {
+	if l.db == nil {
+		return nil, nil
+	}
+	var im Imported
+	err := l.db.QueryRowContext(ctx, `SELECT signer, source, imported_at FROM imported_runs WHERE run_id = ?`, id).Scan(&im.Signer, &im.Source, &im.ImportedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, explain(err)
+	}
+	return &im, nil
 }

@@ -435,3 +435,36 @@ func FuzzLedger_Resolve(f *testing.F) {
 		}
 	})
 }
+
+// Import records a finished run as it was, chained here, marked imported.
+func TestLedger_Import(t *testing.T) {
+	ctx := context.Background()
+	l := mustOpen(t, filepath.Join(t.TempDir(), "ledger.db"))
+	code := 0
+	start := time.Date(2026, 11, 1, 10, 0, 0, 123, time.UTC)
+	end := start.Add(time.Minute)
+	r := &runlog.Run{ID: "4e1d2a9c0b7f00000000000000000000", Status: runlog.StatusSucceeded, ExitCode: &code,
+		Image: "127.0.0.1:5000/t:1", ImageRepo: "127.0.0.1:5000/t", ImageDigest: "sha256:" + strings.Repeat("1", 64),
+		Argv: []string{"--seed", "7"}, Env: []runlog.EnvVar{}, ChangedFiles: []string{}, Labels: map[string]string{},
+		Outputs: []runlog.Output{{Path: "model.bin", Digest: "sha256:" + strings.Repeat("3", 64), Bytes: 4}},
+		Metrics: map[string]float64{"accuracy": 0.9}, StartedAt: start, FinishedAt: &end, Engine: runlog.Engine{Name: "docker"}}
+	fresh, err := l.Import(ctx, r, nil, "ed25519:0123456789abcdef", "127.0.0.1:5000/t@"+r.ImageDigest)
+	if err != nil || !fresh {
+		t.Fatalf("Import: %v, %v", fresh, err)
+	}
+	if fresh, err := l.Import(ctx, r, nil, "x", "y"); err != nil || fresh {
+		t.Fatalf("Import again: %v, %v; want left alone", fresh, err)
+	}
+	got, err := l.Get(ctx, r.ID)
+	if err != nil || !got.StartedAt.Equal(start) || got.FinishedAt == nil || !got.FinishedAt.Equal(end) || got.Metrics["accuracy"] != 0.9 || len(got.Outputs) != 1 {
+		t.Fatalf("imported run read back: %+v, %v", got, err)
+	}
+	rep, err := l.VerifyChain(ctx)
+	if err != nil || rep.Problem != nil || rep.Records != 1 {
+		t.Fatalf("chain after an import: %+v, %v", rep, err)
+	}
+	im, err := l.ImportedFrom(ctx, r.ID)
+	if err != nil || im == nil || im.Signer != "ed25519:0123456789abcdef" {
+		t.Fatalf("ImportedFrom: %+v, %v", im, err)
+	}
+}

@@ -33,7 +33,10 @@ is attached to) and the run's output files. The resolved dependencies are the im
 the uncommitted changes' digest; the external parameters the command,
 environment (a secret's value is null: it was never recorded), mounts and
 resources; the run details repro's version, the run ID as invocationId, the
-start and finish times and how the run ended.
+start and finish times and how the run ended. So that repro import can
+re-create it elsewhere, it also carries the run's whole record (as repro
+show --json prints it: host, user and paths included; never a secret's
+value) and its uncommitted changes.
 
 --push attaches it to the image in its registry as cosign does (the tag
 sha256-<hex>.att; other runs' attestations of the same image are kept) and,
@@ -62,7 +65,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 			if err != nil {
 				return err
 			}
-			env, err := attestRun(cmd, g, r, push, reg.options())
+			env, err := attestRun(cmd, g, l, r, push, reg.options())
 			if err != nil {
 				return err
 			}
@@ -84,12 +87,18 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 
 // attestRun signs run r's attestation with the user's key and, with push,
 // attaches it to the run's image; it returns the envelope.
-func attestRun(cmd *cobra.Command, g *globals, r *runlog.Run, push bool, o provenance.RegistryOptions) ([]byte, error) {
+func attestRun(cmd *cobra.Command, g *globals, l *runlog.Ledger, r *runlog.Run, push bool, o provenance.RegistryOptions) ([]byte, error) {
 	k, err := g.key()
 	if err != nil {
 		return nil, fmt.Errorf("sign the attestation: %w", err)
 	}
-	st, err := attest.StatementFor(r)
+	var patch []byte
+	if r.PatchDigest != "" {
+		if patch, err = l.Blob(cmd.Context(), r.PatchDigest); err != nil {
+			return nil, fmt.Errorf("run %s: its uncommitted changes: %w", r.ShortID(), err)
+		}
+	}
+	st, err := attest.StatementFor(r, patch)
 	if err != nil {
 		return nil, err
 	}

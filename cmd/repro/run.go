@@ -179,7 +179,7 @@ is recorded then); 2 for a usage error.`,
 				fmt.Fprintf(cmd.ErrOrStderr(), "repro: run %s succeeded\n", r.ShortID())
 			}
 			if o.attest && r.Status != runlog.StatusRunning {
-				if _, err := attestRun(cmd, g, r, true, o.registryFlags.options()); err != nil {
+				if _, err := attestRun(cmd, g, l, r, true, o.registryFlags.options()); err != nil {
 					fmt.Fprintf(cmd.ErrOrStderr(), "repro: run %s was recorded, but not attested: %v\n", r.ShortID(), err)
 					if out.ExitCode == 0 {
 						return &statusError{exitError}

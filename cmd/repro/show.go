@@ -40,7 +40,15 @@ Exit status: 0 ok, 1 error (no such run, ambiguous prefix), 2 usage.`,
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), r)
 			}
-			return printFields(cmd.OutOrStdout(), showFields(r))
+			fields := showFields(r)
+			im, err := l.ImportedFrom(ctx, r.ID)
+			if err != nil {
+				return err
+			}
+			if im != nil {
+				fields = append(fields, [2]string{"imported", fmt.Sprintf("from %s, signed by %s, at %s", im.Source, im.Signer, im.ImportedAt)})
+			}
+			return printFields(cmd.OutOrStdout(), fields)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the run as a JSON object")
