@@ -111,6 +111,7 @@ func TestScripts(t *testing.T) {
 			"json-field":     cmdJSONField,
 			"unix-listen":    cmdUnixListen,
 			"user-dir":       cmdUserDir,
+			"free-port":      cmdFreePort,
 			"as-user":        cmdAsUser,
 		},
 	})
@@ -273,6 +274,18 @@ func cmdJSONField(ts *testscript.TestScript, neg bool, args []string) {
 	if matched == neg {
 		ts.Fatalf("json-field %s = %q; want match for %q: %v", args[0], s, args[1], !neg)
 	}
+}
+
+// free-port VAR: set VAR to a TCP port on 127.0.0.1 that nothing listens
+// on, for a server the script starts itself.
+func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: free-port VAR")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	ts.Setenv(args[0], strconv.Itoa(l.Addr().(*net.TCPAddr).Port))
+	ts.Check(l.Close())
 }
 
 // unix-listen SOCKET: listen on a unix socket for the rest of the script,
