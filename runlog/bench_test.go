@@ -2,6 +2,7 @@ package runlog_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -158,4 +159,65 @@ var fillSQL = []string{
 	SELECT seq, 'model.bin', unhex(printf('%%064x', (1 << 41) + seq - 1)), 1 << 28 FROM runs WHERE seq > %[1]d AND seq <= %[2]d`,
 	`INSERT INTO outputs (run, path, digest, bytes)
 	SELECT seq, 'metrics.json', unhex(printf('%%064x', (1 << 42) + seq - 1)), 200 FROM runs WHERE seq > %[1]d AND seq <= %[2]d`,
+}
+
+// checkSpec is what TestFillCheckLedger makes runs of: real images,
+// commits of a real repository and real datasets, made by make bench.
+type checkSpec struct {
+	Images   []string `json:"images"` // REPO@sha256:...
+	CodeDir  string   `json:"code_dir"`
+	Remote   string   `json:"remote"`
+	Commits  []string `json:"commits"`
+	Datasets []struct {
+		Path   string `json:"path"`
+		Digest string `json:"digest"`
+	} `json:"datasets"`
+}
+
+// TestFillCheckLedger writes REPRO_FILL_RUNS finished runs into the ledger
+// at REPRO_FILL_LEDGER, run i using image i, commit i and dataset i of the
+// spec at REPRO_FILL_CHECK (modulo their counts), for timing repro check
+// --all (make bench). It does nothing unless all three are set.
+func TestFillCheckLedger(t *testing.T) {
+	path, n, specPath := os.Getenv("REPRO_FILL_LEDGER"), os.Getenv("REPRO_FILL_RUNS"), os.Getenv("REPRO_FILL_CHECK")
+	if path == "" || n == "" || specPath == "" {
+		t.Skip("set REPRO_FILL_LEDGER, REPRO_FILL_RUNS and REPRO_FILL_CHECK")
+	}
+	count, err := strconv.Atoi(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(specPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec checkSpec
+	if err := json.Unmarshal(b, &spec); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	l, err := runlog.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	t0 := time.Now().Add(-time.Duration(count) * time.Minute).UTC().Truncate(time.Second)
+	var runs []*runlog.Run
+	var results []runlog.Result
+	for i := range count {
+		code := 0
+		repo, digest, _ := strings.Cut(spec.Images[i%len(spec.Images)], "@")
+		d := spec.Datasets[i%len(spec.Datasets)]
+		r := &runlog.Run{ID: runlog.NewID(), Image: repo + "@" + digest, ImageRepo: repo, ImageDigest: digest,
+			CodeDir: spec.CodeDir, Remote: spec.Remote, Commit: spec.Commits[i%len(spec.Commits)], CodeMount: true,
+			Argv: []string{"--seed", strconv.Itoa(i)}, Env: []runlog.EnvVar{}, ChangedFiles: []string{}, Labels: map[string]string{},
+			Data:      []runlog.Dataset{{Name: "train", Path: d.Path, Kind: "dir", Digest: d.Digest, Files: 1, Bytes: 1}},
+			StartedAt: t0.Add(time.Duration(i) * time.Minute), Engine: runlog.Engine{Name: "docker"}}
+		runs = append(runs, r)
+		results = append(results, runlog.Result{Status: runlog.StatusSucceeded, ExitCode: &code,
+			Outputs: []runlog.Output{{Path: "model.bin", Digest: "sha256:" + fmt.Sprintf("%064x", i+1), Bytes: 4}}})
+	}
+	if err := l.RecordBatch(ctx, runs, results); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -4,13 +4,13 @@
 # target, pass/fail. Everything runs on 127.0.0.1; state lives in a
 # temporary directory removed at the end. BENCH_SMALL=1 shrinks the data
 # for a quick look (the targets are for the full sizes); BENCH_ONLY picks
-# sections (words of: code data ledger lineage build run).
+# sections (words of: code data ledger lineage build run check).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 runs=${BENCH_RUNS:-3}
 small=${BENCH_SMALL:-}
-only=${BENCH_ONLY:-code data ledger lineage build run}
+only=${BENCH_ONLY:-code data ledger lineage build run check}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/repro-bench.XXXXXX")
 registry_pid=
 pinned=
@@ -254,7 +254,7 @@ if want lineage; then
 fi
 
 # --- A registry, for build and run.
-if want build || want run; then
+if want build || want run || want check; then
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	registry=127.0.0.1:$port
 	cat >"$tmp/registry.yml" <<-YAML
@@ -344,6 +344,62 @@ if want run; then
 	else
 		row "run overhead with podman" "-" "-" "-" "< 150" "podman missing"
 	fi
+fi
+
+# --- repro check over 1,000 runs of 50 images, 200 commits (of a repository
+# with a remote) and 100 datasets, all real: each checked once.
+if want check; then
+	say "check: 50 images, 200 commits, 100 datasets, 1,000 runs"
+	cdir=$tmp/check
+	mkdir -p "$cdir/ctx" "$cdir/data"
+	images=()
+	for i in $(seq 50); do
+		echo "$i" >"$cdir/ctx/n"
+		images+=("$("$repro" build "$cdir/ctx" --repo "$registry/bench/check" --version "1.0.$i" 2>/dev/null)")
+	done
+	git init -q --bare "$cdir/remote.git"
+	git clone -q "$cdir/remote.git" "$cdir/code" 2>/dev/null
+	(
+		cd "$cdir/code"
+		for i in $(seq 200); do
+			echo "$i" >f
+			git add f
+			git -c user.name=bench -c user.email=bench@example.invalid commit -qm "$i"
+		done
+		git push -q origin HEAD:main
+	)
+	for i in $(seq 100); do
+		mkdir -p "$cdir/data/$i"
+		echo "$i" >"$cdir/data/$i/x"
+	done
+	"$repro" digest --json "$cdir"/data/* >"$cdir/digests.json"
+	printf '%s\n' "${images[@]}" >"$cdir/images"
+	(cd "$cdir/code" && git rev-list HEAD) >"$cdir/commits"
+	python3 - "$cdir" <<'PY'
+import json, sys
+d = sys.argv[1]
+digests = json.load(open(d + "/digests.json"))
+spec = {
+    "images": open(d + "/images").read().split(),
+    "code_dir": d + "/code",
+    "remote": d + "/remote.git",
+    "commits": open(d + "/commits").read().split(),
+    "datasets": [{"path": e["path"], "digest": e["digest"]} for e in digests],
+}
+json.dump(spec, open(d + "/spec.json", "w"))
+PY
+	REPRO_FILL_LEDGER=$cdir/ledger.db REPRO_FILL_RUNS=1000 REPRO_FILL_CHECK=$cdir/spec.json \
+		go test -count=1 -run '^TestFillCheckLedger$' ./runlog >/dev/null
+	REPRO_LEDGER=$cdir/ledger.db "$repro" check --all >/dev/null 2>&1 || true # warm
+	a=$(REPRO_LEDGER=$cdir/ledger.db timed "$repro" check --all)
+	ok=$(REPRO_LEDGER=$cdir/ledger.db "$repro" check --all 2>&1 >/dev/null | sed -n 's/.*repro: \([0-9]*\) of.*/\1/p')
+	row "check --all, 1,000 runs ($ok can re-run)" "$a" "-" "-" "< 10" "$(judge "$a" 10)"
+	# keep of an image the target registry already holds: layers mounted.
+	keep_run=$(REPRO_LEDGER=$cdir/ledger.db "$repro" ls -n 1 --columns id)
+	before=$(uploads)
+	a=$(REPRO_LEDGER=$cdir/ledger.db seconds "$repro" keep "$keep_run" --to "$registry/bench/archive")
+	n=$(($(uploads) - before))
+	row "keep, image already in the registry: blob uploads" "$a" "-" "$n" "0" "$([ "$n" -eq 0 ] && echo pass || echo FAIL)"
 fi
 
 echo
