@@ -130,16 +130,16 @@ func TestStatementFor(t *testing.T) {
 	b, _ := st.Marshal()
 	for _, want := range []string{
 		`"_type":"https://in-toto.io/Statement/v1"`,
-		`"subject":[{"name":"127.0.0.1:5000/t","digest":{"sha256":"1111`,
-		`{"name":"model.bin","digest":{"sha256":"3333`,
+		`"subject":[{"digest":{"sha256":"1111111111111111111111111111111111111111111111111111111111111111"},"name":"127.0.0.1:5000/t"},{"digest":{"sha256":"3333`,
+		`"name":"model.bin"}]`,
 		`"predicateType":"https://slsa.dev/provenance/v1"`,
-		`{"uri":"127.0.0.1:5000/t@sha256:1111`,
-		`"digest":{"gitCommit":"cccc`,
-		`{"name":"data/train","digest":{"sha256":"2222`,
+		`{"digest":{"sha256":"1111111111111111111111111111111111111111111111111111111111111111"},"uri":"127.0.0.1:5000/t@sha256:1111`,
+		`{"digest":{"gitCommit":"cccc`,
+		`{"annotations":{"bytes":10,"files":3,"kind":"dir"},"digest":{"sha256":"2222`,
 		`"env":{"HF_TOKEN":null,"LR":"0.1"}`,
 		`"invocationId":"4e1d2a9c0b7f00000000000000000000"`,
 		`"builder":{"id":"https://github.com/reprohq/repro","version":{"repro":"v1.2.3"}}`,
-		`{"name":"exit","annotations":{"exit_code":0,"status":"succeeded"}}`,
+		`{"annotations":{"exit_code":0,"status":"succeeded"},"name":"exit"}`,
 	} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("statement lacks %s:\n%s", want, b)
@@ -147,6 +147,11 @@ func TestStatementFor(t *testing.T) {
 	}
 	if again, _ := st.Marshal(); string(again) != string(b) {
 		t.Error("the statement's JSON is not the same twice")
+	}
+	// Canonical: keys sorted at every level.
+	if !strings.HasPrefix(string(b), `{"_type":"https://in-toto.io/Statement/v1","predicate":{"buildDefinition":{"buildType":`) ||
+		!strings.Contains(string(b), `"predicateType":"https://slsa.dev/provenance/v1","subject":[`) {
+		t.Errorf("keys not sorted:\n%s", b)
 	}
 	back, err := attest.ParseStatement(b)
 	if err != nil || back.Predicate.RunDetails.Metadata.InvocationID != finished().ID {

@@ -1,6 +1,7 @@
 package attest
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -179,9 +180,28 @@ func StatementFor(r *runlog.Run, patch []byte) (*Statement, error) {
 	return s, nil
 }
 
-// Marshal is the statement's JSON: the same bytes for the same run (the
-// fields in a fixed order, maps sorted by key).
-func (s *Statement) Marshal() ([]byte, error) { return json.Marshal(s) }
+// Marshal is the statement's canonical JSON: object keys sorted at every
+// level, no insignificant whitespace, no HTML escaping, numbers as
+// written; the same bytes for the same run.
+func (s *Statement) Marshal() ([]byte, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil { // maps: keys sorted
+		return nil, err
+	}
+	return bytes.TrimSuffix(out.Bytes(), []byte("\n")), nil
+}
 
 // ParseStatement reads a statement back, refusing any other kind.
 func ParseStatement(b []byte) (*Statement, error) {
