@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
 )
 
@@ -323,7 +322,7 @@ func (l *Ledger) readChain(ctx context.Context, out chan<- *linkBatch) {
 			for b := range jobs {
 				b.loaded = make(map[string]*Run, len(b.ids))
 				if len(b.ids) > 0 {
-					runs, err := queryRunsShared(ctx, l.db, "WHERE r.id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(b.ids)), ",")+")", b.ids, "r.seq", 0, shared)
+					runs, err := queryRunsShared(ctx, l.db, "WHERE r.id IN "+inList(len(b.ids)), b.ids, "r.seq", 0, shared)
 					b.err = err
 					for i := range runs {
 						b.loaded[runs[i].ID] = &runs[i]

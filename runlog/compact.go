@@ -280,7 +280,7 @@ func (cs contexts) load(ctx context.Context, db querier, ids []int64) error {
 	const chunk = 500
 	for start := 0; start < len(missing); start += chunk {
 		part := missing[start:min(start+chunk, len(missing))]
-		rows, err := db.QueryContext(ctx, "SELECT id, body FROM run_contexts WHERE id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(part)), ",")+")", part...)
+		rows, err := db.QueryContext(ctx, "SELECT id, body FROM run_contexts WHERE id IN "+inList(len(part)), part...)
 		if err != nil {
 			return explain(err)
 		}

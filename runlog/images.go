@@ -40,6 +40,10 @@ type TagEvent struct {
 	Seen       int64     `json:"seen"`      // how many times it was seen there
 }
 
+// tagNowSQL selects the event that says where a repository's tag points
+// now (id, digest): the latest.
+const tagNowSQL = `SELECT id, digest FROM tag_events WHERE repository = ? AND tag = ? ORDER BY at DESC, id DESC LIMIT 1`
+
 // RecordImage stores an image (if img is not nil) and tag events in one
 // transaction. Events with a zero time get the ledger's clock.
 func (l *Ledger) RecordImage(ctx context.Context, img *Image, events []TagEvent) error {
@@ -67,8 +71,7 @@ func (l *Ledger) RecordImage(ctx context.Context, img *Image, events []TagEvent)
 				id     int64
 				digest string
 			)
-			err := tx.QueryRowContext(ctx, `SELECT id, digest FROM tag_events WHERE repository = ? AND tag = ? ORDER BY at DESC, id DESC LIMIT 1`,
-				e.Repository, e.Tag).Scan(&id, &digest)
+			err := tx.QueryRowContext(ctx, tagNowSQL, e.Repository, e.Tag).Scan(&id, &digest)
 			switch {
 			case err == nil && digest == e.Digest:
 				_, err = tx.ExecContext(ctx, `UPDATE tag_events SET seen = seen + 1, last_seen = max(last_seen, ?) WHERE id = ?`, at, id)

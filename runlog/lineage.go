@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 )
 
 // Node is one thing in a run's lineage. Links come from content digests:
@@ -146,10 +145,9 @@ func (l *Ledger) runsFrom(ctx context.Context, idQuery string, args ...any) ([]R
 	if len(ids) == 0 {
 		return []Run{}, nil
 	}
-	marks := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
 	// By primary key, then newest first here: an ORDER BY on the start
 	// time would tempt SQLite to walk every run by that index.
-	runs, err := queryRunsOrdered(ctx, l.db, "WHERE r.seq IN ("+marks+")", ids, "r.seq", 0)
+	runs, err := queryRunsOrdered(ctx, l.db, "WHERE r.seq IN "+inList(len(ids)), ids, "r.seq", 0)
 	if err != nil {
 		return nil, err
 	}

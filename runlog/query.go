@@ -35,13 +35,13 @@ func (f Filter) where() (string, []any, error) {
 		add("r.status = ?", f.Status)
 	}
 	imageIn := func(ds []string) {
-		marks := strings.TrimSuffix(strings.Repeat("?,", len(ds)), ",")
+		marks := inList(len(ds))
 		var a []any
 		for _, d := range ds {
 			a = append(a, digestValue(d))
 		}
 		// (The != '' lets SQLite use the partial index on image_index_digest.)
-		add("(r.image_digest IN ("+marks+") OR (r.image_index_digest IN ("+marks+") AND r.image_index_digest != ''))", append(a, a...)...)
+		add("(r.image_digest IN "+marks+" OR (r.image_index_digest IN "+marks+" AND r.image_index_digest != ''))", append(a, a...)...)
 	}
 	if len(f.ImageDigests) > 0 {
 		imageIn(f.ImageDigests)
@@ -187,7 +187,7 @@ func (l *Ledger) List(ctx context.Context, f Filter) ([]Run, error) {
 	if len(seqs) == 0 {
 		return []Run{}, nil
 	}
-	runs, err := queryRunsOrdered(ctx, l.db, "WHERE r.seq IN ("+strings.TrimSuffix(strings.Repeat("?,", len(seqs)), ",")+")", seqs, "r.seq", 0)
+	runs, err := queryRunsOrdered(ctx, l.db, "WHERE r.seq IN "+inList(len(seqs)), seqs, "r.seq", 0)
 	if err != nil {
 		return nil, err
 	}
@@ -205,8 +205,11 @@ func (l *Ledger) DigestsOfTag(ctx context.Context, repository, tag string) ([]st
 	if l.db == nil {
 		return nil, nil
 	}
-	var d string
-	err := l.db.QueryRowContext(ctx, "SELECT digest FROM tag_events WHERE repository = ? AND tag = ? ORDER BY at DESC, id DESC LIMIT 1", repository, tag).Scan(&d)
+	var (
+		id int64
+		d  string
+	)
+	err := l.db.QueryRowContext(ctx, tagNowSQL, repository, tag).Scan(&id, &d)
 	if err != nil {
 		return nil, nil
 	}

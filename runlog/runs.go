@@ -565,7 +565,7 @@ func attach(ctx context.Context, db querier, runs []Run, index map[int64]int) er
 }
 
 func attachChunk(ctx context.Context, db querier, seqs []any, runs []Run, index map[int64]int) error {
-	in := "(" + strings.TrimSuffix(strings.Repeat("?,", len(seqs)), ",") + ")"
+	in := inList(len(seqs))
 	rows, err := db.QueryContext(ctx, "SELECT run, name, path, kind, digest, files, bytes FROM datasets WHERE run IN "+in+" ORDER BY run, name", seqs...)
 	if err != nil {
 		return err
