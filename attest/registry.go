@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -31,21 +30,22 @@ const (
 const maxEnvelope = 4 << 20
 
 // attachment is where the attestations of image (REPO@sha256:...) live:
-// the tag sha256-<hex>.att of its repository, as cosign lays them out for
-// registries without the OCI 1.1 referrers API.
-func attachment(image string, o provenance.RegistryOptions) (name.Tag, error) {
+// the tag provenance.AttestationTag names in its repository, as cosign
+// lays them out for registries without the OCI 1.1 referrers API; and the
+// image's digest.
+func attachment(image string, o provenance.RegistryOptions) (name.Tag, string, error) {
 	ref, err := provenance.ParseRef(image)
 	if err != nil {
-		return name.Tag{}, err
+		return name.Tag{}, "", err
 	}
 	if ref.Digest == "" {
-		return name.Tag{}, fmt.Errorf("image %q: name it by digest (REPO@sha256:...); an attestation is about one image", image)
+		return name.Tag{}, "", fmt.Errorf("image %q: name it by digest (REPO@sha256:...); an attestation is about one image", image)
 	}
 	repo, err := name.NewRepository(ref.Repository, o.NameOptions()...)
 	if err != nil {
-		return name.Tag{}, err
+		return name.Tag{}, "", err
 	}
-	return repo.Tag(strings.Replace(ref.Digest, ":", "-", 1) + ".att"), nil
+	return repo.Tag(provenance.AttestationTag(ref.Digest)), ref.Digest, nil
 }
 
 // Push attaches the envelope env to image in its registry, in cosign's
@@ -54,7 +54,7 @@ func attachment(image string, o provenance.RegistryOptions) (name.Tag, error) {
 // subject is the image. Attestations already there (other runs of the
 // same image) are kept: env is added, once. It returns where it went.
 func Push(ctx context.Context, image string, env []byte, o provenance.RegistryOptions) (string, error) {
-	tag, err := attachment(image, o)
+	tag, digest, err := attachment(image, o)
 	if err != nil {
 		return "", err
 	}
@@ -62,7 +62,6 @@ func Push(ctx context.Context, image string, env []byte, o provenance.RegistryOp
 	if err != nil {
 		return "", err
 	}
-	digest := strings.Replace(strings.TrimSuffix(tag.TagStr(), ".att"), "-", ":", 1)
 	repo := tag.Context()
 	api, err := referrersAPI(ctx, repo, digest, o)
 	if err != nil {
@@ -87,7 +86,7 @@ func pushAtt(ctx context.Context, tag name.Tag, env []byte, o provenance.Registr
 	base, err := remote.Image(tag, opts...)
 	switch {
 	case err == nil:
-	case errors.Is(provenance.RegistryError(tag.String(), tag.RegistryStr(), err), provenance.ErrImageNotFound):
+	case provenance.IsNotFound(err):
 		base = mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
 	default:
 		return "", provenance.RegistryError(tag.String(), tag.RegistryStr(), err)
@@ -124,7 +123,7 @@ func pushAtt(ctx context.Context, tag name.Tag, env []byte, o provenance.Registr
 // and as OCI 1.1 referrers, each once, as stored: unverified (see Open).
 // None attached is no error.
 func Fetch(ctx context.Context, image string, o provenance.RegistryOptions) ([][]byte, error) {
-	tag, err := attachment(image, o)
+	tag, digest, err := attachment(image, o)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +131,6 @@ func Fetch(ctx context.Context, image string, o provenance.RegistryOptions) ([][
 	if err != nil {
 		return nil, err
 	}
-	digest := strings.Replace(strings.TrimSuffix(tag.TagStr(), ".att"), "-", ":", 1)
 	refs, err := fetchReferrers(ctx, tag.Context(), digest, o)
 	if err != nil {
 		return nil, provenance.RegistryError(image, tag.RegistryStr(), err)
@@ -152,11 +150,10 @@ func Fetch(ctx context.Context, image string, o provenance.RegistryOptions) ([][
 func fetchAtt(ctx context.Context, tag name.Tag, o provenance.RegistryOptions) ([][]byte, error) {
 	img, err := remote.Image(tag, o.RemoteOptions(ctx)...)
 	if err != nil {
-		if err := provenance.RegistryError(tag.String(), tag.RegistryStr(), err); errors.Is(err, provenance.ErrImageNotFound) {
+		if provenance.IsNotFound(err) {
 			return nil, nil
-		} else {
-			return nil, err
 		}
+		return nil, provenance.RegistryError(tag.String(), tag.RegistryStr(), err)
 	}
 	m, err := img.Manifest()
 	if err != nil {

@@ -247,11 +247,10 @@ func Build(ctx context.Context, o BuildOptions) (*Result, error) {
 	first := repo.Tag(res.Tags[0])
 	if !o.Force {
 		desc, err := remote.Head(first, o.Registry.RemoteOptions(ctx)...)
-		if err != nil {
-			if err = provenance.RegistryError(first.String(), repo.RegistryStr(), err); !errors.Is(err, provenance.ErrImageNotFound) {
-				return nil, err
-			}
-		} else if desc.Digest != digest {
+		switch {
+		case err != nil && !provenance.IsNotFound(err):
+			return nil, provenance.RegistryError(first.String(), repo.RegistryStr(), err)
+		case err == nil && desc.Digest != digest:
 			return nil, fmt.Errorf("%s already points at %s, another image; an exact version names one image: bump --version, or pass --force to move the tag", first, desc.Digest)
 		}
 	}

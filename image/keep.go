@@ -2,9 +2,7 @@ package image
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -45,9 +43,8 @@ func Keep(ctx context.Context, src, dst, tag string, attached []string, o proven
 		return provenance.RegistryError(src, from.RegistryStr(), err)
 	}
 	for _, d := range attached {
-		att := strings.Replace(d, ":", "-", 1) + ".att"
-		err := copyRef(from.Context().Tag(att), to.Tag(att), opts)
-		if err != nil && !errors.Is(provenance.RegistryError(att, from.RegistryStr(), err), provenance.ErrImageNotFound) {
+		att := provenance.AttestationTag(d)
+		if err := copyRef(from.Context().Tag(att), to.Tag(att), opts); err != nil && !provenance.IsNotFound(err) {
 			return provenance.RegistryError(att, from.RegistryStr(), err)
 		}
 	}

@@ -56,10 +56,19 @@ func (o RegistryOptions) NameOptions() []name.Option {
 
 // RemoteOptions are the remote options that go with o.
 func (o RegistryOptions) RemoteOptions(ctx context.Context) []remote.Option {
-	kc := o.Keychain
-	if kc == nil {
-		kc = authn.DefaultKeychain
+	return []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(o.keychain()), remote.WithPlatform(o.platform()), remote.WithTransport(o.roundTripper())}
+}
+
+func (o RegistryOptions) keychain() authn.Keychain {
+	if o.Keychain == nil {
+		return authn.DefaultKeychain
 	}
+	return o.Keychain
+}
+
+// roundTripper carries o's requests: plain HTTP only to loopback unless
+// Insecure.
+func (o RegistryOptions) roundTripper() http.RoundTripper {
 	var rt http.RoundTripper = remote.DefaultTransport
 	if o.Transport != nil {
 		rt = o.Transport
@@ -67,29 +76,23 @@ func (o RegistryOptions) RemoteOptions(ctx context.Context) []remote.Option {
 	if !o.Insecure {
 		rt = loopbackHTTPOnly{rt}
 	}
-	return []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc), remote.WithPlatform(o.platform()), remote.WithTransport(rt)}
+	return rt
 }
 
 // AuthTransport is an authenticated round tripper for repo's registry, with
 // pull scope, for calls go-containerregistry does not make itself.
 func (o RegistryOptions) AuthTransport(ctx context.Context, repo name.Repository) (http.RoundTripper, error) {
-	kc := o.Keychain
-	if kc == nil {
-		kc = authn.DefaultKeychain
-	}
-	auth, err := kc.Resolve(repo.Registry)
+	auth, err := o.keychain().Resolve(repo.Registry)
 	if err != nil {
 		return nil, err
 	}
-	var rt http.RoundTripper = remote.DefaultTransport
-	if o.Transport != nil {
-		rt = o.Transport
-	}
-	if !o.Insecure {
-		rt = loopbackHTTPOnly{rt}
-	}
-	return transport.NewWithContext(ctx, repo.Registry, auth, rt, []string{repo.Scope(transport.PullScope)})
+	return transport.NewWithContext(ctx, repo.Registry, auth, o.roundTripper(), []string{repo.Scope(transport.PullScope)})
 }
+
+// AttestationTag is the tag under which the attestations of the image
+// with digest (sha256:...) are kept in its repository, in cosign's layout
+// for registries without the OCI 1.1 referrers API: sha256-<hex>.att.
+func AttestationTag(digest string) string { return strings.Replace(digest, ":", "-", 1) + ".att" }
 
 // loopbackHTTPOnly refuses plain HTTP to any registry that is not on this
 // machine. (go-containerregistry falls back to HTTP for private-range
@@ -238,22 +241,52 @@ func platformString(p v1.Platform) string {
 // ErrImageNotFound wraps errors for a tag or digest the registry does not have.
 var ErrImageNotFound = errors.New("not found in the registry")
 
+// IsNotFound says whether a registry call failed because the registry
+// does not have the manifest or repository asked for (an absent tag, a
+// deleted digest), as opposed to refusing or not answering.
+func IsNotFound(err error) bool {
+	kind, _ := classify(err)
+	return kind == missing
+}
+
+// What a failed registry call came to, by the registry's own answer.
+const (
+	unexplained = iota
+	missing     // the manifest or repository is not there
+	refused     // access was refused
+)
+
+// classify reads a registry's answer: its first diagnostic that says
+// missing or refused, else a bare 404; with the registry's message.
+func classify(err error) (kind int, message string) {
+	var te *transport.Error
+	if !errors.As(err, &te) {
+		return unexplained, ""
+	}
+	for _, d := range te.Errors {
+		switch d.Code {
+		case transport.ManifestUnknownErrorCode, transport.NameUnknownErrorCode:
+			return missing, d.Message
+		case transport.UnauthorizedErrorCode, transport.DeniedErrorCode:
+			return refused, d.Message
+		}
+	}
+	if te.StatusCode == http.StatusNotFound {
+		return missing, ""
+	}
+	return unexplained, ""
+}
+
 // RegistryError explains a failed registry call: what is missing, or that
 // the registry could not be reached, and what to do.
 func RegistryError(given, registry string, err error) error {
-	var te *transport.Error
-	if errors.As(err, &te) {
-		for _, d := range te.Errors {
-			switch d.Code {
-			case transport.ManifestUnknownErrorCode, transport.NameUnknownErrorCode:
-				return fmt.Errorf("image %q: %w (%s); check the name, tag or digest, or push the image first", given, ErrImageNotFound, d.Message)
-			case transport.UnauthorizedErrorCode, transport.DeniedErrorCode:
-				return fmt.Errorf("image %q: registry %s refused access (%s); log in with docker login %s", given, registry, d.Message, registry)
-			}
-		}
-		if te.StatusCode == 404 {
-			return fmt.Errorf("image %q: %w; check the name, tag or digest, or push the image first", given, ErrImageNotFound)
-		}
+	switch kind, msg := classify(err); {
+	case kind == missing && msg != "":
+		return fmt.Errorf("image %q: %w (%s); check the name, tag or digest, or push the image first", given, ErrImageNotFound, msg)
+	case kind == missing:
+		return fmt.Errorf("image %q: %w; check the name, tag or digest, or push the image first", given, ErrImageNotFound)
+	case kind == refused:
+		return fmt.Errorf("image %q: registry %s refused access (%s); log in with docker login %s", given, registry, msg, registry)
 	}
 	var ne net.Error
 	var oe *net.OpError
@@ -276,11 +309,10 @@ func ImageExists(ctx context.Context, image string, o RegistryOptions) (bool, er
 		return false, err
 	}
 	if _, err := remote.Head(d, o.RemoteOptions(ctx)...); err != nil {
-		if err := RegistryError(image, d.RegistryStr(), err); errors.Is(err, ErrImageNotFound) {
+		if IsNotFound(err) {
 			return false, nil
-		} else {
-			return false, err
 		}
+		return false, RegistryError(image, d.RegistryStr(), err)
 	}
 	return true, nil
 }
