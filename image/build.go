@@ -10,7 +10,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -363,41 +362,43 @@ func notCommitted(code *provenance.Code, contextDir string) ([]string, error) {
 		return nil, fmt.Errorf("build context %s: %w", contextDir, provenance.PathCause(contextDir, err))
 	}
 	defer root.Close()
-	var out []string
-	_, err = walkContext(root, func(p string, d fs.DirEntry) error {
+	pm, err := ignoreMatcher(root)
+	if err != nil {
+		return nil, err
+	}
+	listed := map[string]bool{}
+	_, err = walkContext(root, pm, func(p string, d fs.DirEntry) error {
 		if t := d.Type(); !t.IsRegular() && t&fs.ModeSymlink == 0 {
 			return nil
 		}
 		if p := inRepo(p); changed[p] || !committed[p] {
-			out = append(out, p)
+			listed[p] = true
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("build context %s: %w", contextDir, err)
 	}
-	// Files the commit has and the work tree lost.
-	pm, err := ignoreMatcher(root)
-	if err != nil {
-		return nil, err
-	}
+	// Files the commit has and the work tree lost, by the same rule.
 	for _, c := range code.Changed {
 		in, ok := strings.CutPrefix(c, rel+"/")
 		if rel == "." {
 			in, ok = c, true
 		}
-		if !ok || slices.Contains(out, c) || slices.Contains(strings.Split(in, "/"), ".git") {
+		if !ok || listed[c] {
 			continue
 		}
 		if _, err := root.Lstat(in); !errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
-		if pm != nil {
-			if skip, err := pm.MatchesOrParentMatches(in); err != nil || skip {
-				continue
-			}
+		if left, err := leftOut(pm, in); err != nil || left {
+			continue
 		}
-		out = append(out, c)
+		listed[c] = true
+	}
+	out := make([]string, 0, len(listed))
+	for p := range listed {
+		out = append(out, p)
 	}
 	sort.Strings(out)
 	return out, nil

@@ -49,6 +49,10 @@ func WriteContextTar(w io.Writer, contextDir, dest string, epoch time.Time) (Lay
 		return st, fmt.Errorf("build context %s: %w", contextDir, provenance.PathCause(contextDir, err))
 	}
 	defer root.Close()
+	pm, err := ignoreMatcher(root)
+	if err != nil {
+		return st, err
+	}
 	tw := tar.NewWriter(w)
 	epoch = epoch.UTC().Truncate(time.Second)
 	header := func(name string, typ byte, mode int64) *tar.Header {
@@ -70,7 +74,7 @@ func WriteContextTar(w io.Writer, contextDir, dest string, epoch time.Time) (Lay
 		}
 		return prefix + "/" + rel
 	}
-	st.Ignored, err = walkContext(root, func(rel string, d fs.DirEntry) error {
+	st.Ignored, err = walkContext(root, pm, func(rel string, d fs.DirEntry) error {
 		switch t := d.Type(); {
 		case t.IsDir():
 			return tw.WriteHeader(header(join(rel)+"/", tar.TypeDir, 0o755))
@@ -125,14 +129,9 @@ func WriteContextTar(w io.Writer, contextDir, dest string, epoch time.Time) (Lay
 }
 
 // walkContext calls fn for every entry of the context that goes into an
-// image, in lexical order, and returns how many it left out: what
-// .dockerignore excludes, and every .git (a repository's history and its
-// config, which can hold credentials, are never part of an image).
-func walkContext(root *os.Root, fn func(rel string, d fs.DirEntry) error) (ignored int64, err error) {
-	pm, err := ignoreMatcher(root)
-	if err != nil {
-		return 0, err
-	}
+// image, in lexical order, and returns how many it left out (see
+// leftOut; pm is the context's .dockerignore, nil: none).
+func walkContext(root *os.Root, pm *patternmatcher.PatternMatcher, fn func(rel string, d fs.DirEntry) error) (ignored int64, err error) {
 	err = fs.WalkDir(root.FS(), ".", func(rel string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -140,29 +139,40 @@ func walkContext(root *os.Root, fn func(rel string, d fs.DirEntry) error) (ignor
 		if rel == "." {
 			return nil
 		}
-		if d.Name() == ".git" {
+		left, err := leftOut(pm, rel)
+		if err != nil {
+			return err
+		}
+		if left {
 			ignored++
-			if d.IsDir() {
+			// A directory .dockerignore excludes may hold a file a !rule
+			// lets back in; nothing under a .git comes back.
+			if d.IsDir() && (d.Name() == ".git" || pm == nil || !pm.Exclusions()) {
 				return fs.SkipDir
 			}
 			return nil
 		}
-		if pm != nil {
-			skip, err := pm.MatchesOrParentMatches(rel)
-			if err != nil {
-				return fmt.Errorf(".dockerignore: %w", err)
-			}
-			if skip {
-				ignored++
-				if d.IsDir() && !pm.Exclusions() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-		}
 		return fn(rel, d)
 	})
 	return ignored, err
+}
+
+// leftOut says whether the context entry rel (slash-separated) stays out
+// of an image: a .git and everything under it (a repository's history and
+// config, which can hold credentials, are never part of an image), and
+// what .dockerignore (pm, nil: none) excludes.
+func leftOut(pm *patternmatcher.PatternMatcher, rel string) (bool, error) {
+	if rel == ".git" || strings.HasPrefix(rel, ".git/") || strings.HasSuffix(rel, "/.git") || strings.Contains(rel, "/.git/") {
+		return true, nil
+	}
+	if pm == nil {
+		return false, nil
+	}
+	skip, err := pm.MatchesOrParentMatches(rel)
+	if err != nil {
+		return false, fmt.Errorf(".dockerignore: %w", err)
+	}
+	return skip, nil
 }
 
 // NewestModTime is the newest modification time of the regular files the
@@ -173,8 +183,12 @@ func NewestModTime(contextDir string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("build context %s: %w", contextDir, provenance.PathCause(contextDir, err))
 	}
 	defer root.Close()
+	pm, err := ignoreMatcher(root)
+	if err != nil {
+		return time.Time{}, err
+	}
 	var newest time.Time
-	_, err = walkContext(root, func(rel string, d fs.DirEntry) error {
+	_, err = walkContext(root, pm, func(rel string, d fs.DirEntry) error {
 		if !d.Type().IsRegular() {
 			return nil
 		}
