@@ -96,14 +96,13 @@ func (e *Engine) Version(ctx context.Context) (string, error) {
 // its containers' root is the user who runs it, so their files are
 // already that user's.
 func (e *Engine) Rootless(ctx context.Context) (bool, error) {
-	var opts []string
 	if a := e.api(); a != nil {
 		var info struct{ SecurityOptions []string }
 		if _, err := a.call(ctx, http.MethodGet, "/info", "", &info); err == nil {
-			opts = info.SecurityOptions
-			return slices.Contains(opts, "name=rootless"), nil
+			return slices.Contains(info.SecurityOptions, "name=rootless"), nil
 		}
 	}
+	var opts []string
 	out, err := e.output(ctx, "info", "--format", "{{json .SecurityOptions}}")
 	if err != nil {
 		return false, err

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -64,7 +65,7 @@ Exit status: 0 ok, 1 error (an attestation refused), 2 usage.`,
 					continue
 				}
 				id := st.Predicate.RunDetails.Metadata.InvocationID
-				if only != "" && (len(only) > len(id) || id[:len(only)] != only) {
+				if !strings.HasPrefix(id, only) {
 					continue
 				}
 				if unsigned && !allowUnsigned {
