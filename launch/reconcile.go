@@ -19,13 +19,24 @@ type ReconcileOptions struct {
 	FinishedGrace time.Duration // default 30s
 	StartGrace    time.Duration // default 2m
 	Log           io.Writer     // one line per run settled; nil: silent
+	// Jobs settles runs that a scheduler ran (nil: they are left
+	// running, with the reason).
+	Jobs JobSettler
+}
+
+// JobSettler asks a scheduler how a run it ran has ended.
+type JobSettler interface {
+	// Settle says how run r, scheduled as job, ended: done false leaves
+	// it running, for the reason given. The job returned is what the
+	// scheduler said, to record; outputs are hashed by the caller.
+	Settle(ctx context.Context, r *runlog.Run, job *runlog.Job) (settled runlog.Job, res runlog.Result, reason string, done bool, err error)
 }
 
 // Reconciled is what Reconcile decided for one run.
 type Reconciled struct {
-	ID     string
-	Status string // the recorded status, or "running" when left alone
-	Reason string
+	ID     string `json:"id"`
+	Status string `json:"status"` // the recorded status, or "running" when left alone
+	Reason string `json:"reason"`
 }
 
 // Reconcile looks for runs of this host that are still recorded as
@@ -70,7 +81,21 @@ func Reconcile(ctx context.Context, l *runlog.Ledger, o ReconcileOptions) ([]Rec
 			leave(err)
 			continue
 		}
-		rec, res, done, err := reconcileOne(ctx, &Engine{Bin: r.Engine.Name}, r, o)
+		job, err := l.JobOf(ctx, r.ID)
+		if err != nil {
+			leave(err)
+			continue
+		}
+		var (
+			rec  Reconciled
+			res  runlog.Result
+			done bool
+		)
+		if job != nil {
+			rec, res, done, err = reconcileJob(ctx, l, r, job, o)
+		} else {
+			rec, res, done, err = reconcileOne(ctx, &Engine{Bin: r.Engine.Name}, r, o)
+		}
 		if err != nil {
 			return out, err
 		}
@@ -90,6 +115,31 @@ func Reconcile(ctx context.Context, l *runlog.Ledger, o ReconcileOptions) ([]Rec
 		out = append(out, rec)
 	}
 	return out, nil
+}
+
+// reconcileJob settles a run that a scheduler ran, through o.Jobs.
+func reconcileJob(ctx context.Context, l *runlog.Ledger, r *runlog.Run, job *runlog.Job, o ReconcileOptions) (Reconciled, runlog.Result, bool, error) {
+	rec := Reconciled{ID: r.ID, Status: runlog.StatusRunning}
+	if o.Jobs == nil {
+		rec.Reason = fmt.Sprintf("it was run by %s, which this command does not ask", job.Scheduler)
+		return rec, runlog.Result{}, false, nil
+	}
+	settled, res, reason, done, err := o.Jobs.Settle(ctx, r, job)
+	rec.Reason = reason
+	if err != nil || !done {
+		if err != nil {
+			rec.Reason = err.Error()
+		}
+		return rec, runlog.Result{}, false, nil
+	}
+	if err := l.RecordJob(ctx, r.ID, settled); err != nil {
+		return rec, runlog.Result{}, false, err
+	}
+	if r.OutDir != "" && res.ExitCode != nil { // the container ran
+		recordOutputs(ctx, r.OutDir, &res, func(string, ...any) {})
+	}
+	rec.Status = res.Status
+	return rec, res, true, nil
 }
 
 func reconcileOne(ctx context.Context, eng *Engine, r *runlog.Run, o ReconcileOptions) (Reconciled, runlog.Result, bool, error) {

@@ -70,8 +70,11 @@ type Spec struct {
 	User   string
 	DryRun bool
 
-	Registry   provenance.RegistryOptions
-	Engine     *Engine
+	Registry provenance.RegistryOptions
+	Engine   *Engine
+	// Placement, when set, runs the container elsewhere (a cluster's
+	// scheduler) instead of on this machine's engine.
+	Placement  Placement
 	Interrupts <-chan os.Signal
 	Log        io.Writer // repro's own messages; nil: silent
 	Progress   io.Writer // progress of long work (a terminal); nil: none
@@ -86,6 +89,25 @@ type Outcome struct {
 	Run      *runlog.Run
 	Command  []string // the engine argv, binary first
 	ExitCode int      // what repro should exit with
+	Detached bool     // submitted to a scheduler and left running
+}
+
+// Placement runs a recorded run somewhere other than this machine's
+// engine: through a cluster's scheduler. The run is captured and checked
+// here as any other; the placement then runs it to its end.
+type Placement interface {
+	// Scheduler is recorded with the run ("slurm"); Args are the
+	// scheduler's own arguments, recorded too.
+	Scheduler() string
+	Args() []string
+	// Check refuses, before anything is recorded, a run the placement
+	// cannot take (an --out that the nodes cannot see).
+	Check(r *runlog.Run) error
+	// Run runs r, recorded as running, and says how it ended and what
+	// repro should exit with; a nil Result: submitted and left running
+	// (its end is settled by Reconcile). Its outputs are hashed by the
+	// caller.
+	Run(ctx context.Context, l *runlog.Ledger, r *runlog.Run, interrupts <-chan os.Signal) (*runlog.Result, int, error)
 }
 
 // ParseDataArg parses NAME=PATH.
@@ -153,6 +175,7 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		Labels:       s.Labels,
 		Engine:       runlog.Engine{Name: eng.bin()},
 	}
+	local := s.Placement == nil // the container runs on this machine's engine
 	if r.Argv == nil {
 		r.Argv = []string{}
 	}
@@ -250,12 +273,15 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 	})
 	side(2, slow, func(ctx context.Context) (err error) {
 		defer mark("asked the engine")
-		// The engine's version is asked while the registry answers.
+		// The engine's version is asked while the registry answers;
+		// a run placed elsewhere does not ask this machine's engine.
 		var version string
 		asked := make(chan error, 1)
 		go func() {
 			var err error
-			version, err = eng.Version(ctx)
+			if local {
+				version, err = eng.Version(ctx)
+			}
 			asked <- err
 		}()
 		if img, err = provenance.Resolve(ctx, ref, s.Registry); err != nil {
@@ -265,10 +291,10 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		versionErr := <-asked
 		// The engine's answers, for the run to come; a dry run does not
 		// need the image's.
-		if r.Engine.Version, engineErr = version, versionErr; engineErr == nil && !s.DryRun {
+		if r.Engine.Version, engineErr = version, versionErr; engineErr == nil && !s.DryRun && local {
 			imageID, present, engineErr = eng.ImageID(ctx, img.Pinned())
 		}
-		if engineErr == nil && s.User != "" {
+		if engineErr == nil && s.User != "" && local {
 			var rootless bool
 			if rootless, engineErr = eng.Rootless(ctx); rootless {
 				s.User = ""
@@ -359,6 +385,10 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		return out, nil
 	}
 
+	if !local {
+		return runPlaced(ctx, l, s, r, ref, out, logf)
+	}
+
 	// The engine: present, and holding exactly the recorded image.
 	if engineErr != nil {
 		return nil, engineErr
@@ -431,6 +461,59 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		out.Run = final
 	}
 	return out, nil
+}
+
+// runPlaced records r and hands it to s.Placement; the node pulls and
+// checks the image itself.
+func runPlaced(ctx context.Context, l *runlog.Ledger, s Spec, r *runlog.Run, ref provenance.Ref, out *Outcome, logf func(string, ...any)) (*Outcome, error) {
+	pl := s.Placement
+	if err := pl.Check(r); err != nil {
+		return nil, err
+	}
+	if r.OutDir != "" {
+		if err := os.MkdirAll(r.OutDir, 0o755); err != nil {
+			return nil, fmt.Errorf("--out %s: %w", s.OutDir, provenance.PathCause(s.OutDir, err))
+		}
+	}
+	if err := l.Begin(ctx, r); err != nil {
+		return nil, fmt.Errorf("cannot record the run in %s (%w); nothing was started", l.Path(), err)
+	}
+	if ref.Tag != "" {
+		_ = l.RecordImage(ctx, nil, []runlog.TagEvent{{Repository: r.ImageRepo, Tag: ref.Tag, Digest: r.ImageDigest, Action: runlog.ActionResolve}})
+	}
+	fail := func(err error) (*Outcome, error) {
+		res := runlog.Result{Status: runlog.StatusFailed, Error: err.Error()}
+		_ = l.Finish(context.WithoutCancel(ctx), r.ID, res)
+		return nil, err
+	}
+	if err := l.RecordJob(ctx, r.ID, runlog.Job{Scheduler: pl.Scheduler(), Args: pl.Args()}); err != nil {
+		return fail(fmt.Errorf("record the job of run %s: %w", r.ShortID(), err))
+	}
+	res, code, err := pl.Run(ctx, l, r, s.Interrupts)
+	if err != nil {
+		return fail(err)
+	}
+	if res == nil {
+		out.Detached = true
+		return out, nil
+	}
+	if r.OutDir != "" && res.ExitCode != nil {
+		recordOutputs(context.WithoutCancel(ctx), r.OutDir, res, logf)
+	}
+	if err := l.Finish(context.WithoutCancel(ctx), r.ID, *res); err != nil {
+		return out, fmt.Errorf("record the end of run %s: %w", r.ShortID(), err)
+	}
+	out.ExitCode = code
+	if final, err := l.Get(context.WithoutCancel(ctx), r.ID); err == nil {
+		out.Run = final
+	}
+	return out, nil
+}
+
+// RecordOutputs puts the outputs and metrics of a finished run, written
+// under dir, into res; a problem is told to logf and leaves them out.
+func RecordOutputs(ctx context.Context, dir string, res *runlog.Result, logf func(string, ...any)) {
+	recordOutputs(ctx, dir, res, logf)
 }
 
 // validUser says whether u is UID:GID in digits.

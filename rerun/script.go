@@ -26,7 +26,27 @@ type Options struct {
 	// Kept are the repositories holding kept copies of the run's image
 	// (runlog's KeptCopies), tried after the recorded one.
 	Kept []string
+	// Job, when set, writes the script as the batch job of the run
+	// itself (repro run --on slurm), not as a re-run of it.
+	Job *Job
 }
+
+// Job shapes the script of a run that a scheduler runs: the run is
+// recorded as running, and the script is its launch on a node. The node
+// checks out the recorded commit and re-checks every dataset's digest
+// right before the container starts, as a re-run does; the container has
+// the run's own name and label, the outputs go to the run's own --out,
+// and a TERM (the scheduler cancelling the job) stops the container.
+// Every value is the recorded one: no REPRO_* variable moves it.
+type Job struct {
+	// Dir is the job's directory on the shared filesystem: a refusal is
+	// written to Dir/refused, for the submitting repro to record.
+	Dir string
+}
+
+// RefusedFile is the file in a Job's Dir holding why the job refused to
+// start the container.
+const RefusedFile = "refused"
 
 // plan is what Script and Exec both check and use.
 type plan struct {
@@ -48,6 +68,9 @@ type plan struct {
 	Kept     []keptImage // copies of the image (repro keep), tried in order after it
 	// PullFailure is the refusal when no copy of the image can be pulled.
 	PullFailure string
+	Job         *Job   // the run's own batch job, not a re-run
+	Prog        string // how the script names itself in messages
+	Container   string // the container's name (a job's only)
 }
 
 // keptImage is a kept copy of the run's image, by its digest.
@@ -69,14 +92,23 @@ func newPlan(r *runlog.Run, o Options) (*plan, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
-	if r.Status == runlog.StatusRunning {
+	if r.Status == runlog.StatusRunning && o.Job == nil {
 		return nil, fmt.Errorf("run %s is still running (or was lost); re-run a finished run", r.ShortID())
 	}
 	ref, err := provenance.ParseRef(provenance.Pinned(r.ImageRepo, r.ImageDigest))
 	if err != nil {
 		return nil, fmt.Errorf("run %s: recorded image: %w", r.ShortID(), err)
 	}
-	p := &plan{Run: r, Short: r.ShortID(), Image: ref.String(), Engine: r.Engine.Name, Recorded: r.StartedAt.UTC().Format("2006-01-02T15:04:05Z")}
+	p := &plan{Run: r, Short: r.ShortID(), Image: ref.String(), Engine: r.Engine.Name, Recorded: r.StartedAt.UTC().Format("2006-01-02T15:04:05Z"), Prog: "repro-rerun"}
+	if o.Job != nil {
+		if err := CheckScriptable(fmt.Sprintf("run %s: the job directory", r.ShortID()), o.Job.Dir); err != nil {
+			return nil, err
+		}
+		if !filepath.IsAbs(o.Job.Dir) || runlog.Visible(o.Job.Dir) != o.Job.Dir {
+			return nil, fmt.Errorf("run %s: the job directory %s is not an absolute path without control characters", r.ShortID(), runlog.Visible(o.Job.Dir))
+		}
+		p.Job, p.Prog, p.Container = o.Job, "repro-job", "repro-"+r.ShortID()
+	}
 	p.Loopback = provenance.LoopbackRegistry(ref.Repository)
 	names := []string{p.Image}
 	for _, k := range o.Kept {
@@ -116,7 +148,13 @@ func newPlan(r *runlog.Run, o Options) (*plan, error) {
 		return nil, fmt.Errorf("run %s: recorded uncommitted changes without the git tree they make", r.ShortID())
 	}
 	if r.Commit != "" && r.CodeMount {
-		for _, c := range []string{r.Remote, r.CodeDir} {
+		order := []string{r.Remote, r.CodeDir}
+		if o.Job != nil {
+			// The run's own work tree, on the shared filesystem, holds
+			// the commit even when it was never pushed.
+			order = []string{r.CodeDir, r.Remote}
+		}
+		for _, c := range order {
 			if c != "" {
 				p.Code = append(p.Code, c)
 			}
@@ -250,9 +288,16 @@ const scriptText = `#!/bin/sh
 # Recorded values are single-quoted literals on purpose: nothing in them
 # expands (SC2016), and '\'' is how a quote is written inside them (SC1003).
 # shellcheck disable=SC1003,SC2016
+{{- if .Job}}
+# The batch job of repro run {{c .Run.ID}}, recorded {{c .Recorded}}.
+# It checks out the recorded commit, re-checks every dataset's digest and
+# runs the container by digest, named {{c .Container}}; a TERM (the job
+# cancelled) stops the container. Every value is the recorded one.
+{{- else}}
 # Re-run of repro run {{c .Run.ID}}, recorded {{c .Recorded}}.
 # Needs only git, the usual POSIX tools (GNU, busybox or BSD/macOS) and the
 # container CLI; repro is not needed. Runs under any POSIX sh, and zsh.
+{{- end}}
 #
 #   image   {{c .Image}}
 {{- if .Code}}
@@ -261,6 +306,7 @@ const scriptText = `#!/bin/sh
 {{- range .Data}}
 #   data    {{c .Name}} {{c .Digest}}
 {{- end}}
+{{- if not .Job}}
 #
 # Environment:
 #   REPRO_ENGINE   the container CLI (default: {{c .Engine}})
@@ -276,6 +322,7 @@ const scriptText = `#!/bin/sh
 {{- range .Secrets}}
 #   {{c .}}   secret, not recorded: must be set
 {{- end}}
+{{- end}}
 {{- if .NoPatch}}
 #
 # WARNING: the original run used uncommitted changes that were not recorded;
@@ -286,21 +333,38 @@ const scriptText = `#!/bin/sh
 [ -z "${ZSH_VERSION:-}" ] || emulate sh
 set -eu
 
+{{- if .Job}}
+here={{q .Job.Dir}}
+
+# A refusal is also written where the submitting repro reads it.
+die() {
+	printf 'repro-job: %s\n' "$*" >&2
+	printf '%s\n' "$*" >"$here/refused" 2>/dev/null || :
+	exit 1
+}
+
+engine={{q .Engine}}
+{{- else}}
 die() {
 	printf 'repro-rerun: %s\n' "$*" >&2
 	exit 1
 }
 
 engine=${REPRO_ENGINE:-{{q .Engine}}}
+{{- end}}
 image={{q .Image}}
 config_digest={{q .Run.ImageConfigDigest}}
 
 for tool in mktemp cut{{if .Code}} git{{end}}{{if .MapUser}} id{{end}}{{if .Data}} tr{{end}}{{if .DirData}} find sort xargs sed wc touch cp grep{{end}}; do
 	command -v "$tool" >/dev/null 2>&1 || die "$tool is needed and is not on PATH"
 done
+{{- if .Job}}
+command -v "$engine" >/dev/null 2>&1 || die "container CLI $engine is not on PATH on $(hostname 2>/dev/null || echo this node)"
+{{- else}}
 command -v "$engine" >/dev/null 2>&1 || die "container CLI $engine is not on PATH; set REPRO_ENGINE"
 
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
+{{- end}}
 work=$(mktemp -d "${TMPDIR:-/tmp}/repro-rerun.XXXXXX")
 trap 'rm -rf -- "$work"' EXIT
 trap 'exit 130' INT
@@ -438,7 +502,7 @@ mountable() {
 
 # Code.
 commit={{q .Run.Commit}}
-if [ -n "${REPRO_CODE:-}" ]; then
+if [ -n "${REPRO_CODE:-}" ]{{if .Job}} && false{{end}}; then
 	set -- "$REPRO_CODE"
 else
 	set --{{range .Code}} {{q .}}{{end}}
@@ -455,7 +519,7 @@ for src in "$@"; do
 	break
 done
 [ -n "$found" ] || die "commit $commit is in none of: $*; set REPRO_CODE to a clone that has it"
-printf 'repro-rerun: code %s at %s\n' "$found" "$commit" >&2
+printf '{{.Prog}}: code %s at %s\n' "$found" "$commit" >&2
 {{- if .PatchB64}}
 
 # The original run's uncommitted changes, applied and checked: the work
@@ -476,7 +540,11 @@ mountable code "$work"
 # Data: {{c .Name}}, {{c .Kind}}, {{.Files}} files, {{.Bytes}} bytes.
 name_{{$i}}={{q .Name}}
 want_{{$i}}={{q .Digest}}
+{{- if $.Job}}
+data_{{$i}}={{q .Path}}
+{{- else}}
 data_{{$i}}=${ {{- .Var}}:-{{q .Path}}}
+{{- end}}
 [ -e "$data_{{$i}}" ] || die "dataset $name_{{$i}}: $data_{{$i}} does not exist; point {{.Var}} at a copy of it"
 {{- if eq .Kind "dir"}}
 [ -d "$data_{{$i}}" ] || die "dataset $name_{{$i}}: $data_{{$i}} is not a directory"
@@ -486,13 +554,21 @@ got=sha256:$sum
 if [ "$got" != "$want_{{$i}}" ]; then
 	listing="$here/"{{q .Listing}}
 	cp -- "$work/listing" "$listing" 2>/dev/null || listing="(not written: $here is not writable)"
+{{- if $.Job}}
+	die "dataset $name_{{$i}} at $data_{{$i}} has digest $got, but the run recorded $want_{{$i}}: it changed between the submission and the job's start. To see which files differ, compare this listing, $listing, with repro digest --list of the data"
+{{- else}}
 	die "dataset $name_{{$i}} at $data_{{$i}} has digest $got, but the run used $want_{{$i}}; point {{.Var}} at an unchanged copy. To see which files differ, compare this side's listing, $listing, with repro digest --list of the data the run used"
+{{- end}}
 fi
 {{- else}}
 [ -f "$data_{{$i}}" ] || die "dataset $name_{{$i}}: $data_{{$i}} is not a file"
 file_sha256 "$data_{{$i}}" "dataset $name_{{$i}}"
 got=sha256:$sum
+{{- if $.Job}}
+[ "$got" = "$want_{{$i}}" ] || die "dataset $name_{{$i}} at $data_{{$i}} has digest $got, but the run recorded $want_{{$i}}: it changed between the submission and the job's start"
+{{- else}}
 [ "$got" = "$want_{{$i}}" ] || die "dataset $name_{{$i}} at $data_{{$i}} has digest $got, but the run used $want_{{$i}}; point {{.Var}} at an unchanged copy"
+{{- end}}
 {{- end}}
 mountable "dataset $name_{{$i}}" "$data_{{$i}}"
 {{- end}}
@@ -502,7 +578,11 @@ mountable "dataset $name_{{$i}}" "$data_{{$i}}"
 {{- if .Run.OutDir}}
 
 # Outputs.
+{{- if .Job}}
+out={{q .Run.OutDir}}
+{{- else}}
 out=${REPRO_OUT:-"$here/"{{q (printf "repro-rerun-%s-" .Short)}}"$(date -u +%Y%m%dT%H%M%SZ)"}
+{{- end}}
 mkdir -p -- "$out"
 [ -z "$(ls -A -- "$out")" ] || die "REPRO_OUT $out is not empty; give an empty directory"
 out=$(cd -- "$out" && pwd)
@@ -527,7 +607,7 @@ try_pull "$image" {{if .Loopback}}1{{else}}0{{end}}
 {{- end}} ||
 	die {{q .PullFailure}}
 {{- if .Kept}}
-[ "$image" = {{q .Image}} ] || printf 'repro-rerun: the recorded image is gone; using its kept copy %s\n' "$image" >&2
+[ "$image" = {{q .Image}} ] || printf '{{.Prog}}: the recorded image is gone; using its kept copy %s\n' "$image" >&2
 {{- end}}
 id=$("$engine" image inspect --format '{{"{{"}}.Id{{"}}"}}' "$image")
 case $id in sha256:*) ;; *) id=sha256:$id ;; esac
@@ -537,7 +617,25 @@ fi
 
 set --{{range .Run.Argv}} {{q .}}{{end}}
 rc=0
+{{- if .Job}}
+name={{q .Container}}
+# Cancelling the job signals this script: the container is stopped by
+# its name (killing the engine's client alone would leave it running).
+stopping=
+# shellcheck disable=SC2317 # called by the trap
+stop_container() {
+	stopping=1
+	printf 'repro-job: stopping container %s\n' "$name" >&2
+	"$engine" stop --time 10 "$name" >/dev/null 2>&1 || "$engine" kill "$name" >/dev/null 2>&1 || :
+}
+trap stop_container TERM INT HUP
+"$engine" run --rm --init --name "$name" --label {{q (printf "repro.run=%s" .Run.ID)}} \
+{{- if .Run.RerunOf}}
+	--label {{q (printf "repro.rerun-of=%s" .Run.RerunOf)}} \
+{{- end}}
+{{- else}}
 "$engine" run --rm --init --label {{q (printf "repro.rerun-of=%s" .Run.ID)}} \
+{{- end}}
 {{- if .Code}}
 	--mount "type=bind,source=$work/code,target=/workspace,readonly" \
 {{- end}}
@@ -565,9 +663,22 @@ rc=0
 {{- range .Secrets}}
 	--env {{q .}} \
 {{- end}}
+{{- if .Job}}
+	-- "$image" "$@" &
+child=$!
+# wait returns early when a trapped signal arrives: wait again until
+# the engine's client has ended.
+while :; do
+	rc=0
+	wait "$child" || rc=$?
+	kill -0 "$child" 2>/dev/null || break
+done
+[ -z "$stopping" ] || "$engine" rm --force "$name" >/dev/null 2>&1 || :
+{{- else}}
 	-- "$image" "$@" || rc=$?
+{{- end}}
 {{- if .Run.OutDir}}
-printf 'repro-rerun: outputs in %s (exit status %s)\n' "$out" "$rc" >&2
+printf '{{.Prog}}: outputs in %s (exit status %s)\n' "$out" "$rc" >&2
 {{- end}}
 exit "$rc"
 `

@@ -24,6 +24,7 @@ func TestDependencyDirection(t *testing.T) {
 		"rerun":      {"launch", "provenance", "runlog"},
 		"image":      {"provenance", "runlog"},
 		"attest":     {"provenance", "runlog"},
+		"slurm":      {"launch", "rerun", "runlog"},
 	}
 	cmdOnly := []string{"github.com/spf13/cobra", "github.com/olekukonko/tablewriter", "golang.org/x/term"}
 	seen := 0

@@ -3,12 +3,15 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/reprohq/repro/launch"
 	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/runlog"
+	"github.com/reprohq/repro/slurm"
 )
 
 // Flags that several commands share.
@@ -62,4 +65,53 @@ func (f *engineFlags) validate() error {
 
 func (f *engineFlags) engine(cmd *cobra.Command) *launch.Engine {
 	return &launch.Engine{Bin: f.runtime, Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr(), StopTimeout: f.stopTimeout}
+}
+
+// placeFlags send a run to a cluster's scheduler instead of this
+// machine's engine.
+type placeFlags struct {
+	on        string
+	slurmArgs []string
+	detach    bool
+}
+
+func (f *placeFlags) addFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.on, "on", "", "where the container runs: slurm submits it as a batch job (default: this machine's engine)")
+	cmd.Flags().StringArrayVar(&f.slurmArgs, "slurm-arg", nil, "with --on slurm: an sbatch option, as in --slurm-arg=--partition=gpu; repeatable")
+	cmd.Flags().BoolVar(&f.detach, "detach", false, "with --on slurm: return once the job is submitted, printing the run ID and the job ID")
+}
+
+func (f *placeFlags) validate() error {
+	switch {
+	case f.on != "" && f.on != runlog.SchedulerSlurm:
+		return usagef("--on %q: the one scheduler is slurm", f.on)
+	case f.on == "" && (len(f.slurmArgs) > 0 || f.detach):
+		return usagef("--slurm-arg and --detach go with --on slurm")
+	}
+	if err := slurm.CheckArgs(f.slurmArgs); err != nil {
+		return usagef("%v", err)
+	}
+	return nil
+}
+
+// placement is where the run goes (nil: this machine's engine).
+func (f *placeFlags) placement(cmd *cobra.Command) (launch.Placement, error) {
+	if f.on == "" {
+		return nil, nil
+	}
+	p, err := slurmPlacement(cmd)
+	if err != nil {
+		return nil, err
+	}
+	p.SbatchArgs, p.Detach = f.slurmArgs, f.detach
+	return p, nil
+}
+
+// slurmPlacement is Slurm with its jobs under repro's data directory.
+func slurmPlacement(cmd *cobra.Command) (*slurm.Placement, error) {
+	base, err := runlog.DataDir()
+	if err != nil {
+		return nil, err
+	}
+	return &slurm.Placement{JobsDir: filepath.Join(base, "jobs"), Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr(), Log: cmd.ErrOrStderr()}, nil
 }

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/reprohq/repro/launch"
 	"github.com/reprohq/repro/runlog"
+	"github.com/reprohq/repro/slurm"
 )
 
 func newReconcileCmd(g *globals) *cobra.Command {
@@ -27,6 +29,14 @@ or was created and never started, makes the run lost, with the time it was
 noticed. A container still running is left alone, to be settled once it
 ends; so is one that has not started yet, or has just ended, within the
 grace (another repro may be starting or finishing it).
+
+A run submitted with --on slurm is settled by asking Slurm (scontrol while
+the controller holds the job, then sacct, then sacct -c): COMPLETED and
+FAILED record the container's exit status, CANCELLED and PREEMPTED make it
+interrupted, TIMEOUT, DEADLINE and OUT_OF_MEMORY failed with the state,
+NODE_FAIL lost; a job the node refused (changed data) is failed with the
+refusal. A job still queued or running, or one whose repro still waits for
+it, is left alone.
 
 Every repro command that reads the ledger does this first when it finds a
 run of this host still running; this command does only this, and lists what
@@ -48,7 +58,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 			if grace < 0 {
 				return usagef("--grace must not be negative")
 			}
-			o := launch.ReconcileOptions{}
+			o := launch.ReconcileOptions{Jobs: jobSettler()}
 			if cmd.Flags().Changed("grace") {
 				// Zero means "no grace", not "the default".
 				o.FinishedGrace, o.StartGrace = max(grace, time.Nanosecond), max(grace, time.Nanosecond)
@@ -79,6 +89,15 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 	return cmd
 }
 
+// jobSettler asks Slurm about runs it ran (nil: no data directory).
+func jobSettler() launch.JobSettler {
+	base, err := runlog.DataDir()
+	if err != nil {
+		return nil
+	}
+	return &slurm.Placement{JobsDir: filepath.Join(base, "jobs")}
+}
+
 // settleLeftovers reconciles, through l, when l records a run of this
 // host as running (a read-only l gets a writable handle for it, only
 // then). Problems are reported, not fatal: the command itself still runs.
@@ -106,7 +125,7 @@ func (g *globals) settleLeftovers(ctx context.Context, l *runlog.Ledger, readOnl
 		}
 		defer w.Close()
 	}
-	if _, err := launch.Reconcile(ctx, w, launch.ReconcileOptions{Log: stderr}); err != nil {
+	if _, err := launch.Reconcile(ctx, w, launch.ReconcileOptions{Log: stderr, Jobs: jobSettler()}); err != nil {
 		fmt.Fprintf(stderr, "repro: reconcile: %v\n", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 type rerunOptions struct {
 	registryFlags
 	engineFlags
+	placeFlags
 	output     string
 	exec       bool
 	allowDirty bool
@@ -51,7 +52,8 @@ the script), REPRO_ENGINE (the container CLI). It refuses, naming what
 changed, when a dataset's digest differs or a redacted secret is not set.
 
 With --exec, repro performs the re-run itself and records it as a new run
-linked to RUN (rerun_of).
+linked to RUN (rerun_of). --on slurm does so on a Slurm cluster, as repro run
+--on slurm does (implies --exec; --slurm-arg and --detach as there).
 
 RUN is a run ID or any unique prefix of one.
 
@@ -83,11 +85,21 @@ differ; 1 error; 2 usage.`,
   repro rerun 4e1d --exec --out ./out-again
   repro rerun 4e1d --exec --verify
   repro rerun 4e1d --exec --verify --ignore-metric train_seconds
+  repro rerun 4e1d --on slurm --slurm-arg=--partition=gpu --verify
   repro rerun 4e1d --format k8s --git-image registry.example.com/git@sha256:... -o job.yaml`,
 		Args: exactArgs(1, "one RUN (an ID or unique prefix; see repro ls)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.engineFlags.validate(); err != nil {
 				return err
+			}
+			if err := o.placeFlags.validate(); err != nil {
+				return err
+			}
+			if o.on != "" && (o.output != "" || o.format != "sh") {
+				return usagef("--on %s submits the re-run; -o and --format write a script or manifest: choose one", o.on)
+			}
+			if o.on != "" {
+				o.exec = true // --on slurm runs the re-run, there
 			}
 			if o.exec && o.output != "" {
 				return usagef("--exec runs the re-run; -o writes the script: choose one")
@@ -168,6 +180,9 @@ differ; 1 error; 2 usage.`,
 			if o.trustLedger {
 				spec.Labels = map[string]string{"repro.trust-ledger": "true"}
 			}
+			if spec.Placement, err = o.placeFlags.placement(cmd); err != nil {
+				return err
+			}
 			spec.Trace, spec.Started = traceTo(cmd.ErrOrStderr())
 			var cfg rerun.Config
 			out, err := rerun.Exec(ctx, l, r, rerun.ExecOptions{
@@ -182,6 +197,12 @@ differ; 1 error; 2 usage.`,
 					return &statusError{exitError}
 				}
 				return err
+			}
+			if out.Detached {
+				if o.verify {
+					fmt.Fprintf(cmd.ErrOrStderr(), "repro: not verified: the re-run was left running; compare later with repro verify %s\n", out.Run.ShortID())
+				}
+				return printDetached(cmd, l, out.Run)
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "repro: run %s re-ran %s: %s\n", out.Run.ShortID(), r.ShortID(), out.Run.Status)
 			if out.ExitCode != 0 {
@@ -208,6 +229,7 @@ differ; 1 error; 2 usage.`,
 	f.StringVar(&o.out, "out", "", "with --exec: empty directory for the outputs (default $REPRO_OUT, else a new directory here)")
 	o.registryFlags.addFlags(cmd)
 	o.engineFlags.addFlags(cmd)
+	o.placeFlags.addFlags(cmd)
 	return cmd
 }
 

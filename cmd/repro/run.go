@@ -17,6 +17,7 @@ import (
 type runOptions struct {
 	registryFlags
 	engineFlags
+	placeFlags
 	code        string
 	noCode      bool
 	noCodeMount bool
@@ -62,6 +63,18 @@ The run is recorded as running before its container starts and finished
 afterwards: succeeded, failed or interrupted. A first SIGINT or SIGTERM stops
 the container (SIGTERM, then SIGKILL after --stop-timeout); a second kills it.
 
+With --on slurm, the run goes to a Slurm cluster as a batch job (sbatch, with
+each --slurm-arg): it is captured and recorded here as any run, and the job is
+its pinned script, so the node checks out the recorded commit and re-checks
+every dataset's digest right before the container starts, refusing data that
+changed since. repro waits as srun does, streaming the job's output, and exits
+with the container's status; Ctrl-C cancels the job (repro cancel does too).
+--detach returns once the job is queued, printing RUN_ID JOB_ID; repro
+reconcile (or the next repro command on this machine) records how it ended.
+The code (or its remote), the data, --out and repro's data directory
+($XDG_DATA_HOME/repro, which holds the job's script and output) must be on a
+filesystem the nodes share; a tmpfs is refused.
+
 With REPRO_TRACE set, stderr also gets when each step ended (code captured,
 data hashed, image resolved, container started and ended), in ms since repro
 started: where the time before the container went.
@@ -76,7 +89,12 @@ is recorded then); 2 for a usage error.`,
   repro run 127.0.0.1:5000/trainer@sha256:4e1d... -e WANDB_API_KEY -- /trainer
 
   # see what would run, and record nothing
-  repro run --dry-run 127.0.0.1:5000/trainer:1.0 -- /trainer`,
+  repro run --dry-run 127.0.0.1:5000/trainer:1.0 -- /trainer
+
+  # on the cluster: one GPU on the gpu partition, then leave it queued
+  repro run --on slurm --slurm-arg=--partition=gpu --slurm-arg=--gres=gpu:1 \
+      --data train=/shared/data --out /shared/out/7 127.0.0.1:5000/trainer:1.0 -- /trainer
+  repro run --on slurm --detach --slurm-arg=--time=4:00:00 127.0.0.1:5000/trainer:1.0 -- /trainer`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 || cmd.ArgsLenAtDash() == 0 {
 				return usagef("run needs an IMAGE, as in repro run REGISTRY/NAME:TAG -- COMMAND")
@@ -85,6 +103,9 @@ is recorded then); 2 for a usage error.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.engineFlags.validate(); err != nil {
+				return err
+			}
+			if err := o.placeFlags.validate(); err != nil {
 				return err
 			}
 			if o.noCode && (o.code != "" || o.allowDirty) {
@@ -105,6 +126,10 @@ is recorded then); 2 for a usage error.`,
 			}
 			if isTerminal(cmd.ErrOrStderr()) {
 				spec.Progress = cmd.ErrOrStderr()
+			}
+			var err error
+			if spec.Placement, err = o.placeFlags.placement(cmd); err != nil {
+				return err
 			}
 			spec.Trace, spec.Started = traceTo(cmd.ErrOrStderr())
 			for _, lbl := range o.labels {
@@ -164,6 +189,9 @@ is recorded then); 2 for a usage error.`,
 				return err
 			}
 			r := out.Run
+			if out.Detached {
+				return printDetached(cmd, l, r)
+			}
 			switch {
 			case r.Signal != "":
 				fmt.Fprintf(cmd.ErrOrStderr(), "repro: run %s interrupted (%s)\n", r.ShortID(), r.Signal)
@@ -221,7 +249,20 @@ is recorded then); 2 for a usage error.`,
 	f.BoolVar(&o.attest, "attest", false, "when the run ends, sign its provenance and attach it to the image (see repro attest)")
 	o.registryFlags.addFlags(cmd)
 	o.engineFlags.addFlags(cmd)
+	o.placeFlags.addFlags(cmd)
 	return cmd
+}
+
+// printDetached prints the run ID and its job ID for a run left running
+// on a scheduler: RUN JOB on stdout, for scripts.
+func printDetached(cmd *cobra.Command, l *runlog.Ledger, r *runlog.Run) error {
+	job, err := l.JobOf(cmd.Context(), r.ID)
+	if err != nil || job == nil {
+		return fmt.Errorf("run %s: its job was not recorded: %v", r.ShortID(), err)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", r.ID, job.ID)
+	fmt.Fprintf(cmd.ErrOrStderr(), "repro: run %s is slurm job %s; repro show %s follows it, repro cancel %s cancels it\n", r.ShortID(), job.ID, r.ShortID(), r.ShortID())
+	return nil
 }
 
 func printDryRun(cmd *cobra.Command, out *launch.Outcome) error {

@@ -51,6 +51,13 @@ func TestScripts(t *testing.T) {
 	if !podmanOK && inCI {
 		t.Fatal("CI=true but podman is not usable (podman info failed)")
 	}
+	slurmConf, err := startSlurm(t)
+	if err != nil {
+		if inCI {
+			t.Fatalf("CI=true but the Slurm cluster could not start: %v", err)
+		}
+		t.Logf("no Slurm cluster, scripts that need one skip: %v", err)
+	}
 	trainerCtx := buildTrainer(t)
 	if dockerOK && registry != "" {
 		removeTestImages(t, registry)
@@ -73,6 +80,9 @@ func TestScripts(t *testing.T) {
 			env.Setenv("REGISTRY", registry)
 			env.Setenv("REGISTRY_DATA", registryData) // its storage, for scripts that lose an image
 			env.Setenv("TRAINER_CTX", trainerCtx)
+			if slurmConf != "" {
+				env.Setenv("SLURM_CONF", slurmConf)
+			}
 			fixture, err := filepath.Abs(filepath.Join("..", "..", "testdata", "ledger", "v1.sql"))
 			if err != nil {
 				return err
@@ -98,6 +108,8 @@ func TestScripts(t *testing.T) {
 				return os.Getuid() == 0, nil
 			case "podman":
 				return podmanOK, nil
+			case "slurm":
+				return slurmConf != "", nil
 			case "cosign":
 				_, err := exec.LookPath("cosign")
 				return err == nil, nil

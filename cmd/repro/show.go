@@ -37,10 +37,21 @@ Exit status: 0 ok, 1 error (no such run, ambiguous prefix), 2 usage.`,
 			if err != nil {
 				return err
 			}
+			job, err := l.JobOf(ctx, r.ID)
+			if err != nil {
+				return err
+			}
 			if asJSON {
-				return printJSON(cmd.OutOrStdout(), r)
+				// The run, and the scheduler's side when it ran on one.
+				return printJSON(cmd.OutOrStdout(), struct {
+					*runlog.Run
+					Job *runlog.Job `json:"job,omitempty"`
+				}{r, job})
 			}
 			fields := showFields(r)
+			if job != nil {
+				fields = append(fields, [2]string{"job", jobSummary(job)})
+			}
 			im, err := l.ImportedFrom(ctx, r.ID)
 			if err != nil {
 				return err
@@ -53,6 +64,29 @@ Exit status: 0 ok, 1 error (no such run, ambiguous prefix), 2 usage.`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the run as a JSON object")
 	return cmd
+}
+
+// jobSummary is one line on a run's job: "slurm 12 on node1, TIMEOUT".
+func jobSummary(j *runlog.Job) string {
+	s := j.Scheduler
+	if j.ID != "" {
+		s += " " + j.ID
+	} else {
+		s += " (not submitted)"
+	}
+	if j.Node != "" {
+		s += " on " + j.Node
+	}
+	if j.State != "" {
+		s += ", " + j.State
+	}
+	if j.Reason != "" {
+		s += " (" + j.Reason + ")"
+	}
+	if len(j.Args) > 0 {
+		s += "; sbatch " + shellJoin(j.Args)
+	}
+	return s
 }
 
 func showFields(r *runlog.Run) [][2]string {
