@@ -275,10 +275,18 @@ wait:
 		}
 	}
 	exit.Code = cmd.ProcessState.ExitCode()
-	// The container's own state is the truth: its exit code, and whether
-	// the kernel's OOM killer ended it.
 	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
+	// run passes the container's status through. 0 needs no look at the
+	// container; through the CLI, where each call costs tens of ms,
+	// neither does any status but the engine's own failures (125-127)
+	// and a kill (137, maybe the OOM killer's).
+	if exit.Code == 0 || e.api() == nil && exit.Code > 0 && !needsInspect(exit.Code) {
+		e.removeContainer(ictx, c.Name)
+		return exit, nil
+	}
+	// The container's own state is the truth: its exit code, and whether
+	// the kernel's OOM killer ended it.
 	if info, found, err := e.inspectContainer(ictx, c.Name); err == nil && found {
 		exit.Code, exit.OOMKilled, exit.Err = info.State.ExitCode, info.State.OOMKilled, info.State.Error
 		e.removeContainer(ictx, c.Name)
@@ -291,6 +299,10 @@ wait:
 	}
 	return exit, nil
 }
+
+// needsInspect says whether a run client's exit status may not be the
+// container's own, or hides whether it ran out of memory.
+func needsInspect(code int) bool { return code >= 125 && code <= 127 || code == 137 }
 
 // envFilePath is where the engine's client reads the container's
 // variables: the first of the files repro hands it (a pipe).

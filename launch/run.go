@@ -284,6 +284,22 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 			}
 			asked <- err
 		}()
+		// An image given by digest is looked up in the engine while the
+		// registry answers too (each CLI call is tens of ms).
+		type lookup struct {
+			ref, id string
+			present bool
+			err     error
+		}
+		var early chan lookup
+		if ref.Digest != "" && local && !s.DryRun {
+			early = make(chan lookup, 1)
+			go func() {
+				l := lookup{ref: provenance.Pinned(ref.Repository, ref.Digest)}
+				l.id, l.present, l.err = eng.ImageID(ctx, l.ref)
+				early <- l
+			}()
+		}
 		if img, err = provenance.Resolve(ctx, ref, s.Registry); err != nil {
 			return resolveHint(ctx, eng, s.Image, err)
 		}
@@ -292,7 +308,15 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		// The engine's answers, for the run to come; a dry run does not
 		// need the image's.
 		if r.Engine.Version, engineErr = version, versionErr; engineErr == nil && !s.DryRun && local {
-			imageID, present, engineErr = eng.ImageID(ctx, img.Pinned())
+			asked := false
+			if early != nil {
+				if l := <-early; l.ref == img.Pinned() {
+					imageID, present, engineErr, asked = l.id, l.present, l.err, true
+				}
+			}
+			if !asked {
+				imageID, present, engineErr = eng.ImageID(ctx, img.Pinned())
+			}
 		}
 		if engineErr == nil && s.User != "" && local {
 			var rootless bool

@@ -622,13 +622,16 @@ name={{q .Container}}
 # Cancelling the job signals this script: the container is stopped by
 # its name (killing the engine's client alone would leave it running).
 stopping=
+child=
 # shellcheck disable=SC2317 # called by the trap
 stop_container() {
 	stopping=1
+	[ -n "$child" ] || return 0
 	printf 'repro-job: stopping container %s\n' "$name" >&2
 	"$engine" stop --time 10 "$name" >/dev/null 2>&1 || "$engine" kill "$name" >/dev/null 2>&1 || :
 }
 trap stop_container TERM INT HUP
+[ -z "$stopping" ] || exit 143
 "$engine" run --rm --init --name "$name" --label {{q (printf "repro.run=%s" .Run.ID)}} \
 {{- if .Run.RerunOf}}
 	--label {{q (printf "repro.rerun-of=%s" .Run.RerunOf)}} \
@@ -666,6 +669,8 @@ trap stop_container TERM INT HUP
 {{- if .Job}}
 	-- "$image" "$@" &
 child=$!
+# A TERM while the engine's client was being started.
+[ -z "$stopping" ] || stop_container
 # wait returns early when a trapped signal arrives: wait again until
 # the engine's client has ended.
 while :; do
