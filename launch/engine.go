@@ -265,7 +265,7 @@ wait:
 		case sig := <-interrupts:
 			if !stopped {
 				stopped = true
-				exit.Signal = signalName(sig)
+				exit.Signal = SignalName(sig)
 				fmt.Fprintf(e.stderr(), "repro: %s: stopping container %s (again to kill it now)\n", exit.Signal, c.Name)
 				go e.stopUntilGone(context.WithoutCancel(ctx), c.Name, exited)
 			} else {
@@ -393,7 +393,8 @@ func firstLine(s string, err error) string {
 	return s
 }
 
-func signalName(s os.Signal) string {
+// SignalName is a signal as repro records it: SIGINT, SIGTERM...
+func SignalName(s os.Signal) string {
 	switch s {
 	case syscall.SIGINT:
 		return "SIGINT"

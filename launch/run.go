@@ -430,18 +430,9 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 	if img.ConfigDigest != "" && id != img.ConfigDigest {
 		return nil, fmt.Errorf("the engine's image %s has ID %s, but the registry's config digest is %s; remove the local image (%s image rm %s) and retry", c.Image, id, img.ConfigDigest, eng.bin(), c.Image)
 	}
-	if r.OutDir != "" {
-		if err := os.MkdirAll(r.OutDir, 0o755); err != nil {
-			return nil, fmt.Errorf("--out %s: %w", s.OutDir, provenance.PathCause(s.OutDir, err))
-		}
-	}
-
 	// The record comes before the container.
-	if err := l.Begin(ctx, r); err != nil {
-		return nil, fmt.Errorf("cannot record the run in %s (%w); nothing was started", l.Path(), err)
-	}
-	if ref.Tag != "" {
-		_ = l.RecordImage(ctx, nil, []runlog.TagEvent{{Repository: img.Repository, Tag: ref.Tag, Digest: r.ImageDigest, Action: runlog.ActionResolve}})
+	if err := begin(ctx, l, s, r, ref); err != nil {
+		return nil, err
 	}
 	logf("run %s", r.ShortID())
 
@@ -473,18 +464,41 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 			res.Error = "the container ran out of memory (OOM-killed)"
 		}
 	}
-	if r.OutDir != "" {
-		recordOutputs(context.WithoutCancel(ctx), r.OutDir, &res, logf)
-	}
-	if err := l.Finish(context.WithoutCancel(ctx), r.ID, res); err != nil {
-		return out, fmt.Errorf("record the end of run %s: %w", r.ShortID(), err)
-	}
+	err = finish(ctx, l, r, res, out, logf)
 	mark("recorded the end")
-	final, err := l.Get(context.WithoutCancel(ctx), r.ID)
-	if err == nil {
+	return out, err
+}
+
+// begin makes the run's --out and records it as running.
+func begin(ctx context.Context, l *runlog.Ledger, s Spec, r *runlog.Run, ref provenance.Ref) error {
+	if r.OutDir != "" {
+		if err := os.MkdirAll(r.OutDir, 0o755); err != nil {
+			return fmt.Errorf("--out %s: %w", s.OutDir, provenance.PathCause(s.OutDir, err))
+		}
+	}
+	if err := l.Begin(ctx, r); err != nil {
+		return fmt.Errorf("cannot record the run in %s (%w); nothing was started", l.Path(), err)
+	}
+	if ref.Tag != "" {
+		_ = l.RecordImage(ctx, nil, []runlog.TagEvent{{Repository: r.ImageRepo, Tag: ref.Tag, Digest: r.ImageDigest, Action: runlog.ActionResolve}})
+	}
+	return nil
+}
+
+// finish hashes the outputs of a run whose container ran, records how
+// it ended, and puts the record as stored into out.
+func finish(ctx context.Context, l *runlog.Ledger, r *runlog.Run, res runlog.Result, out *Outcome, logf func(string, ...any)) error {
+	ctx = context.WithoutCancel(ctx)
+	if r.OutDir != "" && res.ExitCode != nil {
+		recordOutputs(ctx, r.OutDir, &res, logf)
+	}
+	if err := l.Finish(ctx, r.ID, res); err != nil {
+		return fmt.Errorf("record the end of run %s: %w", r.ShortID(), err)
+	}
+	if final, err := l.Get(ctx, r.ID); err == nil {
 		out.Run = final
 	}
-	return out, nil
+	return nil
 }
 
 // runPlaced records r and hands it to s.Placement; the node pulls and
@@ -494,16 +508,8 @@ func runPlaced(ctx context.Context, l *runlog.Ledger, s Spec, r *runlog.Run, ref
 	if err := pl.Check(r); err != nil {
 		return nil, err
 	}
-	if r.OutDir != "" {
-		if err := os.MkdirAll(r.OutDir, 0o755); err != nil {
-			return nil, fmt.Errorf("--out %s: %w", s.OutDir, provenance.PathCause(s.OutDir, err))
-		}
-	}
-	if err := l.Begin(ctx, r); err != nil {
-		return nil, fmt.Errorf("cannot record the run in %s (%w); nothing was started", l.Path(), err)
-	}
-	if ref.Tag != "" {
-		_ = l.RecordImage(ctx, nil, []runlog.TagEvent{{Repository: r.ImageRepo, Tag: ref.Tag, Digest: r.ImageDigest, Action: runlog.ActionResolve}})
+	if err := begin(ctx, l, s, r, ref); err != nil {
+		return nil, err
 	}
 	fail := func(err error) (*Outcome, error) {
 		res := runlog.Result{Status: runlog.StatusFailed, Error: err.Error()}
@@ -521,17 +527,8 @@ func runPlaced(ctx context.Context, l *runlog.Ledger, s Spec, r *runlog.Run, ref
 		out.Detached = true
 		return out, nil
 	}
-	if r.OutDir != "" && res.ExitCode != nil {
-		recordOutputs(context.WithoutCancel(ctx), r.OutDir, res, logf)
-	}
-	if err := l.Finish(context.WithoutCancel(ctx), r.ID, *res); err != nil {
-		return out, fmt.Errorf("record the end of run %s: %w", r.ShortID(), err)
-	}
 	out.ExitCode = code
-	if final, err := l.Get(context.WithoutCancel(ctx), r.ID); err == nil {
-		out.Run = final
-	}
-	return out, nil
+	return out, finish(ctx, l, r, *res, out, logf)
 }
 
 // RecordOutputs puts the outputs and metrics of a finished run, written

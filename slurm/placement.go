@@ -176,7 +176,7 @@ func (p *Placement) wait(ctx context.Context, l *runlog.Ledger, r *runlog.Run, j
 				return nil, 0, nil
 			}
 			interrupted = sig
-			p.logf("%s: cancelling slurm job %s (again to stop waiting)", signalName(sig), job.ID)
+			p.logf("%s: cancelling slurm job %s (again to stop waiting)", launch.SignalName(sig), job.ID)
 			if err := p.client().Cancel(context.WithoutCancel(ctx), job.ID); err != nil {
 				p.logf("%v", err)
 			}
@@ -203,7 +203,7 @@ func (p *Placement) wait(ctx context.Context, l *runlog.Ledger, r *runlog.Run, j
 			p.logf("record how slurm job %s ended: %v", job.ID, err)
 		}
 		if interrupted != nil && res.Status == runlog.StatusInterrupted {
-			res.Signal = signalName(interrupted)
+			res.Signal = launch.SignalName(interrupted)
 			code = 130
 			if res.Signal == "SIGTERM" {
 				code = 143
@@ -360,16 +360,4 @@ func (t *tail) flush() {
 	}
 	n, _ := io.Copy(t.w, f)
 	t.off += n
-}
-
-func signalName(s os.Signal) string {
-	switch s {
-	case syscall.SIGINT:
-		return "SIGINT"
-	case syscall.SIGTERM:
-		return "SIGTERM"
-	case syscall.SIGHUP:
-		return "SIGHUP"
-	}
-	return s.String()
 }
