@@ -108,7 +108,9 @@ func Reconcile(ctx context.Context, l *runlog.Ledger, o ReconcileOptions) ([]Rec
 				leave(err)
 				continue
 			}
-			if o.Log != nil {
+			if o.Log != nil && job != nil {
+				fmt.Fprintf(o.Log, "repro: run %s: recorded %s (%s)\n", r.ShortID(), rec.Status, rec.Reason)
+			} else if o.Log != nil {
 				fmt.Fprintf(o.Log, "repro: run %s was left running by a repro that is gone: recorded %s (%s)\n", r.ShortID(), rec.Status, rec.Reason)
 			}
 		}

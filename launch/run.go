@@ -102,7 +102,7 @@ type Placement interface {
 	Args() []string
 	// Check refuses, before anything is recorded, a run the placement
 	// cannot take (an --out that the nodes cannot see).
-	Check(r *runlog.Run) error
+	Check(ctx context.Context, r *runlog.Run) error
 	// Run runs r, recorded as running, and says how it ended and what
 	// repro should exit with; a nil Result: submitted and left running
 	// (its end is settled by Reconcile). Its outputs are hashed by the
@@ -505,7 +505,7 @@ func finish(ctx context.Context, l *runlog.Ledger, r *runlog.Run, res runlog.Res
 // checks the image itself.
 func runPlaced(ctx context.Context, l *runlog.Ledger, s Spec, r *runlog.Run, ref provenance.Ref, out *Outcome, logf func(string, ...any)) (*Outcome, error) {
 	pl := s.Placement
-	if err := pl.Check(r); err != nil {
+	if err := pl.Check(ctx, r); err != nil {
 		return nil, err
 	}
 	if err := begin(ctx, l, s, r, ref); err != nil {

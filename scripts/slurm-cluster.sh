@@ -10,7 +10,10 @@
 # Debian's slurm-wlm and munge.
 set -euo pipefail
 cmd=${1:-} dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start DIR | stop DIR" >&2; exit 2; }
+if [ -z "$cmd" ] || [ -z "$dir" ]; then
+	echo "usage: $0 start DIR | stop DIR" >&2
+	exit 2
+fi
 
 stop() {
 	local f pid pids=()

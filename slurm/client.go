@@ -43,7 +43,13 @@ func (c *Client) bin(name string) string {
 // run runs one of Slurm's commands and returns its output; a failure
 // carries the command's own message.
 func (c *Client) run(ctx context.Context, name string, args ...string) (string, error) {
+	return c.runInput(ctx, "", name, args...)
+}
+
+// runInput is run with stdin reading input.
+func (c *Client) runInput(ctx context.Context, input, name string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, c.bin(name), args...)
+	cmd.Stdin = strings.NewReader(input)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -133,6 +139,23 @@ func (c *Client) Submit(ctx context.Context, s Submission) (string, error) {
 		return "", fmt.Errorf("sbatch printed %q, not a job ID", firstLine(out))
 	}
 	return id, nil
+}
+
+// Test asks sbatch whether it would take a job with these options
+// (--test-only: nothing is queued), so that a partition or a resource
+// the cluster does not have is refused before anything is recorded.
+func (c *Client) Test(ctx context.Context, args []string) error {
+	if err := CheckArgs(args); err != nil {
+		return err
+	}
+	if _, err := c.runInput(ctx, "#!/bin/sh\ntrue\n", "sbatch", append([]string{"--test-only"}, args...)...); err != nil {
+		var me *MissingError
+		if errors.As(err, &me) {
+			return err
+		}
+		return fmt.Errorf("Slurm would not take the job (%w); check the --slurm-arg options", err)
+	}
+	return nil
 }
 
 // Cancel cancels job id: Slurm signals the job script, which stops the

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -52,15 +51,10 @@ func (p *Placement) Args() []string { return append([]string{}, p.SbatchArgs...)
 func (p *Placement) JobDir(id string) string { return filepath.Join(p.JobsDir, id) }
 
 // Check refuses, before anything is recorded, what a node could not do:
-// sbatch missing, an sbatch option the job sets itself, an --out or job
-// directory on a filesystem only this machine sees.
-func (p *Placement) Check(r *runlog.Run) error {
-	if err := CheckArgs(p.SbatchArgs); err != nil {
-		return err
-	}
-	if _, err := exec.LookPath(p.client().bin("sbatch")); err != nil {
-		return &MissingError{Command: "sbatch"}
-	}
+// an --out or job directory on a filesystem only this machine sees, and
+// what sbatch itself would refuse (sbatch --test-only: an unknown
+// partition, a resource the cluster does not have).
+func (p *Placement) Check(ctx context.Context, r *runlog.Run) error {
 	if p.JobsDir == "" || !filepath.IsAbs(p.JobsDir) {
 		return fmt.Errorf("the directory for Slurm jobs %q is not an absolute path", p.JobsDir)
 	}
@@ -82,7 +76,7 @@ func (p *Placement) Check(r *runlog.Run) error {
 			return fmt.Errorf("the code at %s %w and has no remote to clone from; push it, or keep it on a filesystem the nodes share", r.CodeDir, err)
 		}
 	}
-	return nil
+	return p.client().Test(ctx, p.SbatchArgs)
 }
 
 func (p *Placement) client() *Client {
