@@ -332,8 +332,7 @@ const scriptText = `#!/bin/sh
 # zsh (macOS's login shell) runs this as the POSIX sh it is written for.
 [ -z "${ZSH_VERSION:-}" ] || emulate sh
 set -eu
-
-{{- if .Job}}
+{{if .Job}}
 here={{q .Job.Dir}}
 
 # A refusal is also written where the submitting repro reads it.

@@ -162,6 +162,7 @@ func (p *Placement) wait(ctx context.Context, l *runlog.Ledger, r *runlog.Run, j
 	defer tick.Stop()
 	var interrupted os.Signal
 	failures := 0
+	seen := "" // the job's state and reason last seen
 	for {
 		select {
 		case sig := <-interrupts:
@@ -188,6 +189,16 @@ func (p *Placement) wait(ctx context.Context, l *runlog.Ledger, r *runlog.Run, j
 		}
 		failures = 0
 		if !st.Ended() {
+			// As srun says it: queued, then running where.
+			if key := st.State + " " + st.Reason; key != seen {
+				seen = key
+				switch {
+				case st.State == "PENDING" && st.Reason != "" && st.Reason != "None":
+					p.logf("slurm job %s is queued (%s)", job.ID, runlog.Visible(st.Reason))
+				case st.State == "RUNNING":
+					p.logf("slurm job %s is running on %s", job.ID, runlog.Visible(st.Node))
+				}
+			}
 			continue
 		}
 		out.flush()
