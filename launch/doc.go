@@ -1,7 +1,6 @@
-// Package launch starts training containers by digest and supervises them,
-// and ties a run together: capture provenance, record the run before the
-// container starts, run it, hash its outputs, record how it ended.
-//
-// Engine drives a docker-compatible CLI (docker or podman). Run is the
-// whole recorded run that `repro run` and `repro rerun --exec` perform.
+// Package launch ties a recorded run together: capture provenance, record
+// the run before the container starts, run it (on this machine's engine,
+// package engine, or through a Placement such as a Slurm cluster), hash
+// its outputs, record how it ended; and Reconcile, which settles runs
+// whose repro is gone.
 package launch

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/reprohq/repro/engine"
 	"github.com/reprohq/repro/runlog"
 )
 
@@ -94,7 +95,7 @@ func Reconcile(ctx context.Context, l *runlog.Ledger, o ReconcileOptions) ([]Rec
 		if job != nil {
 			rec, res, done, err = reconcileJob(ctx, l, r, job, o)
 		} else {
-			rec, res, done, err = reconcileOne(ctx, &Engine{Bin: r.Engine.Name}, r, o)
+			rec, res, done, err = reconcileOne(ctx, &engine.Engine{Bin: r.Engine.Name}, r, o)
 		}
 		if err != nil {
 			return out, err
@@ -144,13 +145,13 @@ func reconcileJob(ctx context.Context, l *runlog.Ledger, r *runlog.Run, job *run
 	return rec, res, true, nil
 }
 
-func reconcileOne(ctx context.Context, eng *Engine, r *runlog.Run, o ReconcileOptions) (Reconciled, runlog.Result, bool, error) {
+func reconcileOne(ctx context.Context, eng *engine.Engine, r *runlog.Run, o ReconcileOptions) (Reconciled, runlog.Result, bool, error) {
 	now := o.Now()
 	rec := Reconciled{ID: r.ID, Status: runlog.StatusRunning}
 	name := "repro-" + r.ShortID()
-	info, found, err := eng.inspectContainer(ctx, name)
+	info, found, err := eng.Inspect(ctx, name)
 	if err != nil {
-		return rec, runlog.Result{}, false, fmt.Errorf("ask %s about run %s: %w", eng.bin(), r.ShortID(), err)
+		return rec, runlog.Result{}, false, fmt.Errorf("ask %s about run %s: %w", eng.Name(), r.ShortID(), err)
 	}
 	if !found {
 		if now.Sub(r.StartedAt) < o.StartGrace {
@@ -178,7 +179,7 @@ func reconcileOne(ctx context.Context, eng *Engine, r *runlog.Run, o ReconcileOp
 			rec.Reason = "its container has not started yet"
 			return rec, runlog.Result{}, false, nil
 		}
-		eng.removeContainer(ctx, name)
+		eng.Remove(ctx, name)
 		rec.Status = runlog.StatusLost
 		rec.Reason = fmt.Sprintf("its container %s was created but never started; noticed %s", name, now.UTC().Format(time.RFC3339))
 		if st.Error != "" {
@@ -199,7 +200,7 @@ func reconcileOne(ctx context.Context, eng *Engine, r *runlog.Run, o ReconcileOp
 	if r.OutDir != "" {
 		recordOutputs(ctx, r.OutDir, &res, func(string, ...any) {})
 	}
-	eng.removeContainer(ctx, name)
+	eng.Remove(ctx, name)
 	rec.Status = res.Status
 	rec.Reason = fmt.Sprintf("its container exited with status %d", code)
 	return rec, res, true, nil

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/reprohq/repro/engine"
 	"github.com/reprohq/repro/provenance"
 	"github.com/reprohq/repro/runlog"
 )
@@ -71,7 +72,7 @@ type Spec struct {
 	DryRun bool
 
 	Registry provenance.RegistryOptions
-	Engine   *Engine
+	Engine   *engine.Engine
 	// Placement, when set, runs the container elsewhere (a cluster's
 	// scheduler) instead of on this machine's engine.
 	Placement  Placement
@@ -138,7 +139,7 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 	}
 	eng := s.Engine
 	if eng == nil {
-		eng = &Engine{}
+		eng = &engine.Engine{}
 	}
 
 	// Everything that can be checked without the registry comes first.
@@ -154,14 +155,14 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		return nil, err
 	}
 	for _, v := range env {
-		if _, err := envLine(v.Name, v.Value, os.Getenv); err != nil {
+		if _, err := engine.EnvLine(v.Name, v.Value, os.Getenv); err != nil {
 			return nil, err
 		}
 	}
 	if err := checkArgv(s.Argv); err != nil {
 		return nil, err
 	}
-	mounts := []Mount{}
+	mounts := []engine.Mount{}
 	r := &runlog.Run{
 		ID:           runlog.NewID(),
 		Image:        s.Image,
@@ -173,7 +174,7 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		GPUs:         s.GPUs,
 		Name:         s.Name,
 		Labels:       s.Labels,
-		Engine:       runlog.Engine{Name: eng.bin()},
+		Engine:       runlog.Engine{Name: eng.Name()},
 	}
 	local := s.Placement == nil // the container runs on this machine's engine
 	if r.Argv == nil {
@@ -348,7 +349,7 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 	r.Data = data.sets
 	mounts = append(mounts, data.mounts...)
 	if r.OutDir != "" {
-		mounts = append(mounts, Mount{Source: r.OutDir, Target: OutTarget})
+		mounts = append(mounts, engine.Mount{Source: r.OutDir, Target: OutTarget})
 	}
 
 	// Environment: secrets keep their names only.
@@ -384,7 +385,7 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		r.Host.GPUs = append(r.Host.GPUs, runlog.GPU{Model: g.Model, Driver: g.Driver})
 	}
 
-	c := Container{
+	c := engine.Container{
 		Name:    "repro-" + r.ShortID(),
 		Labels:  map[string]string{"repro.run": r.ID},
 		Image:   img.Pinned(),
@@ -400,7 +401,7 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 	if s.RerunOf != "" {
 		c.Labels["repro.rerun-of"] = s.RerunOf
 	}
-	r.Engine.Command = append([]string{eng.bin()}, eng.RunArgs(c)...)
+	r.Engine.Command = append([]string{eng.Name()}, eng.RunArgs(c)...)
 	out := &Outcome{Run: r, Command: r.Engine.Command}
 
 	if s.DryRun {
@@ -428,7 +429,7 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		}
 	}
 	if img.ConfigDigest != "" && id != img.ConfigDigest {
-		return nil, fmt.Errorf("the engine's image %s has ID %s, but the registry's config digest is %s; remove the local image (%s image rm %s) and retry", c.Image, id, img.ConfigDigest, eng.bin(), c.Image)
+		return nil, fmt.Errorf("the engine's image %s has ID %s, but the registry's config digest is %s; remove the local image (%s image rm %s) and retry", c.Image, id, img.ConfigDigest, eng.Name(), c.Image)
 	}
 	// The record comes before the container.
 	if err := begin(ctx, l, s, r, ref); err != nil {
@@ -548,7 +549,7 @@ func validUser(u string) bool {
 
 // resolveHint adds the next step to a failed resolve of image: an image
 // only in the local engine, or one that names no registry, is explained.
-func resolveHint(ctx context.Context, eng *Engine, image string, err error) error {
+func resolveHint(ctx context.Context, eng *engine.Engine, image string, err error) error {
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
@@ -703,8 +704,8 @@ type codePart struct {
 	*provenance.Code
 	tree, patchDigest string
 	patch             []byte
-	workdir           string  // where the command starts ("" : the image's choice)
-	mounts            []Mount // the work tree, unless not mounted
+	workdir           string         // where the command starts ("" : the image's choice)
+	mounts            []engine.Mount // the work tree, unless not mounted
 }
 
 // captureCodePart reads the git repository the run's code is in (nil
@@ -759,7 +760,7 @@ func captureCodePart(ctx context.Context, s Spec) (*codePart, error) {
 		if err := checkMountPath(code.Dir); err != nil {
 			return nil, fmt.Errorf("code %w", err)
 		}
-		c.mounts = append(c.mounts, Mount{Source: code.Dir, Target: CodeTarget, ReadOnly: true})
+		c.mounts = append(c.mounts, engine.Mount{Source: code.Dir, Target: CodeTarget, ReadOnly: true})
 		c.workdir = CodeTarget
 		if cwd, err := os.Getwd(); err == nil && s.CodeDir == "" {
 			if rel, err := filepath.Rel(code.Dir, cwd); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
@@ -773,7 +774,7 @@ func captureCodePart(ctx context.Context, s Spec) (*codePart, error) {
 // dataPart is the datasets a run reads, as hashed.
 type dataPart struct {
 	sets   []runlog.Dataset
-	mounts []Mount
+	mounts []engine.Mount
 }
 
 // checkDataArgs checks each --data without reading it: distinct names,
@@ -835,7 +836,7 @@ func hashDataPart(ctx context.Context, s Spec, paths []string, l *runlog.Ledger)
 			}
 		}
 		p.sets = append(p.sets, ds)
-		p.mounts = append(p.mounts, Mount{Source: abs, Target: DataTarget + "/" + d.Name, ReadOnly: true})
+		p.mounts = append(p.mounts, engine.Mount{Source: abs, Target: DataTarget + "/" + d.Name, ReadOnly: true})
 	}
 	return p, nil
 }

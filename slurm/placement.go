@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/reprohq/repro/engine"
 	"github.com/reprohq/repro/launch"
 	"github.com/reprohq/repro/rerun"
 	"github.com/reprohq/repro/runlog"
@@ -171,7 +172,7 @@ func (p *Placement) wait(ctx context.Context, l *runlog.Ledger, r *runlog.Run, j
 				return nil, 0, nil
 			}
 			interrupted = sig
-			p.logf("%s: cancelling slurm job %s (again to stop waiting)", launch.SignalName(sig), job.ID)
+			p.logf("%s: cancelling slurm job %s (again to stop waiting)", engine.SignalName(sig), job.ID)
 			if err := p.client().Cancel(context.WithoutCancel(ctx), job.ID); err != nil {
 				p.logf("%v", err)
 			}
@@ -208,7 +209,7 @@ func (p *Placement) wait(ctx context.Context, l *runlog.Ledger, r *runlog.Run, j
 			p.logf("record how slurm job %s ended: %v", job.ID, err)
 		}
 		if interrupted != nil && res.Status == runlog.StatusInterrupted {
-			res.Signal = launch.SignalName(interrupted)
+			res.Signal = engine.SignalName(interrupted)
 			code = 130
 			if res.Signal == "SIGTERM" {
 				code = 143

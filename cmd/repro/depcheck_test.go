@@ -20,11 +20,12 @@ func TestDependencyDirection(t *testing.T) {
 		"trust":      {},
 		"provenance": {},
 		"runlog":     {"schema"},
-		"launch":     {"provenance", "runlog"},
+		"engine":     {"provenance"},
+		"launch":     {"engine", "provenance", "runlog"},
 		"rerun":      {"launch", "provenance", "runlog"},
 		"image":      {"provenance", "runlog"},
 		"attest":     {"provenance", "runlog"},
-		"slurm":      {"launch", "rerun", "runlog"},
+		"slurm":      {"engine", "launch", "rerun", "runlog"},
 	}
 	cmdOnly := []string{"github.com/spf13/cobra", "github.com/olekukonko/tablewriter", "golang.org/x/term"}
 	seen := 0

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/reprohq/repro/engine"
 	"github.com/reprohq/repro/launch"
 	"github.com/reprohq/repro/provenance"
 	"github.com/reprohq/repro/runlog"
@@ -63,8 +64,8 @@ func (f *engineFlags) validate() error {
 	return nil
 }
 
-func (f *engineFlags) engine(cmd *cobra.Command) *launch.Engine {
-	return &launch.Engine{Bin: f.runtime, Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr(), StopTimeout: f.stopTimeout}
+func (f *engineFlags) engine(cmd *cobra.Command) *engine.Engine {
+	return &engine.Engine{Bin: f.runtime, Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr(), StopTimeout: f.stopTimeout}
 }
 
 // placeFlags send a run to a cluster's scheduler instead of this

@@ -1,4 +1,4 @@
-package launch
+package engine
 
 import (
 	"bytes"
@@ -66,7 +66,8 @@ type Exit struct {
 	Err       string // the engine's own failure, if it never ran the command
 }
 
-func (e *Engine) bin() string {
+// Name is the container CLI: docker (the default) or podman.
+func (e *Engine) Name() string {
 	if e.Bin == "" {
 		return "docker"
 	}
@@ -87,7 +88,7 @@ func (e *Engine) Version(ctx context.Context) (string, error) {
 		if errors.As(err, &missing) {
 			return "", err
 		}
-		return "", fmt.Errorf("%s is not usable: %w; start the engine, or check which one %s is set to use (%s)", e.bin(), err, e.bin(), engineSetting(e.bin()))
+		return "", fmt.Errorf("%s is not usable: %w; start the engine, or check which one %s is set to use (%s)", e.Name(), err, e.Name(), engineSetting(e.Name()))
 	}
 	return strings.TrimSpace(out), nil
 }
@@ -108,7 +109,7 @@ func (e *Engine) Rootless(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	if err := json.Unmarshal([]byte(out), &opts); err != nil {
-		return false, fmt.Errorf("%s info: %w", e.bin(), err)
+		return false, fmt.Errorf("%s info: %w", e.Name(), err)
 	}
 	return slices.Contains(opts, "name=rootless"), nil
 }
@@ -162,17 +163,17 @@ func (e *Engine) ImageID(ctx context.Context, ref string) (string, bool, error) 
 // Pull pulls ref, its progress going to Stderr.
 func (e *Engine) Pull(ctx context.Context, ref string) error {
 	args := []string{"pull"}
-	if filepath.Base(e.bin()) == "podman" && provenance.LoopbackRegistry(ref) {
+	if filepath.Base(e.Name()) == "podman" && provenance.LoopbackRegistry(ref) {
 		// docker reaches a loopback registry over plain HTTP by itself;
 		// podman has to be told. Only loopback, as repro's own client.
 		args = append(args, "--tls-verify=false")
 	}
-	cmd := exec.CommandContext(ctx, e.bin(), append(args, "--", ref)...)
+	cmd := exec.CommandContext(ctx, e.Name(), append(args, "--", ref)...)
 	var stderr bytes.Buffer
 	cmd.Stdout = e.stderr()
 	cmd.Stderr = io.MultiWriter(e.stderr(), &stderr)
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%s pull %s: %s", e.bin(), ref, firstLine(stderr.String(), err))
+		return fmt.Errorf("%s pull %s: %s", e.Name(), ref, firstLine(stderr.String(), err))
 	}
 	return nil
 }
@@ -228,7 +229,7 @@ func (e *Engine) RunArgs(c Container) []string {
 // StopTimeout); a second kills it at once. Run returns once the container
 // has ended and been removed.
 func (e *Engine) Run(ctx context.Context, c Container, interrupts <-chan os.Signal) (Exit, error) {
-	cmd := exec.Command(e.bin(), e.RunArgs(c)...)
+	cmd := exec.Command(e.Name(), e.RunArgs(c)...)
 	// The engine's client runs in repro's own environment, unchanged: a
 	// container's DOCKER_HOST, LD_PRELOAD or HOME must configure the
 	// container, never the client that talks to the engine.
@@ -248,7 +249,7 @@ func (e *Engine) Run(ctx context.Context, c Container, interrupts <-chan os.Sign
 	// repro decides how the container stops.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		return Exit{}, fmt.Errorf("start %s: %w", e.bin(), err)
+		return Exit{}, fmt.Errorf("start %s: %w", e.Name(), err)
 	}
 	done := make(chan error, 1)
 	exited := make(chan struct{})
@@ -282,14 +283,14 @@ wait:
 	// neither does any status but the engine's own failures (125-127)
 	// and a kill (137, maybe the OOM killer's).
 	if exit.Code == 0 || e.api() == nil && exit.Code > 0 && !needsInspect(exit.Code) {
-		e.removeContainer(ictx, c.Name)
+		e.Remove(ictx, c.Name)
 		return exit, nil
 	}
 	// The container's own state is the truth: its exit code, and whether
 	// the kernel's OOM killer ended it.
-	if info, found, err := e.inspectContainer(ictx, c.Name); err == nil && found {
+	if info, found, err := e.Inspect(ictx, c.Name); err == nil && found {
 		exit.Code, exit.OOMKilled, exit.Err = info.State.ExitCode, info.State.OOMKilled, info.State.Error
-		e.removeContainer(ictx, c.Name)
+		e.Remove(ictx, c.Name)
 	} else if waitErr != nil {
 		// No container: the engine failed before creating it.
 		exit.Err = firstLine(stderr.String(), waitErr)
@@ -318,7 +319,7 @@ const envFilePath = "/dev/fd/3"
 func envFile(c Container, getenv func(string) string) (*os.File, error) {
 	var b bytes.Buffer
 	for _, n := range c.Env {
-		line, err := envLine(n, c.Values[n], getenv)
+		line, err := EnvLine(n, c.Values[n], getenv)
 		if err != nil {
 			return nil, err
 		}
@@ -336,8 +337,9 @@ func envFile(c Container, getenv func(string) string) (*os.File, error) {
 	return r, nil
 }
 
-// envLine is variable n's line in an env file.
-func envLine(n, v string, getenv func(string) string) (string, error) {
+// EnvLine is variable n's line in an env file: an error for a value
+// the format cannot carry and the environment (getenv) does not hold.
+func EnvLine(n, v string, getenv func(string) string) (string, error) {
 	if strings.ContainsAny(v, "\n\r") || !utf8.ValidString(v) || len(v) > 60000 {
 		if getenv(n) != v {
 			return "", fmt.Errorf("-e %s: its value has a line break, invalid UTF-8 or over 60 KB, which the engine takes only from the environment: export %s and pass -e %s", n, n, n)
@@ -364,13 +366,13 @@ func (e *Engine) stopUntilGone(ctx context.Context, name string, exited <-chan s
 }
 
 func (e *Engine) output(ctx context.Context, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, e.bin(), args...)
+	cmd := exec.CommandContext(ctx, e.Name(), args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
 		if errors.Is(err, exec.ErrNotFound) {
-			return "", &cliMissing{e.bin()}
+			return "", &cliMissing{e.Name()}
 		}
 		return "", errors.New(firstLine(stderr.String(), err))
 	}
@@ -378,7 +380,7 @@ func (e *Engine) output(ctx context.Context, args ...string) (string, error) {
 }
 
 func (e *Engine) quiet(ctx context.Context, args ...string) {
-	cmd := exec.CommandContext(ctx, e.bin(), args...)
+	cmd := exec.CommandContext(ctx, e.Name(), args...)
 	_ = cmd.Run()
 }
 

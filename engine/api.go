@@ -1,4 +1,4 @@
-package launch
+package engine
 
 import (
 	"context"
@@ -114,8 +114,8 @@ func (a *engineAPI) call(ctx context.Context, method, path, query string, into a
 	return resp.StatusCode, nil
 }
 
-// containerInfo is the part of a container's inspection repro reads.
-type containerInfo struct {
+// ContainerInfo is the part of a container's inspection repro reads.
+type ContainerInfo struct {
 	State struct {
 		Running, Restarting bool
 		ExitCode            int
@@ -131,7 +131,7 @@ type containerInfo struct {
 // api returns the engine's API client, or nil when the CLI must be asked.
 func (e *Engine) api() *engineAPI {
 	e.apiOnce.Do(func() {
-		if e.bin() != "docker" {
+		if e.Name() != "docker" {
 			return
 		}
 		getenv := e.Getenv
@@ -145,9 +145,9 @@ func (e *Engine) api() *engineAPI {
 	return e.apiClient
 }
 
-// inspectContainer returns a container's inspection; found is false when
+// Inspect returns a container's inspection; found is false when
 // the engine has no such container.
-func (e *Engine) inspectContainer(ctx context.Context, name string) (info containerInfo, found bool, err error) {
+func (e *Engine) Inspect(ctx context.Context, name string) (info ContainerInfo, found bool, err error) {
 	if a := e.api(); a != nil {
 		status, err := a.call(ctx, http.MethodGet, "/containers/"+name+"/json", "", &info)
 		switch {
@@ -156,7 +156,7 @@ func (e *Engine) inspectContainer(ctx context.Context, name string) (info contai
 		case err == nil:
 			return info, true, nil
 		}
-		info = containerInfo{} // any other answer: the CLI's is the one reported
+		info = ContainerInfo{} // any other answer: the CLI's is the one reported
 	}
 	out, err := e.output(ctx, "container", "inspect", "--", name)
 	if err != nil {
@@ -165,16 +165,16 @@ func (e *Engine) inspectContainer(ctx context.Context, name string) (info contai
 		}
 		return info, false, err
 	}
-	var all []containerInfo
+	var all []ContainerInfo
 	if err := json.Unmarshal([]byte(out), &all); err != nil || len(all) != 1 {
-		return info, false, fmt.Errorf("%s container inspect %s: unexpected answer", e.bin(), name)
+		return info, false, fmt.Errorf("%s container inspect %s: unexpected answer", e.Name(), name)
 	}
 	return all[0], true, nil
 }
 
-// removeContainer removes a container, running or not; errors are not
+// Remove removes a container, running or not; errors are not
 // reported (a container already gone is what was wanted).
-func (e *Engine) removeContainer(ctx context.Context, name string) {
+func (e *Engine) Remove(ctx context.Context, name string) {
 	if a := e.api(); a != nil {
 		if status, err := a.call(ctx, http.MethodDelete, "/containers/"+name, "force=1", nil); err == nil || status == http.StatusNotFound {
 			return

@@ -1,4 +1,4 @@
-package launch
+package engine
 
 import (
 	"archive/tar"
@@ -114,15 +114,15 @@ func TestEngineAPI_AgreesWithCLI(t *testing.T) {
 	}
 	t.Cleanup(func() { exec.Command("docker", "rm", "-f", name).Run() })
 	for _, e := range []*Engine{api, unreachable} {
-		got, found1, err1 := e.inspectContainer(ctx, name)
-		want, found2, err2 := cli.inspectContainer(ctx, name)
+		got, found1, err1 := e.Inspect(ctx, name)
+		want, found2, err2 := cli.Inspect(ctx, name)
 		if err1 != nil || err2 != nil || !found1 || !found2 || got.State != want.State || got.Config.Labels["repro.run"] != "abc" || want.Config.Labels["repro.run"] != "abc" {
 			t.Errorf("inspect: %+v %v (%v), CLI %+v %v (%v)", got, found1, err1, want, found2, err2)
 		}
 	}
-	api.removeContainer(ctx, name)
+	api.Remove(ctx, name)
 	for _, e := range []*Engine{api, unreachable, cli} {
-		if _, found, err := e.inspectContainer(ctx, name); found || err != nil {
+		if _, found, err := e.Inspect(ctx, name); found || err != nil {
 			t.Errorf("after removal: found %v (%v)", found, err)
 		}
 	}
