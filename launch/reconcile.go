@@ -20,6 +20,7 @@ type ReconcileOptions struct {
 	FinishedGrace time.Duration // default 30s
 	StartGrace    time.Duration // default 2m
 	Log           io.Writer     // one line per run settled; nil: silent
+	Hostname      string        // this machine's name ("" : os.Hostname)
 	// Jobs settles runs that a scheduler ran (nil: they are left
 	// running, with the reason).
 	Jobs JobSettler
@@ -62,7 +63,10 @@ func Reconcile(ctx context.Context, l *runlog.Ledger, o ReconcileOptions) ([]Rec
 	if err != nil {
 		return nil, err
 	}
-	host, _ := os.Hostname()
+	host := o.Hostname
+	if host == "" {
+		host, _ = os.Hostname()
+	}
 	var out []Reconciled
 	for i := range runs {
 		r := &runs[i]

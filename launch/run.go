@@ -83,6 +83,11 @@ type Spec struct {
 	Started    time.Time // when the command began, for Trace (zero: when Run is called)
 	Lookup     func(string) (string, bool)
 	Version    string // repro's version, recorded
+	// Where a run's ID, its clock and its host's facts come from (nil: a
+	// random ID, time.Now and this machine's), so that tests drive them.
+	NewID func() string
+	Now   func() time.Time
+	Host  func(context.Context) provenance.Host
 }
 
 // Outcome is what a run came to.
@@ -137,6 +142,16 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 	if s.Lookup == nil {
 		s.Lookup = os.LookupEnv
 	}
+	if s.NewID == nil {
+		s.NewID = runlog.NewID
+	}
+	ownClock := s.Now != nil // else the ledger's clock dates the run
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.Host == nil {
+		s.Host = provenance.CaptureHost
+	}
 	eng := s.Engine
 	if eng == nil {
 		eng = &engine.Engine{}
@@ -164,7 +179,7 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 	}
 	mounts := []engine.Mount{}
 	r := &runlog.Run{
-		ID:           runlog.NewID(),
+		ID:           s.NewID(),
 		Image:        s.Image,
 		Argv:         append([]string{}, s.Argv...),
 		CodeMount:    !s.NoCode && !s.NoCodeMount,
@@ -182,6 +197,9 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 	}
 	if r.Labels == nil {
 		r.Labels = map[string]string{}
+	}
+	if ownClock {
+		r.StartedAt = s.Now().UTC()
 	}
 	if s.Name != "" {
 		if err := runlog.ValidateName(s.Name); err != nil {
@@ -328,7 +346,7 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 		return nil
 	})
 	wg.Add(1)
-	go func() { defer wg.Done(); host = provenance.CaptureHost(slow) }()
+	go func() { defer wg.Done(); host = s.Host(slow) }()
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil && (!errors.Is(err, context.Canceled) || ctx.Err() != nil) {
@@ -406,7 +424,7 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 
 	if s.DryRun {
 		r.Status = "dry-run"
-		r.StartedAt = time.Now().UTC()
+		r.StartedAt = s.Now().UTC()
 		return out, nil
 	}
 
