@@ -54,13 +54,8 @@ Exit status: 0 ok, 1 error, 2 usage.`,
   repro key > repro.pub && repro attest 4e1d --push
   repro attestations 127.0.0.1:5000/trainer@sha256:...`,
 		Args: exactArgs(1, "one RUN (an ID or unique prefix; see repro ls)"),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: g.withLedger(true, func(cmd *cobra.Command, args []string, l *runlog.Ledger) error {
 			ctx := cmd.Context()
-			l, err := g.open(ctx, true)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
 			r, err := getChecked(ctx, l, args[0], false)
 			if err != nil {
 				return err
@@ -77,7 +72,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 				return err
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write the signed envelope to FILE (default: stdout, unless --push)")
 	cmd.Flags().BoolVar(&push, "push", false, "attach the attestation to the run's image in its registry")

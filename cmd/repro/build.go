@@ -10,6 +10,7 @@ import (
 
 	"github.com/reprohq/repro/image"
 	"github.com/reprohq/repro/rerun"
+	"github.com/reprohq/repro/runlog"
 )
 
 type buildOptions struct {
@@ -32,6 +33,7 @@ type buildOptions struct {
 
 func newBuildCmd(g *globals) *cobra.Command {
 	o := &buildOptions{}
+	var bo image.BuildOptions
 	cmd := &cobra.Command{
 		Use:   "build [CONTEXT] --repo REGISTRY/NAME --version V",
 		Short: "Build a trainer image once, tag it many ways, push it, record its digest",
@@ -72,11 +74,12 @@ Exit status: 0 ok, 1 error (nothing is recorded), 2 usage.`,
 			}
 			return nil
 		},
-		RunE: func(cmd *cobra.Command, args []string) error {
+		// Usage is checked before the ledger is opened.
+		PreRunE: func(cmd *cobra.Command, args []string) error {
 			if o.repo == "" || o.version == "" {
 				return usagef("build needs --repo REGISTRY/NAME and --version V")
 			}
-			bo := image.BuildOptions{
+			bo = image.BuildOptions{
 				Context: ".", Repository: o.repo, Version: o.version, SHA: o.sha, Channel: o.channel,
 				Base: o.base, Env: o.env, Workdir: o.workdir, Dest: o.dest, Platforms: o.platforms,
 				AllowDirty: o.allowDirty, Force: o.force,
@@ -95,13 +98,10 @@ Exit status: 0 ok, 1 error (nothing is recorded), 2 usage.`,
 			if isTerminal(cmd.ErrOrStderr()) {
 				bo.Progress = cmd.ErrOrStderr()
 			}
+			return nil
+		},
+		RunE: g.withLedger(false, func(cmd *cobra.Command, args []string, l *runlog.Ledger) error {
 			ctx := cmd.Context()
-			// Open the ledger first: a build that cannot be recorded is not pushed.
-			l, err := g.open(ctx, false)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
 			res, err := image.Build(ctx, bo)
 			if err != nil {
 				return err
@@ -126,7 +126,7 @@ Exit status: 0 ok, 1 error (nothing is recorded), 2 usage.`,
 			fmt.Fprintf(cmd.ErrOrStderr(), "repro: pushed %s (%d files, %d bytes) as %s\n", res.Repository, res.Files, res.Bytes, strings.Join(res.Tags, ", "))
 			fmt.Fprintln(cmd.OutOrStdout(), res.Pinned())
 			return nil
-		},
+		}),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.repo, "repo", "", "REGISTRY/NAME to push to (required)")

@@ -28,16 +28,15 @@ Exit status: 0 ok, 1 error (or the job did not end within --wait), 2 usage.`,
 		Example: `  repro cancel 4e1d
   repro cancel nightly-sweep --wait 2m`,
 		Args: exactArgs(1, "a RUN"),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		// Usage is checked before the ledger is opened.
+		PreRunE: func(cmd *cobra.Command, args []string) error {
 			if wait < 0 {
 				return usagef("--wait must not be negative")
 			}
+			return nil
+		},
+		RunE: g.withLedger(false, func(cmd *cobra.Command, args []string, l *runlog.Ledger) error {
 			ctx := cmd.Context()
-			l, err := g.open(ctx, false)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
 			id, err := l.Resolve(ctx, args[0])
 			if err != nil {
 				return err
@@ -89,7 +88,7 @@ Exit status: 0 ok, 1 error (or the job did not end within --wait), 2 usage.`,
 				case <-time.After(250 * time.Millisecond):
 				}
 			}
-		},
+		}),
 	}
 	cmd.Flags().DurationVar(&wait, "wait", time.Minute, "how long to wait for the job to end and the run to be recorded")
 	return cmd

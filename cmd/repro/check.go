@@ -37,23 +37,23 @@ which input, and why), 1 error, 2 usage.`,
 		Example: `  repro check 4e1d
   repro check --all --since 90d
   repro check --all --json | jq '.[] | select(.image.ok | not)'`,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		// Usage is checked before the ledger is opened.
+		PreRunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 && !all {
 				return usagef("check needs RUNs, or --all")
 			}
 			if len(args) > 0 && (all || since != "") {
 				return usagef("give RUNs, or --all [--since D], not both")
 			}
+			return nil
+		},
+		RunE: g.withLedger(true, func(cmd *cobra.Command, args []string, l *runlog.Ledger) error {
 			ctx := cmd.Context()
-			l, err := g.open(ctx, true)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
 			var runs []*runlog.Run
 			if all {
 				f := runlog.Filter{}
 				if since != "" {
+					var err error
 					if f.Since, err = parseWhen(since, time.Now(), startOfDay); err != nil {
 						return usagef("--since %q: %v", since, err)
 					}
@@ -127,7 +127,7 @@ which input, and why), 1 error, 2 usage.`,
 				return &statusError{exitDiffers}
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "check every finished run")
 	cmd.Flags().StringVar(&since, "since", "", "with --all: only runs started since (7d, 2026-11-01)")

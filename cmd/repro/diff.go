@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reprohq/repro/rerun"
+	"github.com/reprohq/repro/runlog"
 )
 
 func newDiffCmd(g *globals) *cobra.Command {
@@ -26,13 +27,8 @@ differ, 1 error, 2 usage.`,
 		Example: `  repro diff 4e1d 8c1f
   repro diff 4e1d 8c1f --json | jq .datasets`,
 		Args: exactArgs(2, "two runs, RUN_A and RUN_B"),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: g.withLedger(true, func(cmd *cobra.Command, args []string, l *runlog.Ledger) error {
 			ctx := cmd.Context()
-			l, err := g.open(ctx, true)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
 			a, err := getChecked(ctx, l, args[0], trustLedger)
 			if err != nil {
 				return err
@@ -89,7 +85,7 @@ differ, 1 error, 2 usage.`,
 				return &statusError{exitDiffers}
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the differences as JSON")
 	cmd.Flags().BoolVar(&trustLedger, "trust-ledger", false, "compare even runs whose chain links do not match their records")

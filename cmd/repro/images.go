@@ -7,10 +7,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/runlog"
 )
 
 func newImagesCmd(g *globals) *cobra.Command {
 	var asJSON bool
+	var repo string
 	cmd := &cobra.Command{
 		Use:   "images [REPOSITORY]",
 		Short: "List images built or run, with their tags now and before",
@@ -28,8 +30,9 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 			}
 			return nil
 		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			repo := ""
+		// Usage is checked before the ledger is opened.
+		PreRunE: func(cmd *cobra.Command, args []string) error {
+			repo = ""
 			if len(args) == 1 {
 				ref, err := provenance.ParseRef(args[0])
 				if err != nil {
@@ -40,12 +43,10 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 				}
 				repo = ref.Repository
 			}
+			return nil
+		},
+		RunE: g.withLedger(true, func(cmd *cobra.Command, args []string, l *runlog.Ledger) error {
 			ctx := cmd.Context()
-			l, err := g.open(ctx, true)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
 			imgs, err := l.Images(ctx, repo)
 			if err != nil {
 				return err
@@ -73,7 +74,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 				return nil
 			}
 			return printTable(w, []string{"REPOSITORY", "DIGEST", "TAGS", "PAST TAGS", "COMMIT", "RUNS", "LAST RUN"}, rows)
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of images")
 	return cmd

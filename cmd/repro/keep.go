@@ -41,16 +41,15 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 			}
 			return nil
 		},
-		RunE: func(cmd *cobra.Command, args []string) error {
+		// Usage is checked before the ledger is opened.
+		PreRunE: func(cmd *cobra.Command, args []string) error {
 			if to == "" {
 				return usagef("keep needs --to REGISTRY/REPO, where the copies go")
 			}
+			return nil
+		},
+		RunE: g.withLedger(false, func(cmd *cobra.Command, args []string, l *runlog.Ledger) error {
 			ctx := cmd.Context()
-			l, err := g.open(ctx, false)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
 			for _, a := range args {
 				r, err := getChecked(ctx, l, a, false)
 				if err != nil {
@@ -61,7 +60,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 				}
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&to, "to", "", "REGISTRY/REPO the copies go to (required)")
 	reg.addFlags(cmd)

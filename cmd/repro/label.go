@@ -11,6 +11,10 @@ import (
 )
 
 func newLabelCmd(g *globals) *cobra.Command {
+	var (
+		set    map[string]string
+		remove []string
+	)
 	cmd := &cobra.Command{
 		Use:   "label RUN KEY=VALUE... [KEY-...]",
 		Short: "Set or remove labels of a recorded run",
@@ -29,8 +33,9 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 			}
 			return nil
 		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			set, remove := map[string]string{}, []string{}
+		// Usage is checked before the ledger is opened.
+		PreRunE: func(cmd *cobra.Command, args []string) error {
+			set, remove = map[string]string{}, []string{}
 			for _, a := range args[1:] {
 				if k, ok := strings.CutSuffix(a, "-"); ok && !strings.Contains(a, "=") {
 					if _, _, err := runlog.ParseLabel(k + "=x"); err != nil {
@@ -45,12 +50,10 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 				}
 				set[k] = v
 			}
+			return nil
+		},
+		RunE: g.withLedger(false, func(cmd *cobra.Command, args []string, l *runlog.Ledger) error {
 			ctx := cmd.Context()
-			l, err := g.open(ctx, false)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
 			id, err := l.Resolve(ctx, args[0])
 			if err != nil {
 				return err
@@ -69,7 +72,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 			sort.Strings(keys)
 			fmt.Fprintf(cmd.ErrOrStderr(), "repro: run %s labels: %s\n", r.ShortID(), strings.Join(keys, " "))
 			return nil
-		},
+		}),
 	}
 	return cmd
 }

@@ -34,7 +34,8 @@ Exit status: 0 ok, 1 error, 2 usage.`,
   repro lineage evaluate --depth 2
   repro lineage 4e1d --format dot | dot -Tpng > lineage.png`,
 		Args: exactArgs(1, "one RUN"),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		// Usage is checked before the ledger is opened.
+		PreRunE: func(cmd *cobra.Command, args []string) error {
 			if depth < 1 {
 				return usagef("--depth must be at least 1")
 			}
@@ -47,12 +48,10 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 				}
 				format = "json" // --json, as every command that lists has it
 			}
+			return nil
+		},
+		RunE: g.withLedger(true, func(cmd *cobra.Command, args []string, l *runlog.Ledger) error {
 			ctx := cmd.Context()
-			l, err := g.open(ctx, true)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
 			root, err := l.Lineage(ctx, args[0], depth)
 			if err != nil {
 				return err
@@ -99,7 +98,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 			}
 			walk(root, "", "")
 			return printTable(w, []string{"RELATION", "WHAT", "DETAIL"}, rows)
-		},
+		}),
 	}
 	cmd.Flags().IntVar(&depth, "depth", 10, "how many runs deep to follow upstream and downstream")
 	cmd.Flags().StringVar(&format, "format", "table", "table, json or dot (Graphviz)")

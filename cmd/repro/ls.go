@@ -64,13 +64,8 @@ Exit status: 0 ok, 1 error, 2 usage.`,
   repro ls --label sweep=lr --columns id,name,status,metric:accuracy --sort metric:accuracy
   repro ls --json | jq -r '.[] | select(.dirty) | .id'`,
 		Args: exactArgs(0, "no arguments"),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: g.withLedger(true, func(cmd *cobra.Command, args []string, l *runlog.Ledger) error {
 			ctx := cmd.Context()
-			l, err := g.open(ctx, true)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
 			f, err := o.filter(ctx, l)
 			if err != nil {
 				return err
@@ -101,7 +96,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 				header[i] = strings.ToUpper(c)
 			}
 			return printTable(w, header, rows)
-		},
+		}),
 	}
 	f := cmd.Flags()
 	f.IntVarP(&o.limit, "limit", "n", 0, "show at most N runs (0: all)")

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reprohq/repro/image"
+	"github.com/reprohq/repro/runlog"
 )
 
 func newPromoteCmd(g *globals) *cobra.Command {
@@ -25,16 +26,15 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 		Example: `  repro promote 127.0.0.1:5000/trainer@sha256:4e1d... --to staging
   repro promote 127.0.0.1:5000/trainer:1.4.2 --to prod --to stable`,
 		Args: exactArgs(1, "one image, REGISTRY/NAME@sha256:... or REGISTRY/NAME:TAG"),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		// Usage is checked before the ledger is opened.
+		PreRunE: func(cmd *cobra.Command, args []string) error {
 			if len(to) == 0 {
 				return usagef("promote needs --to TAG")
 			}
+			return nil
+		},
+		RunE: g.withLedger(false, func(cmd *cobra.Command, args []string, l *runlog.Ledger) error {
 			ctx := cmd.Context()
-			l, err := g.open(ctx, false)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
 			p, err := image.Promote(ctx, args[0], to, rf.options())
 			if p != nil && len(p.Tags) > 0 {
 				if rerr := image.RecordPromotion(ctx, l, p); rerr != nil && err == nil {
@@ -50,7 +50,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 			fmt.Fprintf(cmd.ErrOrStderr(), "repro: %s now points at %s\n", strings.Join(p.Tags, ", "), p.Digest)
 			fmt.Fprintf(cmd.OutOrStdout(), "%s@%s\n", p.Repository, p.Digest)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringArrayVar(&to, "to", nil, "tag to point at the digest; repeatable")
 	rf.addFlags(cmd)

@@ -153,6 +153,20 @@ func (g *globals) path() (string, error) {
 
 // open opens the ledger; stderr gets a warning when a ledger written by a
 // newer repro is opened read-only.
+// withLedger is a command's RunE that opens the ledger (read-only or
+// not, leftovers settled) for fn and closes it afterwards: the preamble
+// of every command that reads or writes runs, written once.
+func (g *globals) withLedger(readOnly bool, fn func(cmd *cobra.Command, args []string, l *runlog.Ledger) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		l, err := g.open(cmd.Context(), readOnly)
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		return fn(cmd, args, l)
+	}
+}
+
 func (g *globals) open(ctx context.Context, readOnly bool) (*runlog.Ledger, error) {
 	return g.openLedger(ctx, readOnly, true)
 }

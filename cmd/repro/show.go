@@ -26,13 +26,8 @@ Exit status: 0 ok, 1 error (no such run, ambiguous prefix), 2 usage.`,
 		Example: `  repro show 4e1d2a9c0b7f
   repro show 4e1d --json | jq .datasets`,
 		Args: exactArgs(1, "one RUN (an ID or unique prefix; see repro ls)"),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: g.withLedger(true, func(cmd *cobra.Command, args []string, l *runlog.Ledger) error {
 			ctx := cmd.Context()
-			l, err := g.open(ctx, true)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
 			r, err := l.Get(ctx, args[0])
 			if err != nil {
 				return err
@@ -60,7 +55,7 @@ Exit status: 0 ok, 1 error (no such run, ambiguous prefix), 2 usage.`,
 				fields = append(fields, [2]string{"imported", fmt.Sprintf("from %s, signed by %s, at %s", im.Source, im.Signer, im.ImportedAt)})
 			}
 			return printFields(cmd.OutOrStdout(), fields)
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the run as a JSON object")
 	return cmd

@@ -9,6 +9,7 @@ import (
 
 	"github.com/reprohq/repro/image"
 	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/runlog"
 )
 
 func newTagsCmd(g *globals) *cobra.Command {
@@ -59,6 +60,10 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 func newTagsHistoryCmd(g *globals) *cobra.Command {
 	var at string
 	var asJSON bool
+	var (
+		ref  provenance.Ref
+		when time.Time
+	)
 	cmd := &cobra.Command{
 		Use:   "history REGISTRY/NAME[:TAG]",
 		Short: "Show where each tag pointed over time",
@@ -74,26 +79,25 @@ Exit status: 0 ok, 1 error, 2 usage.`,
   repro tags history 127.0.0.1:5000/trainer:prod --at 2026-11-17
   repro tags history 127.0.0.1:5000/trainer --json`,
 		Args: exactArgs(1, "one REGISTRY/NAME[:TAG]"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ref, err := provenance.ParseRef(args[0])
+		// Usage is checked before the ledger is opened.
+		PreRunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			ref, err = provenance.ParseRef(args[0])
 			if err != nil {
 				return err
 			}
 			if ref.Digest != "" {
 				return usagef("history takes REGISTRY/NAME[:TAG], not a digest")
 			}
-			var when time.Time
 			if at != "" {
 				if when, err = parseWhen(at, time.Now(), endOfDay); err != nil {
 					return usagef("--at %q: %v", at, err)
 				}
 			}
+			return nil
+		},
+		RunE: g.withLedger(true, func(cmd *cobra.Command, args []string, l *runlog.Ledger) error {
 			ctx := cmd.Context()
-			l, err := g.open(ctx, true)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
 			events, err := l.TagHistory(ctx, ref.Repository, ref.Tag, when)
 			if err != nil {
 				return err
@@ -112,7 +116,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 				return nil
 			}
 			return printTable(w, []string{"TAG", "DIGEST", "ACTION", "SINCE", "LAST SEEN", "SEEN"}, rows)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&at, "at", "", "only what each tag pointed at this moment: RFC 3339, a date (its end, UTC), or a duration back from now (7d)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of tag events")

@@ -47,13 +47,8 @@ Exit status: 0 intact, 3 something differs from the record, 1 error, 2 usage.`,
   repro --ledger /shared/ledger.db verify --key alice.pub --key bob.pub
   repro verify --sign
   repro verify 4e1d2a9c0b7f`,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: g.withLedger(true, func(cmd *cobra.Command, args []string, l *runlog.Ledger) error {
 			ctx := cmd.Context()
-			l, err := g.open(ctx, true)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
 			w := cmd.OutOrStdout()
 			if len(args) == 0 {
 				return verifyChain(cmd, g, l, keys, sign, asJSON)
@@ -90,7 +85,7 @@ Exit status: 0 intact, 3 something differs from the record, 1 error, 2 usage.`,
 				return &statusError{exitDiffers}
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	cmd.Flags().StringArrayVar(&keys, "key", nil, "also trust this public key (PEM, as repro key prints it); repeatable")
