@@ -19,6 +19,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 	"github.com/go-git/go-git/v5/storage/memory"
+
+	"github.com/reprohq/repro/ident"
 )
 
 // Code is the state of the code a run used.
@@ -242,7 +244,7 @@ func CommitSource(ctx context.Context, dir, remoteURL, commit string) (string, e
 	}
 	var remoteErr error
 	if strings.HasPrefix(remoteURL, "-") {
-		return "", fmt.Errorf("commit %s: the recorded remote %q is not a URL", commit[:12], remoteURL)
+		return "", fmt.Errorf("commit %s: the recorded remote %q is not a URL", ident.Commit(commit).Short(), remoteURL)
 	}
 	if remoteURL != "" {
 		rem := git.NewRemote(memory.NewStorage(), &config.RemoteConfig{Name: "origin", URLs: []string{remoteURL}})
@@ -266,9 +268,9 @@ func CommitSource(ctx context.Context, dir, remoteURL, commit string) (string, e
 	case local != nil:
 		return "local", nil
 	case remoteURL != "" && remoteErr != nil:
-		return "", fmt.Errorf("commit %s: remote %s cannot be listed (%v), and no local repository has it", commit[:12], remoteURL, remoteErr)
+		return "", fmt.Errorf("commit %s: remote %s cannot be listed (%v), and no local repository has it", ident.Commit(commit).Short(), remoteURL, remoteErr)
 	case remoteURL != "":
-		return "", fmt.Errorf("commit %s is on no branch or tag of %s (force-pushed away?), and no local repository has it", commit[:12], remoteURL)
+		return "", fmt.Errorf("commit %s is on no branch or tag of %s (force-pushed away?), and no local repository has it", ident.Commit(commit).Short(), remoteURL)
 	}
-	return "", fmt.Errorf("commit %s: no remote was recorded, and %s does not have it", commit[:12], dir)
+	return "", fmt.Errorf("commit %s: no remote was recorded, and %s does not have it", ident.Commit(commit).Short(), dir)
 }

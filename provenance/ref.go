@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/reprohq/repro/ident"
 )
 
 // Ref is an image reference after repro's own checks.
@@ -103,14 +105,8 @@ func ValidTag(t string) bool { return tagRe().MatchString(t) }
 
 // ValidateDigest accepts exactly "sha256:" and 64 lowercase hex digits.
 func ValidateDigest(d string) error {
-	hex, ok := strings.CutPrefix(d, "sha256:")
-	if !ok || len(hex) != 64 {
+	if !ident.ValidDigest(d) {
 		return fmt.Errorf("has digest %q; a digest is sha256: followed by 64 lowercase hex digits", clip(d))
-	}
-	for _, c := range []byte(hex) {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return fmt.Errorf("has digest %q; a digest is sha256: followed by 64 lowercase hex digits", clip(d))
-		}
 	}
 	return nil
 }

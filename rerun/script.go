@@ -11,6 +11,7 @@ import (
 	"sync"
 	"text/template"
 
+	"github.com/reprohq/repro/ident"
 	"github.com/reprohq/repro/provenance"
 	"github.com/reprohq/repro/runlog"
 )
@@ -246,12 +247,7 @@ func WriteFile(path string, script []byte) error {
 	return nil
 }
 
-func short(commit string) string {
-	if len(commit) > 12 {
-		return commit[:12]
-	}
-	return commit
-}
+func short(commit string) string { return ident.Commit(commit).Short() }
 
 func head(s []string, n int) []string {
 	if len(s) > n {

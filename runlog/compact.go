@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/reprohq/repro/ident"
 )
 
 // How the ledger stores digests and commits (schema 0002): a sha256
@@ -17,14 +19,7 @@ import (
 
 const sha256Prefix = "sha256:"
 
-func isLowerHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
+func isLowerHex(s string) bool { return s == "" || ident.LowerHex(s) }
 
 // digestValue is the stored form of a digest.
 func digestValue(d string) any {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/reprohq/repro/ident"
 )
 
 // Status of a run.
@@ -24,7 +26,7 @@ const (
 )
 
 // ShortIDLen is how many hex digits of a run ID are shown.
-const ShortIDLen = 12
+const ShortIDLen = ident.ShortLen
 
 // Run is one recorded run. Its JSON form is what `repro ls --json` and
 // `repro show --json` print; field names are stable.
@@ -84,12 +86,7 @@ type Run struct {
 func (r *Run) ShortID() string { return Short(r.ID) }
 
 // Short shortens a run ID for display.
-func Short(id string) string {
-	if len(id) > ShortIDLen {
-		return id[:ShortIDLen]
-	}
-	return id
-}
+func Short(id string) string { return ident.RunID(id).Short() }
 
 // EnvVar is one variable passed to the container. A secret has no value:
 // the ledger keeps only its name.
@@ -193,10 +190,8 @@ func ValidatePrefix(s string) error {
 	if len(s) > 32 {
 		return fmt.Errorf("run ID %q is too long: IDs have 32 hex digits", truncate(s))
 	}
-	for _, c := range []byte(s) {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return fmt.Errorf("run ID %q is not hex: IDs look like 4e1d2a9c0b7f (see repro ls)", truncate(s))
-		}
+	if !ident.LowerHex(s) {
+		return fmt.Errorf("run ID %q is not hex: IDs look like 4e1d2a9c0b7f (see repro ls)", truncate(s))
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/reprohq/repro/ident"
 )
 
 // InvalidRunError is a run read back from a ledger with a field that no
@@ -96,16 +98,13 @@ func ValidEngine(n string) bool {
 }
 
 // ValidID says whether s is a whole run ID: 32 lowercase hex digits.
-func ValidID(s string) bool { return len(s) == 32 && isLowerHex(s) }
+func ValidID(s string) bool { return ident.ValidRunID(s) }
 
 // ValidDigest says whether s is sha256: and 64 lowercase hex digits.
-func ValidDigest(s string) bool {
-	h, ok := strings.CutPrefix(s, sha256Prefix)
-	return ok && len(h) == 64 && isLowerHex(h)
-}
+func ValidDigest(s string) bool { return ident.ValidDigest(s) }
 
 // ValidObjectID says whether s is a git object name (SHA-1 or SHA-256).
-func ValidObjectID(s string) bool { return (len(s) == 40 || len(s) == 64) && isLowerHex(s) }
+func ValidObjectID(s string) bool { return ident.ValidCommit(s) }
 
 // MountablePath says whether p can be a bind mount's source or target:
 // absolute, clean, with nothing the engines' --mount syntax reads as

@@ -16,13 +16,14 @@ func TestDependencyDirection(t *testing.T) {
 		t.Fatalf("go list: %v", err)
 	}
 	allowed := map[string][]string{ // our packages each may import
+		"ident":      {},
 		"schema":     {},
 		"trust":      {},
-		"provenance": {},
-		"runlog":     {"schema"},
+		"provenance": {"ident"},
 		"engine":     {"provenance"},
+		"runlog":     {"ident", "schema"},
 		"launch":     {"engine", "provenance", "runlog"},
-		"rerun":      {"launch", "provenance", "runlog"},
+		"rerun":      {"ident", "launch", "provenance", "runlog"},
 		"image":      {"provenance", "runlog"},
 		"attest":     {"provenance", "runlog"},
 		"slurm":      {"engine", "launch", "rerun", "runlog"},

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/reprohq/repro/ident"
 	"github.com/reprohq/repro/provenance"
 	"github.com/reprohq/repro/runlog"
 )
@@ -59,8 +60,8 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 			rows := make([][]string, 0, len(imgs))
 			for _, i := range imgs {
 				commit := i.SourceCommit
-				if tty && len(commit) > 12 {
-					commit = commit[:12]
+				if tty {
+					commit = ident.Commit(commit).Short()
 				}
 				last := "-"
 				if i.LastRun != nil {

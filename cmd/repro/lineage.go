@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/reprohq/repro/ident"
 	"github.com/reprohq/repro/runlog"
 )
 
@@ -118,8 +119,8 @@ func shortRef(s string) string {
 	if i := strings.Index(s, "sha256:"); i >= 0 && len(s) >= i+7+64 {
 		return s[:i] + shortDigest(s[i:i+7+64], true) + s[i+7+64:]
 	}
-	if len(s) == 40 && strings.Trim(s, "0123456789abcdef") == "" {
-		return s[:12]
+	if ident.ValidCommit(s) {
+		return ident.Commit(s).Short()
 	}
 	return s
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/reprohq/repro/ident"
 	"github.com/reprohq/repro/provenance"
 	"github.com/reprohq/repro/runlog"
 )
@@ -125,7 +126,7 @@ func (o *lsOptions) filter(ctx context.Context, l *runlog.Ledger) (runlog.Filter
 	if o.limit < 0 {
 		return f, usagef("-n must not be negative")
 	}
-	if o.commit != "" && strings.Trim(o.commit, "0123456789abcdef") != "" {
+	if o.commit != "" && !ident.LowerHex(o.commit) {
 		return f, usagef("--commit %q: give a commit or a prefix of one (hex)", o.commit)
 	}
 	if err := o.imageFilter(ctx, l, &f); err != nil {
@@ -173,7 +174,7 @@ func (o *lsOptions) imageFilter(ctx context.Context, l *runlog.Ledger, f *runlog
 		return nil
 	}
 	if strings.HasPrefix(o.image, "sha256:") {
-		if strings.Trim(strings.TrimPrefix(o.image, "sha256:"), "0123456789abcdef") != "" {
+		if !ident.LowerHex(strings.TrimPrefix(o.image, "sha256:")) {
 			return usagef("--image %q: a digest is sha256: and lowercase hex", o.image)
 		}
 		f.ImagePrefix = o.image

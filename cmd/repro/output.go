@@ -13,6 +13,7 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
 
+	"github.com/reprohq/repro/ident"
 	"github.com/reprohq/repro/rerun"
 	"github.com/reprohq/repro/runlog"
 )
@@ -75,8 +76,8 @@ func shortDigest(d string, terminal bool) string {
 	if !terminal {
 		return d
 	}
-	if h, ok := strings.CutPrefix(d, "sha256:"); ok && len(h) > 12 {
-		return "sha256:" + h[:12] + "…"
+	if ident.ValidDigest(d) {
+		return ident.Digest(d).Short() + "…"
 	}
 	return d
 }
