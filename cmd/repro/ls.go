@@ -81,7 +81,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 			}
 			w := cmd.OutOrStdout()
 			if o.json {
-				return printJSON(w, runs)
+				return printJSON(w, viewRuns(runs))
 			}
 			tty := isTerminal(w)
 			rows := make([][]string, 0, len(runs))

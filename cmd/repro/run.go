@@ -266,7 +266,7 @@ func printDetached(cmd *cobra.Command, l *runlog.Ledger, r *runlog.Run) error {
 }
 
 func printDryRun(cmd *cobra.Command, out *launch.Outcome) error {
-	b, err := json.MarshalIndent(out.Run, "", "  ")
+	b, err := json.MarshalIndent(viewRun(out.Run, nil), "", "  ")
 	if err != nil {
 		return err
 	}

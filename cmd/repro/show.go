@@ -38,10 +38,7 @@ Exit status: 0 ok, 1 error (no such run, ambiguous prefix), 2 usage.`,
 			}
 			if asJSON {
 				// The run, and the scheduler's side when it ran on one.
-				return printJSON(cmd.OutOrStdout(), struct {
-					*runlog.Run
-					Job *runlog.Job `json:"job,omitempty"`
-				}{r, job})
+				return printJSON(cmd.OutOrStdout(), viewRun(r, job))
 			}
 			fields := showFields(r)
 			if job != nil {
