@@ -151,8 +151,6 @@ func (g *globals) path() (string, error) {
 	return runlog.DefaultPath()
 }
 
-// open opens the ledger; stderr gets a warning when a ledger written by a
-// newer repro is opened read-only.
 // withLedger is a command's RunE that opens the ledger (read-only or
 // not, leftovers settled) for fn and closes it afterwards: the preamble
 // of every command that reads or writes runs, written once.
@@ -167,6 +165,8 @@ func (g *globals) withLedger(readOnly bool, fn func(cmd *cobra.Command, args []s
 	}
 }
 
+// open opens the ledger; stderr gets a warning when a ledger written by a
+// newer repro is opened read-only.
 func (g *globals) open(ctx context.Context, readOnly bool) (*runlog.Ledger, error) {
 	return g.openLedger(ctx, readOnly, true)
 }
