@@ -89,3 +89,31 @@ func TestLedger_JobsHostile(t *testing.T) {
 		}
 	}
 }
+
+// ls --user and --host: runs by who launched them and where.
+func TestLedger_ListByUserHost(t *testing.T) {
+	ctx := context.Background()
+	l := mustOpen(t, filepath.Join(t.TempDir(), "ledger.db"))
+	for i, h := range []runlog.Host{{User: "ada", Hostname: "login1"}, {User: "bob", Hostname: "login1"}, {User: "ada", Hostname: "laptop"}} {
+		r := run(strings.Repeat(string(rune('a'+i)), 32), time.Now().Add(time.Duration(i)*time.Second))
+		r.Host = h
+		if err := l.Begin(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		f    runlog.Filter
+		want int
+	}{
+		{runlog.Filter{User: "ada"}, 2},
+		{runlog.Filter{Host: "login1"}, 2},
+		{runlog.Filter{User: "ada", Host: "login1"}, 1},
+		{runlog.Filter{User: "carol"}, 0},
+		{runlog.Filter{Host: "login1", Status: runlog.StatusRunning}, 2},
+	} {
+		runs, err := l.List(ctx, tc.f)
+		if err != nil || len(runs) != tc.want {
+			t.Errorf("List(%+v) = %d runs, %v; want %d", tc.f, len(runs), err, tc.want)
+		}
+	}
+}

@@ -22,6 +22,8 @@ type Filter struct {
 	Name         string
 	Labels       map[string]string
 	RerunOf      string
+	User         string // launched by this user
+	Host         string // launched on this host
 	Sort         string // started (default), duration, exit, status, name, metric:NAME; add :asc to reverse
 
 	dataMatches int // how many dataset rows the data filter matches (set by List)
@@ -55,6 +57,12 @@ func (f Filter) where() (string, []any, error) {
 	}
 	if f.ImageRepo != "" {
 		add("r.context IN (SELECT id FROM run_contexts WHERE image_repo = ?)", f.ImageRepo)
+	}
+	if f.User != "" {
+		add("r.context IN (SELECT id FROM run_contexts WHERE host_user = ?)", f.User)
+	}
+	if f.Host != "" {
+		add("r.context IN (SELECT id FROM run_contexts WHERE host_name = ?)", f.Host)
 	}
 	if f.CommitPrefix != "" {
 		c, a := commitPrefixRange("r.code_commit", f.CommitPrefix)

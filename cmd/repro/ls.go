@@ -27,6 +27,8 @@ type lsOptions struct {
 	name    string
 	labels  []string
 	rerunOf string
+	user    string
+	host    string
 	columns string
 	sort    string
 }
@@ -49,11 +51,12 @@ ledger's tag events) or a repository; --commit a commit prefix; --data a
 dataset digest (or prefix) or a dataset name; --since and --until a
 duration back from now (7d, 36h, 90m), an RFC 3339 time, or a date (UTC;
 --since from its start, --until to its end); --label key=value, repeatable;
---rerun-of RUN the re-runs of a run.
+--rerun-of RUN the re-runs of a run; --user and --host who launched it, and
+where (with --status running: what a machine that is gone left running).
 
 --columns picks and orders columns: id, name, status, exit, image, commit,
-data, started, finished, duration, labels, outputs, metric:NAME (a recorded
-metric). --sort orders by started (default), duration, exit, status, name or
+data, started, finished, duration, user, host, labels, outputs, metric:NAME
+(a recorded metric). --sort orders by started (default), duration, exit, status, name or
 metric:NAME, highest first; add :asc to reverse. A * after a commit marks a
 dirty tree. When stdout is not a terminal, rows are tab-separated, IDs and
 digests whole, times RFC 3339 in UTC and durations in seconds.
@@ -111,6 +114,8 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 	f.StringVar(&o.name, "name", "", "only runs with this name")
 	f.StringArrayVar(&o.labels, "label", nil, "only runs with this label key=value; repeatable")
 	f.StringVar(&o.rerunOf, "rerun-of", "", "only re-runs of this run")
+	f.StringVar(&o.user, "user", "", "only runs launched by this user")
+	f.StringVar(&o.host, "host", "", "only runs launched on this host")
 	f.StringVar(&o.columns, "columns", defaultColumns, "columns to show, comma-separated (see above)")
 	f.StringVar(&o.sort, "sort", "started", "order: started, duration, exit, status, name, metric:NAME; :asc reverses")
 	return cmd
@@ -161,6 +166,7 @@ func (o *lsOptions) filter(ctx context.Context, l *runlog.Ledger) (runlog.Filter
 		}
 		f.Labels[k] = v
 	}
+	f.User, f.Host = o.user, o.host
 	if o.rerunOf != "" {
 		if f.RerunOf, err = l.Resolve(ctx, o.rerunOf); err != nil {
 			return f, fmt.Errorf("--rerun-of: %w", err)
@@ -203,7 +209,7 @@ func (o *lsOptions) imageFilter(ctx context.Context, l *runlog.Ledger, f *runlog
 }
 
 var knownColumns = map[string]bool{"id": true, "name": true, "status": true, "exit": true, "image": true, "commit": true, "data": true,
-	"started": true, "finished": true, "duration": true, "labels": true, "outputs": true}
+	"started": true, "finished": true, "duration": true, "user": true, "host": true, "labels": true, "outputs": true}
 
 func parseColumns(s string) ([]string, error) {
 	var cols []string
@@ -213,7 +219,7 @@ func parseColumns(s string) ([]string, error) {
 			cols = append(cols, c)
 			continue
 		}
-		return nil, usagef("--columns: unknown column %q; choose from id, name, status, exit, image, commit, data, started, finished, duration, labels, outputs, metric:NAME", c)
+		return nil, usagef("--columns: unknown column %q; choose from id, name, status, exit, image, commit, data, started, finished, duration, user, host, labels, outputs, metric:NAME", c)
 	}
 	return cols, nil
 }
@@ -277,6 +283,10 @@ func runCell(r *runlog.Run, col string, tty bool) string {
 		return dash(strings.Join(data, ","))
 	case "started":
 		return formatTime(r.StartedAt, tty)
+	case "user":
+		return dash(runlog.Visible(r.Host.User))
+	case "host":
+		return dash(runlog.Visible(r.Host.Hostname))
 	case "finished":
 		if r.FinishedAt == nil {
 			return "-"
