@@ -27,6 +27,7 @@ func TestDependencyDirection(t *testing.T) {
 		"image":      {"provenance", "runlog"},
 		"attest":     {"provenance", "runlog"},
 		"slurm":      {"engine", "launch", "rerun", "runlog"},
+		"compare":    {"launch", "provenance", "rerun", "runlog"},
 	}
 	cmdOnly := []string{"github.com/spf13/cobra", "github.com/olekukonko/tablewriter", "golang.org/x/term"}
 	seen := 0

@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/reprohq/repro/rerun"
+	"github.com/reprohq/repro/compare"
 	"github.com/reprohq/repro/runlog"
 )
 
@@ -39,7 +39,7 @@ differ, 1 error, 2 usage.`,
 			}
 			// The commits' files are looked for here first, then where
 			// each run's code was.
-			d, err := rerun.Diff(ctx, l, a, b, ".", a.CodeDir, b.CodeDir)
+			d, err := compare.Runs(ctx, l, a, b, ".", a.CodeDir, b.CodeDir)
 			if err != nil {
 				return err
 			}

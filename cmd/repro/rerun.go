@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/reprohq/repro/compare"
 	"github.com/reprohq/repro/launch"
 	"github.com/reprohq/repro/rerun"
 	"github.com/reprohq/repro/runlog"
@@ -239,7 +240,7 @@ differ; 1 error; 2 usage.`,
 // differ.
 func reportVerification(cmd *cobra.Command, orig, next *runlog.Run, ignore []string) error {
 	w := cmd.OutOrStdout()
-	v := rerun.Verify(orig, next, ignore)
+	v := compare.Verify(orig, next, ignore)
 	tty := isTerminal(w)
 	if v.Same() {
 		fmt.Fprintf(w, "outputs of run %s are identical to run %s's (%d files)\n", next.ShortID(), orig.ShortID(), v.Identical)
@@ -277,7 +278,7 @@ func reportVerification(cmd *cobra.Command, orig, next *runlog.Run, ignore []str
 		}
 	}
 	if v.MetricsFileIgnored {
-		fmt.Fprintf(w, "%s differs only in ignored metrics\n", rerun.MetricsFile)
+		fmt.Fprintf(w, "%s differs only in ignored metrics\n", compare.MetricsFile)
 	}
 	if !v.Same() {
 		return &statusError{exitDiffers}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/reprohq/repro/rerun"
+	"github.com/reprohq/repro/compare"
 	"github.com/reprohq/repro/runlog"
 	"github.com/reprohq/repro/trust"
 )
@@ -59,7 +59,7 @@ Exit status: 0 intact, 3 something differs from the record, 1 error, 2 usage.`,
 				if err != nil {
 					return err
 				}
-				diffs, err := rerun.VerifyOutputs(ctx, r)
+				diffs, err := compare.VerifyOutputs(ctx, r)
 				if err != nil {
 					return err
 				}

@@ -1,4 +1,4 @@
-package rerun
+package compare
 
 import (
 	"bufio"
@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/rerun"
 	"github.com/reprohq/repro/runlog"
 )
 
@@ -54,7 +55,7 @@ func (d *RunDiff) Same() bool {
 // When the commits differ, the files that differ between them are read
 // from the first of repos (git work trees; read, never run) that has
 // both.
-func Diff(ctx context.Context, l *runlog.Ledger, a, b *runlog.Run, repos ...string) (*RunDiff, error) {
+func Runs(ctx context.Context, l *runlog.Ledger, a, b *runlog.Run, repos ...string) (*RunDiff, error) {
 	d := &RunDiff{A: a.ID, B: b.ID, Fields: []FieldDiff{}, Datasets: []DatasetDiff{}}
 	field := func(name, x, y string) {
 		if x != y {
@@ -116,15 +117,15 @@ func Diff(ctx context.Context, l *runlog.Ledger, a, b *runlog.Run, repos ...stri
 			la, errA := l.Blob(ctx, dd.A)
 			lb, errB := l.Blob(ctx, dd.B)
 			if errA == nil && errB == nil {
-				dd.Files = CompareOutputs(parseListing(la), parseListing(lb))
+				dd.Files = Outputs(parseListing(la), parseListing(lb))
 			} else {
 				dd.Unknown = true
 			}
 		}
 		d.Datasets = append(d.Datasets, dd)
 	}
-	d.Outputs = CompareOutputs(a.Outputs, b.Outputs)
-	for _, m := range CompareMetrics(a.Metrics, b.Metrics) {
+	d.Outputs = Outputs(a.Outputs, b.Outputs)
+	for _, m := range Metrics(a.Metrics, b.Metrics) {
 		if !m.Same() {
 			d.Metrics = append(d.Metrics, m)
 		}
@@ -161,7 +162,7 @@ func parseListing(b []byte) []runlog.Output {
 func shellWords(argv []string) string {
 	q := make([]string, len(argv))
 	for i, a := range argv {
-		q[i] = Quote(a)
+		q[i] = rerun.Quote(a)
 	}
 	return strings.Join(q, " ")
 }

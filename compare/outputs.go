@@ -1,4 +1,4 @@
-package rerun
+package compare
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"sort"
 
 	"github.com/reprohq/repro/launch"
+	"github.com/reprohq/repro/rerun"
 	"github.com/reprohq/repro/runlog"
 )
 
@@ -20,9 +21,9 @@ type OutputDiff struct {
 	New      string `json:"new,omitempty"`
 }
 
-// CompareOutputs lists the files whose digests differ between orig and
+// Outputs lists the files whose digests differ between orig and
 // next, by path.
-func CompareOutputs(orig, next []runlog.Output) []OutputDiff {
+func Outputs(orig, next []runlog.Output) []OutputDiff {
 	now := map[string]string{}
 	for _, o := range next {
 		now[o.Path] = o.Digest
@@ -62,9 +63,9 @@ func (m MetricDelta) Same() bool {
 	return m.Original != nil && m.New != nil && (*m.Original == *m.New || math.IsNaN(*m.Original) && math.IsNaN(*m.New))
 }
 
-// CompareMetrics pairs the metrics of two runs by name; a metric whose
+// Metrics pairs the metrics of two runs by name; a metric whose
 // name matches one of ignore is marked Ignored.
-func CompareMetrics(orig, next map[string]float64, ignore ...string) []MetricDelta {
+func Metrics(orig, next map[string]float64, ignore ...string) []MetricDelta {
 	names := map[string]bool{}
 	for k := range orig {
 		names[k] = true
@@ -74,7 +75,7 @@ func CompareMetrics(orig, next map[string]float64, ignore ...string) []MetricDel
 	}
 	out := []MetricDelta{}
 	for k := range names {
-		m := MetricDelta{Name: k, Ignored: Ignored(k, ignore)}
+		m := MetricDelta{Name: k, Ignored: rerun.Ignored(k, ignore)}
 		if v, ok := orig[k]; ok {
 			m.Original = &v
 		}
@@ -122,8 +123,8 @@ func (v *Verification) Same() bool {
 // Verify compares a re-run with its original. The metrics file counts as
 // the same when every metric it holds that is not ignored is the same.
 func Verify(orig, next *runlog.Run, ignore []string) *Verification {
-	v := &Verification{Files: len(orig.Outputs), Metrics: CompareMetrics(orig.Metrics, next.Metrics, ignore...)}
-	diffs := CompareOutputs(orig.Outputs, next.Outputs)
+	v := &Verification{Files: len(orig.Outputs), Metrics: Metrics(orig.Metrics, next.Metrics, ignore...)}
+	diffs := Outputs(orig.Outputs, next.Outputs)
 	differs := map[string]bool{}
 	for _, d := range diffs {
 		differs[d.Path] = true
@@ -163,5 +164,5 @@ func VerifyOutputs(ctx context.Context, r *runlog.Run) ([]OutputDiff, error) {
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("run %s: %w", r.ShortID(), err)
 	}
-	return CompareOutputs(r.Outputs, now), nil
+	return Outputs(r.Outputs, now), nil
 }

@@ -1,4 +1,4 @@
-package rerun
+package compare
 
 // ParseListing is parseListing, for the tests.
 var ParseListing = parseListing
