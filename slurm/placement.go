@@ -251,18 +251,25 @@ func (p *Placement) Settle(ctx context.Context, r *runlog.Run, job *runlog.Job) 
 	return settled, res, fmt.Sprintf("its slurm job %s ended %s", job.ID, st.State), true, nil
 }
 
+// Observed is job with what Slurm says of it now: its node, state and
+// reason, made fit to record (a state that is not a Slurm word is
+// UNKNOWN; control characters are made visible).
+func Observed(job runlog.Job, st State) runlog.Job {
+	job.Node, job.State, job.Reason = runlog.Visible(st.Node), st.State, ""
+	if st.Reason != "" && st.Reason != "None" {
+		job.Reason = runlog.Visible(st.Reason)
+	}
+	if job.State == "" || strings.Trim(job.State, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") != "" {
+		job.State = "UNKNOWN"
+	}
+	return job
+}
+
 // Outcome is how a run ended, from its job's final state and the job
 // script's refusal ("" : none): what to record of the job and of the
 // run, and what repro exits with.
 func Outcome(job runlog.Job, st State, refused string) (runlog.Job, runlog.Result, int) {
-	job.Node, job.State = runlog.Visible(st.Node), st.State
-	job.Reason = ""
-	if st.Reason != "" && st.Reason != "None" {
-		job.Reason = runlog.Visible(st.Reason)
-	}
-	if strings.Trim(job.State, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") != "" {
-		job.State = "UNKNOWN"
-	}
+	job = Observed(job, st)
 	exit := st.ExitCode
 	if st.Signal != 0 {
 		exit = 128 + st.Signal

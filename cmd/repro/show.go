@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reprohq/repro/runlog"
+	"github.com/reprohq/repro/slurm"
 )
 
 func newShowCmd(g *globals) *cobra.Command {
@@ -35,6 +36,13 @@ Exit status: 0 ok, 1 error (no such run, ambiguous prefix), 2 usage.`,
 			job, err := l.JobOf(ctx, r.ID)
 			if err != nil {
 				return err
+			}
+			if job != nil && job.ID != "" && r.Status == runlog.StatusRunning {
+				// Where the job is now, as Slurm says (nothing, when it
+				// cannot be asked from here).
+				if st, err := (&slurm.Client{}).Query(ctx, job.ID); err == nil {
+					*job = slurm.Observed(*job, st)
+				}
 			}
 			if asJSON {
 				// The run, and the scheduler's side when it ran on one.
