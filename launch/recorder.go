@@ -172,14 +172,17 @@ func checkOptions(s Spec) error {
 		}
 	}
 	if s.Workdir != "" && !runlog.ValidWorkdir(s.Workdir) {
-		return fmt.Errorf("--workdir %q must be an absolute path inside the container, without control characters", s.Workdir)
+		return &InputError{Input: InputWorkdir, Value: s.Workdir, Err: errors.New("give an absolute path inside the container, without control characters")}
 	}
 	if s.User != "" && !validUser(s.User) {
 		return fmt.Errorf("user %q: write UID:GID, as in 1000:1000", s.User)
 	}
-	for _, flag := range []struct{ name, v string }{{"--memory", s.Memory}, {"--gpus", s.GPUs}} {
-		if strings.HasPrefix(flag.v, "-") || strings.ContainsAny(flag.v, " \t\n") {
-			return fmt.Errorf("%s %q is not a value the engine takes", flag.name, flag.v)
+	for _, in := range []struct {
+		input Input
+		v     string
+	}{{InputMemory, s.Memory}, {InputGPUs, s.GPUs}} {
+		if strings.HasPrefix(in.v, "-") || strings.ContainsAny(in.v, " \t\n") {
+			return &InputError{Input: in.input, Value: in.v, Err: errors.New("not a value the engine takes")}
 		}
 	}
 	return nil
@@ -196,12 +199,12 @@ func checkOutDir(dir string) (string, error) {
 		return "", err
 	}
 	if err := checkMountPath(abs); err != nil {
-		return "", fmt.Errorf("--out %w", err)
+		return "", &InputError{Input: InputOut, Value: dir, Err: err}
 	}
 	if entries, err := os.ReadDir(abs); err == nil && len(entries) > 0 {
-		return "", fmt.Errorf("--out %s is not empty; give a new or empty directory so that its contents are this run's outputs", dir)
+		return "", &InputError{Input: InputOut, Value: dir, Err: errors.New("not empty; give a new or empty directory so that its contents are this run's outputs")}
 	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return "", fmt.Errorf("--out %s: %w", dir, provenance.PathCause(dir, err))
+		return "", &InputError{Input: InputOut, Value: dir, Err: provenance.PathCause(dir, err)}
 	}
 	return abs, nil
 }

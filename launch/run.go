@@ -116,23 +116,11 @@ type Placement interface {
 	Run(ctx context.Context, l *runlog.Ledger, r *runlog.Run, interrupts <-chan os.Signal) (*runlog.Result, int, error)
 }
 
-// ParseDataArg parses NAME=PATH.
-func ParseDataArg(s string) (DataArg, error) {
-	n, p, ok := strings.Cut(s, "=")
-	if !ok || p == "" {
-		return DataArg{}, fmt.Errorf("--data %q: write NAME=PATH, as in --data train=./data/train", s)
-	}
-	if !runlog.ValidDatasetName(n) {
-		return DataArg{}, fmt.Errorf("--data %q: the name %q may have %s", s, n, runlog.DatasetNameRule)
-	}
-	return DataArg{Name: n, Path: p}, nil
-}
-
 // begin makes the run's --out and records it as running.
 func begin(ctx context.Context, l *runlog.Ledger, s Spec, r *runlog.Run, ref provenance.Ref) error {
 	if r.OutDir != "" {
 		if err := os.MkdirAll(r.OutDir, 0o755); err != nil {
-			return fmt.Errorf("--out %s: %w", s.OutDir, provenance.PathCause(s.OutDir, err))
+			return &InputError{Input: InputOut, Value: s.OutDir, Err: provenance.PathCause(s.OutDir, err)}
 		}
 	}
 	if err := l.Begin(ctx, r); err != nil {
@@ -442,7 +430,7 @@ func checkDataArgs(data []DataArg) ([]string, error) {
 	var paths []string
 	for _, d := range data {
 		if names[d.Name] {
-			return nil, fmt.Errorf("--data %s is given twice; give each dataset a distinct name", d.Name)
+			return nil, &InputError{Input: InputData, Name: d.Name, Value: d.Path, Err: errors.New("a second dataset of that name; give each a distinct name")}
 		}
 		names[d.Name] = true
 		abs, err := filepath.Abs(d.Path)
@@ -450,10 +438,10 @@ func checkDataArgs(data []DataArg) ([]string, error) {
 			return nil, err
 		}
 		if _, err := os.Stat(abs); err != nil {
-			return nil, fmt.Errorf("--data %s=%s: %w", d.Name, d.Path, provenance.PathCause(d.Path, err))
+			return nil, &InputError{Input: InputData, Name: d.Name, Value: d.Path, Err: provenance.PathCause(d.Path, err)}
 		}
 		if err := checkMountPath(abs); err != nil {
-			return nil, fmt.Errorf("--data %s: %w", d.Name, err)
+			return nil, &InputError{Input: InputData, Name: d.Name, Value: d.Path, Err: err}
 		}
 		paths = append(paths, abs)
 	}
@@ -473,7 +461,7 @@ func hashDataPart(ctx context.Context, s Spec, paths []string, l *runlog.Ledger)
 		}
 		v, err := provenance.HashPathWith(ctx, abs, provenance.HashOptions{Cache: cache, Progress: ProgressLine(s.Progress, "hashing dataset "+d.Name)})
 		if err != nil {
-			return nil, fmt.Errorf("--data %s=%s: %w", d.Name, d.Path, err)
+			return nil, &InputError{Input: InputData, Name: d.Name, Value: d.Path, Err: err}
 		}
 		if d.Want != "" && v.Digest != d.Want {
 			return nil, &DataMismatch{Name: d.Name, Path: d.Path, Got: v.Digest, Want: d.Want}
@@ -489,7 +477,7 @@ func hashDataPart(ctx context.Context, s Spec, paths []string, l *runlog.Ledger)
 			if !held {
 				var err error
 				if ds.Listing, err = v.Listing(); err != nil {
-					return nil, fmt.Errorf("--data %s=%s: %w", d.Name, d.Path, err)
+					return nil, &InputError{Input: InputData, Name: d.Name, Value: d.Path, Err: err}
 				}
 			}
 		}

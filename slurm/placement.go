@@ -61,7 +61,7 @@ func (p *Placement) Check(ctx context.Context, r *runlog.Run) error {
 	}
 	if r.OutDir != "" {
 		if err := shared(r.OutDir); err != nil {
-			return fmt.Errorf("--out %s %w; with --on slurm, give an --out on a filesystem the nodes share", r.OutDir, err)
+			return &launch.InputError{Input: launch.InputOut, Value: r.OutDir, Err: fmt.Errorf("%w; give one on a filesystem the nodes share", err)}
 		}
 	}
 	if err := shared(p.JobsDir); err != nil {
@@ -69,7 +69,7 @@ func (p *Placement) Check(ctx context.Context, r *runlog.Run) error {
 	}
 	for _, d := range r.Data {
 		if err := shared(d.Path); err != nil {
-			return fmt.Errorf("--data %s=%s %w; with --on slurm, datasets must be on a filesystem the nodes share", d.Name, d.Path, err)
+			return &launch.InputError{Input: launch.InputData, Name: d.Name, Value: d.Path, Err: fmt.Errorf("%w; a job reads its datasets from a filesystem the nodes share", err)}
 		}
 	}
 	if r.CodeMount && r.CodeDir != "" && r.Remote == "" {

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -115,4 +117,31 @@ func slurmPlacement(cmd *cobra.Command) (*slurm.Placement, error) {
 		return nil, err
 	}
 	return &slurm.Placement{JobsDir: filepath.Join(base, "jobs"), Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr(), Log: cmd.ErrOrStderr()}, nil
+}
+
+// parseDataArg parses --data NAME=PATH.
+func parseDataArg(s string) (launch.DataArg, error) {
+	n, p, ok := strings.Cut(s, "=")
+	if !ok || p == "" {
+		return launch.DataArg{}, fmt.Errorf("--data %q: write NAME=PATH, as in --data train=./data/train", s)
+	}
+	if !runlog.ValidDatasetName(n) {
+		return launch.DataArg{}, fmt.Errorf("--data %q: the name %q may have %s", s, n, runlog.DatasetNameRule)
+	}
+	return launch.DataArg{Name: n, Path: p}, nil
+}
+
+// flagError names a value launch refused by the flag it came from.
+func flagError(err error) error {
+	var ie *launch.InputError
+	if !errors.As(err, &ie) {
+		return err
+	}
+	switch ie.Input {
+	case launch.InputData:
+		return fmt.Errorf("--data %s=%s: %w", ie.Name, ie.Value, ie.Err)
+	case launch.InputOut:
+		return fmt.Errorf("--out %s: %w", ie.Value, ie.Err)
+	}
+	return fmt.Errorf("--%s %q: %w", ie.Input, ie.Value, ie.Err)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -196,6 +197,11 @@ differ; 1 error; 2 usage.`,
 				if out != nil {
 					fmt.Fprintf(cmd.ErrOrStderr(), "repro: %v\n", err)
 					return &statusError{exitError}
+				}
+				// --out is this command's flag; the datasets came from
+				// the record, and launch names them so.
+				if ie := (*launch.InputError)(nil); errors.As(err, &ie) && ie.Input == launch.InputOut {
+					return flagError(err)
 				}
 				return err
 			}

@@ -143,7 +143,7 @@ is recorded then); 2 for a usage error.`,
 				spec.Labels[k] = v
 			}
 			for _, d := range o.data {
-				da, err := launch.ParseDataArg(d)
+				da, err := parseDataArg(d)
 				if err != nil {
 					return usagef("%v", err)
 				}
@@ -167,7 +167,7 @@ is recorded then); 2 for a usage error.`,
 				}
 				out, err := launch.Run(ctx, l, spec)
 				if err != nil {
-					return err
+					return flagError(err)
 				}
 				return printDryRun(cmd, out)
 			}
@@ -186,7 +186,7 @@ is recorded then); 2 for a usage error.`,
 					fmt.Fprintf(cmd.ErrOrStderr(), "repro: %v\n", err)
 					return &statusError{exitError}
 				}
-				return err
+				return flagError(err)
 			}
 			r := out.Run
 			if out.Detached {
