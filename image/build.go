@@ -97,7 +97,7 @@ func Build(ctx context.Context, o BuildOptions) (*Result, error) {
 		o.Dest = DefaultDest
 	}
 	if !strings.HasPrefix(o.Dest, "/") {
-		return nil, fmt.Errorf("--dest %q must be an absolute path in the image", o.Dest)
+		return nil, &OptionError{Option: OptDest, Value: o.Dest, Err: errors.New("not an absolute path in the image")}
 	}
 	if o.Workdir == "" {
 		o.Workdir = path.Clean(o.Dest)
@@ -118,7 +118,7 @@ func Build(ctx context.Context, o BuildOptions) (*Result, error) {
 	}
 	for _, e := range o.Env {
 		if k, _, ok := strings.Cut(e, "="); !ok || k == "" {
-			return nil, fmt.Errorf("--env %q: write KEY=VALUE", e)
+			return nil, &OptionError{Option: OptEnv, Value: e, Err: errors.New("write KEY=VALUE")}
 		}
 	}
 
@@ -139,8 +139,7 @@ func Build(ctx context.Context, o BuildOptions) (*Result, error) {
 		}
 		if len(changed) > 0 {
 			if !o.AllowDirty {
-				return nil, fmt.Errorf("build context %s has uncommitted changes (%d files: %s); an image tagged git-%s must hold that commit: commit them (files git ignores count too: leave them out with .dockerignore), or build with --allow-dirty (tagged git-%s-dirty and labelled %s=true)",
-					o.Context, len(changed), strings.Join(firstN(changed, 5), ", "), code.Commit[:7], code.Commit[:7], LabelDirty)
+				return nil, &DirtyContextError{Context: o.Context, Changed: changed, Commit: code.Commit, DirtyTag: "git-" + shortSHA(code.Commit) + "-dirty"}
 			}
 			res.Dirty = true
 			res.Labels[LabelDirty] = "true"
@@ -250,7 +249,7 @@ func Build(ctx context.Context, o BuildOptions) (*Result, error) {
 		case err != nil && !provenance.IsNotFound(err):
 			return nil, provenance.RegistryError(first.String(), repo.RegistryStr(), err)
 		case err == nil && desc.Digest != digest:
-			return nil, fmt.Errorf("%s already points at %s, another image; an exact version names one image: bump --version, or pass --force to move the tag", first, desc.Digest)
+			return nil, &TagTakenError{Tag: first.String(), Digest: desc.Digest.String()}
 		}
 	}
 
@@ -286,10 +285,10 @@ func Build(ctx context.Context, o BuildOptions) (*Result, error) {
 func repository(s string, o provenance.RegistryOptions) (name.Repository, error) {
 	ref, err := provenance.ParseRef(s)
 	if err != nil {
-		return name.Repository{}, fmt.Errorf("--repo: %w", err)
+		return name.Repository{}, &OptionError{Option: OptRepo, Err: err}
 	}
 	if ref.Tag != "" || ref.Digest != "" {
-		return name.Repository{}, fmt.Errorf("--repo %q names a tag or digest; give REGISTRY/NAME and let --version choose the tags", s)
+		return name.Repository{}, &OptionError{Option: OptRepo, Value: s, Err: errors.New("names a tag or digest; give REGISTRY/NAME: the version chooses the tags")}
 	}
 	return name.NewRepository(ref.Repository, o.NameOptions()...)
 }
@@ -428,7 +427,7 @@ func parsePlatforms(ss []string) ([]v1.Platform, error) {
 		for _, part := range strings.Split(s, ",") {
 			p, err := v1.ParsePlatform(strings.TrimSpace(part))
 			if err != nil || p.OS == "" || p.Architecture == "" {
-				return nil, fmt.Errorf("--platform %q: write os/arch[/variant], as in linux/amd64", part)
+				return nil, &OptionError{Option: OptPlatform, Value: part, Err: errors.New("write os/arch[/variant], as in linux/amd64")}
 			}
 			ps = append(ps, *p)
 		}
@@ -460,14 +459,14 @@ func resolveBase(ctx context.Context, base string, platforms []v1.Platform, o pr
 	}
 	ref, err := provenance.ParseRef(base)
 	if err != nil {
-		return nil, "", false, fmt.Errorf("--base: %w", err)
+		return nil, "", false, &OptionError{Option: OptBase, Err: err}
 	}
 	if ref.Tag == "latest" || ref.Tag == "" && ref.Digest == "" {
-		return nil, "", false, fmt.Errorf("--base %q uses the moving tag latest; name a version tag or a digest", base)
+		return nil, "", false, &OptionError{Option: OptBase, Value: base, Err: errors.New("uses the moving tag latest; name a version tag or a digest")}
 	}
 	repo, err := name.NewRepository(ref.Repository, o.NameOptions()...)
 	if err != nil {
-		return nil, "", false, fmt.Errorf("--base %q: %w", base, err)
+		return nil, "", false, &OptionError{Option: OptBase, Value: base, Err: err}
 	}
 	var nref name.Reference = repo.Tag(ref.Tag)
 	if ref.Digest != "" {
@@ -475,11 +474,11 @@ func resolveBase(ctx context.Context, base string, platforms []v1.Platform, o pr
 	}
 	desc, err := remote.Get(nref, o.RemoteOptions(ctx)...)
 	if err != nil {
-		return nil, "", false, fmt.Errorf("--base: %w", provenance.RegistryError(base, repo.RegistryStr(), err))
+		return nil, "", false, &OptionError{Option: OptBase, Err: provenance.RegistryError(base, repo.RegistryStr(), err)}
 	}
 	digest := desc.Digest.String()
 	if ref.Tag != "" && ref.Digest != "" && digest != ref.Digest {
-		return nil, "", false, fmt.Errorf("--base %q: tag %s points at %s, not at the digest given", base, ref.Tag, digest)
+		return nil, "", false, &OptionError{Option: OptBase, Value: base, Err: fmt.Errorf("tag %s points at %s, not at the digest given", ref.Tag, digest)}
 	}
 	if !desc.MediaType.IsIndex() {
 		img, err := desc.Image()
@@ -492,7 +491,7 @@ func resolveBase(ctx context.Context, base string, platforms []v1.Platform, o pr
 		}
 		p := v1.Platform{OS: cf.OS, Architecture: cf.Architecture, Variant: cf.Variant}
 		if len(platforms) > 0 && !matchesAny(p, platforms) {
-			return nil, "", false, fmt.Errorf("--base %q is a single %s image; it cannot give --platform %s", base, platformString(p), platformString(platforms[0]))
+			return nil, "", false, &OptionError{Option: OptBase, Value: base, Err: fmt.Errorf("is a single %s image; it cannot give the platform %s", platformString(p), platformString(platforms[0]))}
 		}
 		return []baseImage{{platform: p, img: img, mediaType: layerTypeFor(desc.MediaType)}}, digest, false, nil
 	}
@@ -519,7 +518,7 @@ func resolveBase(ctx context.Context, base string, platforms []v1.Platform, o pr
 		out = append(out, baseImage{platform: *m.Platform, img: img, mediaType: layerTypeFor(m.MediaType)})
 	}
 	if len(out) == 0 {
-		return nil, "", false, fmt.Errorf("--base %q has no image for the platforms asked for", base)
+		return nil, "", false, &OptionError{Option: OptBase, Value: base, Err: errors.New("has no image for the platforms asked for")}
 	}
 	sort.Slice(out, func(i, j int) bool { return platformString(out[i].platform) < platformString(out[j].platform) })
 	return out, digest, true, nil

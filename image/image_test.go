@@ -47,7 +47,7 @@ func TestTagSet(t *testing.T) {
 		{"1.2.3", "", "LATEST", "", "the tag latest is refused"},
 		{"1.2.3", "", "1.2.4", "", "looks like a version"},
 		{"1.2.3", "", "-x", "", "not valid"},
-		{"1.2.3", "xyz", "", "", "is not a git commit"},
+		{"1.2.3", "xyz", "", "", "not a git commit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.version+"/"+tt.channel, func(t *testing.T) {
@@ -444,7 +444,7 @@ func TestBuild_BadInputPushesNothing(t *testing.T) {
 		{"unknown base", func(o *image.BuildOptions) { o.Base = reg.host() + "/base:1.0" }, "not found in the registry"},
 		{"latest base", func(o *image.BuildOptions) { o.Base = reg.host() + "/base" }, "moving tag latest"},
 		{"tagged repo", func(o *image.BuildOptions) { o.Repository += ":1" }, "names a tag or digest"},
-		{"relative dest", func(o *image.BuildOptions) { o.Dest = "app" }, "must be an absolute path"},
+		{"relative dest", func(o *image.BuildOptions) { o.Dest = "app" }, "not an absolute path"},
 		{"bad platform", func(o *image.BuildOptions) { o.Platforms = []string{"amd64"} }, "write os/arch"},
 	}
 	for _, tt := range tests {

@@ -2,6 +2,7 @@ package image
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -24,11 +25,11 @@ type Promotion struct {
 // is resolved first; a digest the repository does not hold is refused.
 func Promote(ctx context.Context, src string, to []string, o provenance.RegistryOptions) (*Promotion, error) {
 	if len(to) == 0 {
-		return nil, fmt.Errorf("promote needs at least one tag: --to staging")
+		return nil, &OptionError{Option: OptTags, Err: errors.New("promote needs at least one tag")}
 	}
 	for _, t := range to {
 		if err := ValidateTag(t); err != nil {
-			return nil, fmt.Errorf("--to: %w", err)
+			return nil, &OptionError{Option: OptTags, Err: err}
 		}
 	}
 	ref, err := provenance.ParseRef(src)

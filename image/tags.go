@@ -71,16 +71,16 @@ func TagSet(version, sha, channel string) ([]string, error) {
 	}
 	if sha != "" {
 		if !shaRe().MatchString(sha) {
-			return nil, fmt.Errorf("--sha %q is not a git commit (7 to 64 lowercase hex digits)", sha)
+			return nil, &OptionError{Option: OptSHA, Value: sha, Err: errors.New("not a git commit (7 to 64 lowercase hex digits)")}
 		}
 		tags = append(tags, "git-"+sha[:7])
 	}
 	if channel != "" {
 		if err := ValidateTag(channel); err != nil {
-			return nil, fmt.Errorf("--channel: %w", err)
+			return nil, &OptionError{Option: OptChannel, Err: err}
 		}
 		if _, err := ParseVersion(channel); err == nil {
-			return nil, fmt.Errorf("--channel %q looks like a version; a channel is a name such as dev, staging or stable", channel)
+			return nil, &OptionError{Option: OptChannel, Value: channel, Err: errors.New("looks like a version; a channel is a name such as dev, staging or stable")}
 		}
 		tags = append(tags, channel)
 	}

@@ -104,7 +104,7 @@ Exit status: 0 ok, 1 error (nothing is recorded), 2 usage.`,
 			ctx := cmd.Context()
 			res, err := image.Build(ctx, bo)
 			if err != nil {
-				return err
+				return imageError(err)
 			}
 			if err := image.RecordBuild(ctx, l, res); err != nil {
 				return fmt.Errorf("pushed %s but could not record it: %w", res.Pinned(), err)

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reprohq/repro/engine"
+	"github.com/reprohq/repro/image"
 	"github.com/reprohq/repro/launch"
 	"github.com/reprohq/repro/provenance"
 	"github.com/reprohq/repro/runlog"
@@ -144,4 +145,36 @@ func flagError(err error) error {
 		return fmt.Errorf("--out %s: %w", ie.Value, ie.Err)
 	}
 	return fmt.Errorf("--%s %q: %w", ie.Input, ie.Value, ie.Err)
+}
+
+// imageFlags are the flags of image's options.
+var imageFlags = map[image.Option]string{
+	image.OptDest: "--dest", image.OptEnv: "--env", image.OptRepo: "--repo", image.OptPlatform: "--platform",
+	image.OptBase: "--base", image.OptSHA: "--sha", image.OptChannel: "--channel", image.OptTags: "--to",
+}
+
+// imageError names a refused build, tag or promote option by its flag,
+// and says a refusal's fix as the flag that makes it.
+func imageError(err error) error {
+	var (
+		oe    *image.OptionError
+		dirty *image.DirtyContextError
+		taken *image.TagTakenError
+	)
+	switch {
+	case errors.As(err, &oe):
+		flag, ok := imageFlags[oe.Option]
+		switch {
+		case !ok:
+			return err
+		case oe.Value == "":
+			return fmt.Errorf("%s: %w", flag, oe.Err)
+		}
+		return fmt.Errorf("%s %q: %w", flag, oe.Value, oe.Err)
+	case errors.As(err, &dirty):
+		return errors.New(dirty.Describe("build with --allow-dirty"))
+	case errors.As(err, &taken):
+		return errors.New(taken.Describe("bump --version", "pass --force to move the tag"))
+	}
+	return err
 }

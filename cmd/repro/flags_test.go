@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/reprohq/repro/image"
 	"github.com/reprohq/repro/launch"
 )
 
@@ -62,5 +63,30 @@ func TestFlagError(t *testing.T) {
 	// What a library says without a flag.
 	if got := (&launch.InputError{Input: launch.InputData, Name: "train", Value: "/d", Err: cause}).Error(); !strings.HasPrefix(got, "dataset train at /d: ") {
 		t.Errorf("library message %q", got)
+	}
+}
+
+// image's refusals are said with the flags that fix them.
+func TestImageError(t *testing.T) {
+	for _, tc := range []struct {
+		in   error
+		want string
+	}{
+		{&image.OptionError{Option: image.OptDest, Value: "app", Err: errors.New("not an absolute path in the image")}, `--dest "app": not an absolute path in the image`},
+		{&image.OptionError{Option: image.OptTags, Err: errors.New("bad tag")}, `--to: bad tag`},
+		{&image.OptionError{Option: image.OptBase, Value: "x:latest", Err: errors.New("moving")}, `--base "x:latest": moving`},
+		{&image.TagTakenError{Tag: "r/t:1.0.0", Digest: "sha256:ab"}, "r/t:1.0.0 already points at sha256:ab, another image; an exact version names one image: bump --version, or pass --force to move the tag"},
+		{errors.New("other"), "other"},
+	} {
+		if got := imageError(tc.in).Error(); got != tc.want {
+			t.Errorf("imageError(%v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	d := &image.DirtyContextError{Context: "ctx", Changed: []string{"a.txt"}, Commit: strings.Repeat("c", 40), DirtyTag: "git-ccccccc-dirty"}
+	if got := imageError(d).Error(); !strings.Contains(got, "or build with --allow-dirty (tagged git-ccccccc-dirty") || !strings.Contains(got, "(1 files: a.txt)") {
+		t.Errorf("dirty: %q", got)
+	}
+	if strings.Contains(d.Error(), "--") {
+		t.Errorf("the library names a flag: %q", d.Error())
 	}
 }

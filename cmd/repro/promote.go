@@ -42,7 +42,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 				}
 			}
 			if err != nil {
-				return err
+				return imageError(err)
 			}
 			if !strings.Contains(args[0], "@") {
 				fmt.Fprintf(cmd.ErrOrStderr(), "repro: resolved %s -> %s@%s\n", args[0], p.Repository, p.Digest)

@@ -43,7 +43,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 			}
 			tags, err := image.TagSet(version, sha, channel)
 			if err != nil {
-				return err
+				return imageError(err)
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), strings.Join(tags, "\n"))
 			return nil
