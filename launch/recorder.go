@@ -121,7 +121,7 @@ func (rec *recording) check() (provenance.Ref, []provenance.EnvVar, error) {
 		return ref, nil, err
 	}
 	if (ref.Tag == "latest" || ref.Tag == "" && ref.Digest == "") && !s.AllowLatest {
-		return ref, nil, fmt.Errorf("image %q uses the moving tag latest; name a version tag or a digest, or pass --allow-latest", s.Image)
+		return ref, nil, &LatestError{Image: s.Image}
 	}
 	env, err := provenance.ParseEnv(s.Env, s.SecretEnv, s.Lookup)
 	if err != nil {

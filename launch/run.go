@@ -246,14 +246,6 @@ func tracer(w io.Writer, start time.Time) func(step string) {
 	}
 }
 
-// SecretFileError is a changed file of a dirty work tree that looks like
-// it holds a credential: it would be stored in the ledger's patch.
-type SecretFileError struct{ Path, Why string }
-
-func (e *SecretFileError) Error() string {
-	return fmt.Sprintf("uncommitted file %s looks like it holds a secret (%s), and a dirty run stores its uncommitted changes in the ledger and in re-run scripts: commit it if it is not a secret, add it to .gitignore, or pass --allow-secret-file %s", e.Path, e.Why, e.Path)
-}
-
 // checkArgv refuses what cannot be passed faithfully to a container.
 func checkArgv(argv []string) error {
 	for i, a := range argv {
@@ -369,13 +361,13 @@ func captureCodePart(ctx context.Context, s Spec) (*codePart, error) {
 	}
 	code, err := provenance.CaptureCode(ctx, dir)
 	if errors.Is(err, provenance.ErrNoRepo) {
-		return nil, fmt.Errorf("%w; run inside your code's repository, point --code at it, or pass --no-code", err)
+		return nil, &NoCodeError{Err: err}
 	}
 	if err != nil {
 		return nil, err
 	}
 	if code.Dirty && !s.AllowDirty {
-		return nil, fmt.Errorf("work tree %s has uncommitted changes:\n%s\ncommit them, or pass --allow-dirty to record the run as dirty", code.Dir, listFiles(code.Changed, 20))
+		return nil, &DirtyTreeError{Dir: code.Dir, Changed: code.Changed}
 	}
 	if code.Dirty {
 		// The uncommitted changes go into the ledger and every re-run

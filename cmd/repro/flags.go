@@ -134,8 +134,23 @@ func parseDataArg(s string) (launch.DataArg, error) {
 
 // flagError names a value launch refused by the flag it came from.
 func flagError(err error) error {
-	var ie *launch.InputError
-	if !errors.As(err, &ie) {
+	var (
+		ie     *launch.InputError
+		latest *launch.LatestError
+		noCode *launch.NoCodeError
+		dirty  *launch.DirtyTreeError
+		secret *launch.SecretFileError
+	)
+	switch {
+	case errors.As(err, &latest):
+		return errors.New(latest.Describe("pass --allow-latest"))
+	case errors.As(err, &noCode):
+		return &describedError{noCode.Describe("point --code at it", "pass --no-code"), noCode.Err}
+	case errors.As(err, &dirty):
+		return errors.New(dirty.Describe("pass --allow-dirty"))
+	case errors.As(err, &secret):
+		return errors.New(secret.Describe("pass --allow-secret-file " + secret.Path))
+	case !errors.As(err, &ie):
 		return err
 	}
 	switch ie.Input {
@@ -178,3 +193,12 @@ func imageError(err error) error {
 	}
 	return err
 }
+
+// describedError is a message said anew for the CLI, its cause kept.
+type describedError struct {
+	msg   string
+	cause error
+}
+
+func (e *describedError) Error() string { return e.msg }
+func (e *describedError) Unwrap() error { return e.cause }

@@ -50,6 +50,10 @@ func TestFlagError(t *testing.T) {
 		{&launch.InputError{Input: launch.InputOut, Value: "./o", Err: errors.New("not empty")}, "--out ./o: not empty"},
 		{&launch.InputError{Input: launch.InputWorkdir, Value: "rel", Err: errors.New("give an absolute path")}, `--workdir "rel": give an absolute path`},
 		{&launch.InputError{Input: launch.InputMemory, Value: "-1", Err: errors.New("no")}, `--memory "-1": no`},
+		{&launch.LatestError{Image: "r/t"}, `image "r/t" uses the moving tag latest; name a version tag or a digest, or pass --allow-latest`},
+		{&launch.NoCodeError{Err: errors.New("not inside a git repository")}, "not inside a git repository; run inside your code's repository, point --code at it, or pass --no-code"},
+		{&launch.DirtyTreeError{Dir: "/w", Changed: []string{"a"}}, "work tree /w has uncommitted changes:\n  a\ncommit them, or pass --allow-dirty to record the run as dirty"},
+		{&launch.SecretFileError{Path: ".env", Why: "its name"}, "uncommitted file .env looks like it holds a secret (its name), and a dirty run stores its uncommitted changes in the ledger and in re-run scripts: commit it if it is not a secret, add it to .gitignore, or pass --allow-secret-file .env"},
 		{errors.New("other"), "other"},
 	} {
 		got := flagError(tc.in)
@@ -59,6 +63,15 @@ func TestFlagError(t *testing.T) {
 	}
 	if !errors.Is(flagError(&launch.InputError{Input: launch.InputData, Err: cause}), cause) {
 		t.Error("the cause is lost")
+	}
+	if !errors.Is(flagError(&launch.NoCodeError{Err: cause}), cause) {
+		t.Error("the cause of a missing repository is lost")
+	}
+	// The library's own messages name no flag.
+	for _, e := range []error{&launch.LatestError{Image: "r/t"}, &launch.NoCodeError{Err: cause}, &launch.DirtyTreeError{Dir: "/w"}, &launch.SecretFileError{Path: ".env"}} {
+		if strings.Contains(e.Error(), "--") {
+			t.Errorf("launch names a flag: %q", e.Error())
+		}
 	}
 	// What a library says without a flag.
 	if got := (&launch.InputError{Input: launch.InputData, Name: "train", Value: "/d", Err: cause}).Error(); !strings.HasPrefix(got, "dataset train at /d: ") {
