@@ -155,7 +155,7 @@ func Verify(orig, next *runlog.Run, ignore []string) *Verification {
 // lists what differs from the outputs recorded when it finished.
 func VerifyOutputs(ctx context.Context, r *runlog.Run) ([]OutputDiff, error) {
 	if r.OutDir == "" {
-		return nil, fmt.Errorf("run %s had no --out directory; there are no outputs to verify", r.ShortID())
+		return nil, fmt.Errorf("run %s had no outputs directory; there are no outputs to verify", r.ShortID())
 	}
 	if r.Status == runlog.StatusRunning {
 		return nil, fmt.Errorf("run %s is still running", r.ShortID())

@@ -102,9 +102,20 @@ type loopbackHTTPOnly struct{ next http.RoundTripper }
 
 func (t loopbackHTTPOnly) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme == "http" && !IsLoopback(req.URL.Hostname()) {
-		return nil, fmt.Errorf("plain HTTP to %s refused: only loopback registries are reached without TLS; pass --insecure to allow it", req.URL.Host)
+		return nil, &PlainHTTPError{Host: req.URL.Host}
 	}
 	return t.next.RoundTrip(req)
+}
+
+// PlainHTTPError is a registry not on loopback reached without TLS:
+// refused unless RegistryOptions.Insecure.
+type PlainHTTPError struct{ Host string }
+
+func (e *PlainHTTPError) Error() string { return e.Describe("allow it for this registry") }
+
+// Describe says the fix that allows plain HTTP as allow.
+func (e *PlainHTTPError) Describe(allow string) string {
+	return fmt.Sprintf("plain HTTP to %s refused: only loopback registries are reached without TLS; %s", e.Host, allow)
 }
 
 // NamesRegistry says whether the reference s starts with a registry host

@@ -160,7 +160,7 @@ func K8sJob(r *runlog.Run, o K8sOptions) ([]byte, error) {
 	if len(p.Code) > 0 {
 		ref, err := provenance.ParseRef(o.GitImage)
 		if err != nil || ref.Digest == "" {
-			return nil, fmt.Errorf("run %s mounted its code: the Job needs an image with git, pinned by digest, to check out commit %s: pass --git-image REGISTRY/NAME@sha256:...", p.Short, r.Commit)
+			return nil, &GitImageError{Run: p.Short, Commit: r.Commit}
 		}
 		ann["repro.dev/commit"] = r.Commit
 		remote := r.Remote
@@ -225,4 +225,15 @@ func pathBase(p string) string {
 		return p[i+1:]
 	}
 	return p
+}
+
+// GitImageError is a Job of a run that mounted its code, without an
+// image to check the commit out with (K8sOptions.GitImage).
+type GitImageError struct{ Run, Commit string }
+
+func (e *GitImageError) Error() string { return e.Describe("name one") }
+
+// Describe says the fix that names the image as name.
+func (e *GitImageError) Describe(name string) string {
+	return fmt.Sprintf("run %s mounted its code: the Job needs an image with git, pinned by digest, to check out commit %s: %s", e.Run, e.Commit, name)
 }

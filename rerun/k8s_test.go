@@ -1,6 +1,7 @@
 package rerun_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -84,7 +85,8 @@ func TestK8sJob_DecodesStrictly(t *testing.T) {
 
 func TestK8sJob_Refusals(t *testing.T) {
 	r := k8sRun()
-	if _, err := rerun.K8sJob(r, rerun.K8sOptions{}); err == nil || !strings.Contains(err.Error(), "--git-image") {
+	var gi *rerun.GitImageError
+	if _, err := rerun.K8sJob(r, rerun.K8sOptions{}); !errors.As(err, &gi) || gi.Commit != r.Commit {
 		t.Errorf("no git image: %v", err)
 	}
 	if _, err := rerun.K8sJob(r, rerun.K8sOptions{GitImage: "alpine/git:2.45"}); err == nil || !strings.Contains(err.Error(), "pinned by digest") {

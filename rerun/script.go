@@ -32,6 +32,23 @@ type Options struct {
 	Job *Job
 }
 
+// DirtyRunError is a run recorded from a dirty work tree whose changes
+// were not stored: it cannot be re-run exactly, only at its commit
+// without them (Options.AllowDirty).
+type DirtyRunError struct {
+	Run     string
+	Changed []string
+	Commit  string
+}
+
+func (e *DirtyRunError) Error() string { return e.Describe("allow it") }
+
+// Describe says the fix that re-runs it at its commit as allow.
+func (e *DirtyRunError) Describe(allow string) string {
+	return fmt.Sprintf("run %s was recorded from a dirty work tree (%d changed files: %s); its uncommitted changes were not stored, so it cannot be re-run exactly; %s to re-run at commit %s without them",
+		e.Run, len(e.Changed), strings.Join(head(e.Changed, 5), ", "), allow, short(e.Commit))
+}
+
 // Job shapes the script of a run that a scheduler runs: the run is
 // recorded as running, and the script is its launch on a node. The node
 // checks out the recorded commit and re-checks every dataset's digest
@@ -142,8 +159,7 @@ func newPlan(r *runlog.Run, o Options) (*plan, error) {
 	case r.Dirty && o.AllowDirty:
 		p.NoPatch = true
 	case r.Dirty && r.CodeMount:
-		return nil, fmt.Errorf("run %s was recorded from a dirty work tree (%d changed files: %s); its uncommitted changes were not stored, so it cannot be re-run exactly; pass --allow-dirty to re-run at commit %s without them",
-			r.ShortID(), len(r.ChangedFiles), strings.Join(head(r.ChangedFiles, 5), ", "), short(r.Commit))
+		return nil, &DirtyRunError{Run: r.ShortID(), Changed: r.ChangedFiles, Commit: r.Commit}
 	}
 	if p.PatchB64 != "" && r.CodeTree == "" {
 		return nil, fmt.Errorf("run %s: recorded uncommitted changes without the git tree they make", r.ShortID())

@@ -26,7 +26,7 @@ func refuseNetworkFS(dir string) error {
 	}
 	switch uint32(st.Type) {
 	case unix.NFS_SUPER_MAGIC, unix.SMB_SUPER_MAGIC, cifsMagic, smb2Magic:
-		return errors.New("is on a network filesystem, where SQLite locking is unsafe; keep the ledger on a local disk (set REPRO_LEDGER or --ledger)")
+		return errors.New("is on a network filesystem, where SQLite locking is unsafe; keep the ledger on a local disk")
 	}
 	return nil
 }

@@ -54,7 +54,7 @@ type SchemaError struct {
 }
 
 func (e *SchemaError) Error() string {
-	return fmt.Sprintf("ledger %q has schema version %d, newer than this repro understands (%d); upgrade repro, or use another ledger with --ledger", e.Path, e.Found, e.Supported)
+	return fmt.Sprintf("ledger %q has schema version %d, newer than this repro understands (%d); upgrade repro, or use another ledger", e.Path, e.Found, e.Supported)
 }
 
 // DataDir is repro's own data directory: $XDG_DATA_HOME/repro, else
@@ -78,7 +78,7 @@ func DefaultPath() (string, error) {
 	}
 	d, err := DataDir()
 	if err != nil {
-		return "", fmt.Errorf("find the default ledger: %w, or REPRO_LEDGER, or pass --ledger", err)
+		return "", fmt.Errorf("find the default ledger: %w; set REPRO_LEDGER to a file", err)
 	}
 	return filepath.Join(d, "ledger.db"), nil
 }
@@ -92,7 +92,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Ledger, error) {
 		f(&o)
 	}
 	if path == "" {
-		return nil, errors.New("ledger path is empty; pass --ledger FILE")
+		return nil, errors.New("ledger path is empty; name a file")
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -103,7 +103,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Ledger, error) {
 	fi, err := os.Stat(abs)
 	switch {
 	case err == nil && fi.IsDir():
-		return nil, fmt.Errorf("ledger %q is a directory; pass a file path such as %s with --ledger", path, filepath.Join(path, "ledger.db"))
+		return nil, fmt.Errorf("ledger %q is a directory; name a file in it, such as %s", path, filepath.Join(path, "ledger.db"))
 	case err == nil && !fi.Mode().IsRegular():
 		return nil, fmt.Errorf("ledger %q is not a regular file", path)
 	case err != nil && !errors.Is(err, os.ErrNotExist):
@@ -233,7 +233,7 @@ func peekVersion(ctx context.Context, abs string) (int, error) {
 		return 0, explain(err)
 	}
 	if v == 0 && n > 0 {
-		return 0, errors.New("is an SQLite file but not a repro ledger; pass another path with --ledger")
+		return 0, errors.New("is an SQLite file but not a repro ledger; use another path")
 	}
 	return v, nil
 }
@@ -245,13 +245,13 @@ func explain(err error) error {
 	if errors.As(err, &se) {
 		switch se.Code {
 		case sqlite3.ErrNotADB, sqlite3.ErrCorrupt:
-			return fmt.Errorf("is not a readable SQLite ledger (%v); it was left untouched: restore it from a backup or pass another path with --ledger", err)
+			return fmt.Errorf("is not a readable SQLite ledger (%v); it was left untouched: restore it from a backup or use another path", err)
 		case sqlite3.ErrReadonly, sqlite3.ErrCantOpen, sqlite3.ErrPerm:
-			return fmt.Errorf("cannot be written (%v); check the file and its directory are writable, or pass another path with --ledger", err)
+			return fmt.Errorf("cannot be written (%v); check the file and its directory are writable, or use another path", err)
 		case sqlite3.ErrFull:
-			return fmt.Errorf("the disk is full (%v); free space, or keep the ledger elsewhere with --ledger", err)
+			return fmt.Errorf("the disk is full (%v); free space, or keep the ledger elsewhere", err)
 		case sqlite3.ErrIoErr:
-			return fmt.Errorf("the disk could not be written (%v); check free space and the filesystem, or keep the ledger elsewhere with --ledger", err)
+			return fmt.Errorf("the disk could not be written (%v); check free space and the filesystem, or keep the ledger elsewhere", err)
 		}
 	}
 	return err

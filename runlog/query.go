@@ -134,7 +134,7 @@ func (f Filter) order() (string, []any, error) {
 	case strings.HasPrefix(key, "metric:") && len(key) > len("metric:"):
 		return "json_extract(r.metrics, ?) " + dir + " NULLS LAST, r.started_at DESC, r.seq DESC", []any{jsonPath(strings.TrimPrefix(key, "metric:"))}, nil
 	}
-	return "", nil, fmt.Errorf("--sort %q: choose started, duration, exit, status, name or metric:NAME, with :asc to reverse", f.Sort)
+	return "", nil, fmt.Errorf("sort order %q: choose started, duration, exit, status, name or metric:NAME, with :asc to reverse", f.Sort)
 }
 
 func jsonPath(name string) string {

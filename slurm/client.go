@@ -72,7 +72,7 @@ func (c *Client) runInput(ctx context.Context, input, name string, args ...strin
 type MissingError struct{ Command string }
 
 func (e *MissingError) Error() string {
-	return fmt.Sprintf("%s is not on PATH: --on slurm submits from a machine where Slurm's commands work (a login node of the cluster)", e.Command)
+	return fmt.Sprintf("%s is not on PATH: Slurm jobs are submitted from a machine where Slurm's commands work (a login node of the cluster)", e.Command)
 }
 
 // CommandError is a Slurm command that failed, with its own message.
@@ -100,21 +100,31 @@ type Submission struct {
 var owned = []string{"-o", "--output", "-e", "--error", "-J", "--job-name", "-D", "--chdir",
 	"--wrap", "--parsable", "-W", "--wait", "--test-only", "-i", "--input", "--export-file"}
 
-// CheckArgs refuses a --slurm-arg that is not an sbatch option, or is one
-// that the job sets itself.
+// ArgError is a user's sbatch argument refused: the argument, and why.
+type ArgError struct {
+	Arg string
+	Why string
+}
+
+func (e *ArgError) Error() string {
+	return fmt.Sprintf("sbatch argument %q %s", runlog.Visible(e.Arg), e.Why)
+}
+
+// CheckArgs refuses a user's sbatch argument that is not an option, or
+// is one that the job sets itself.
 func CheckArgs(args []string) error {
 	for _, a := range args {
 		if !strings.HasPrefix(a, "-") || a == "-" || a == "--" {
-			return fmt.Errorf("--slurm-arg %q is not an sbatch option; write it as one, as in --slurm-arg=--partition=gpu", runlog.Visible(a))
+			return &ArgError{Arg: a, Why: "is not an sbatch option; write each as one argument, its value after =, as in --partition=gpu"}
 		}
 		if strings.ContainsAny(a, "\x00\n\r") {
-			return fmt.Errorf("--slurm-arg %q holds a line break or NUL byte", runlog.Visible(a))
+			return &ArgError{Arg: a, Why: "holds a line break or NUL byte"}
 		}
 		name, _, _ := strings.Cut(a, "=")
 		for _, o := range owned {
 			short := len(o) == 2
 			if name == o || short && strings.HasPrefix(a, o) {
-				return fmt.Errorf("--slurm-arg %q sets what repro sets for the job itself (its name, script, output files and working directory); leave it out", runlog.Visible(a))
+				return &ArgError{Arg: a, Why: "sets what repro sets for the job itself (its name, script, output files and working directory); leave it out"}
 			}
 		}
 	}
@@ -153,10 +163,20 @@ func (c *Client) Test(ctx context.Context, args []string) error {
 		if errors.As(err, &me) {
 			return err
 		}
-		return fmt.Errorf("Slurm would not take the job (%w); check the --slurm-arg options", err)
+		return &TestError{Err: err}
 	}
 	return nil
 }
+
+// TestError is sbatch --test-only refusing the job: Slurm would not take
+// it with the options given.
+type TestError struct{ Err error }
+
+func (e *TestError) Error() string {
+	return fmt.Sprintf("Slurm would not take the job (%v); check the sbatch options", e.Err)
+}
+
+func (e *TestError) Unwrap() error { return e.Err }
 
 // Cancel cancels job id: Slurm signals the job script, which stops the
 // run's container.

@@ -14,6 +14,7 @@ import (
 	"github.com/reprohq/repro/image"
 	"github.com/reprohq/repro/launch"
 	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/rerun"
 	"github.com/reprohq/repro/runlog"
 	"github.com/reprohq/repro/slurm"
 )
@@ -93,7 +94,7 @@ func (f *placeFlags) validate() error {
 		return usagef("--slurm-arg and --detach go with --on slurm")
 	}
 	if err := slurm.CheckArgs(f.slurmArgs); err != nil {
-		return usagef("%v", err)
+		return usagef("%v", flagError(err))
 	}
 	return nil
 }
@@ -140,8 +141,14 @@ func flagError(err error) error {
 		noCode *launch.NoCodeError
 		dirty  *launch.DirtyTreeError
 		secret *launch.SecretFileError
+		arg    *slurm.ArgError
+		test   *slurm.TestError
 	)
 	switch {
+	case errors.As(err, &arg):
+		return fmt.Errorf("--slurm-arg %q %s", runlog.Visible(arg.Arg), arg.Why)
+	case errors.As(err, &test):
+		return &describedError{fmt.Sprintf("Slurm would not take the job (%v); check the --slurm-arg options", test.Err), test.Err}
 	case errors.As(err, &latest):
 		return errors.New(latest.Describe("pass --allow-latest"))
 	case errors.As(err, &noCode):
@@ -202,3 +209,26 @@ type describedError struct {
 
 func (e *describedError) Error() string { return e.msg }
 func (e *describedError) Unwrap() error { return e.cause }
+
+// cliError says, with the flag that fixes it, a refusal any command may
+// meet, wherever it sits in the error: a registry reached over plain
+// HTTP, a re-run refused for its dirty record, a Job without a git image.
+func cliError(err error) error {
+	var (
+		plain *provenance.PlainHTTPError
+		dirty *rerun.DirtyRunError
+		git   *rerun.GitImageError
+	)
+	said := func(inner error, fix string) error {
+		return &describedError{strings.Replace(err.Error(), inner.Error(), fix, 1), err}
+	}
+	switch {
+	case errors.As(err, &plain):
+		return said(plain, plain.Describe("pass --insecure to allow it"))
+	case errors.As(err, &dirty):
+		return said(dirty, dirty.Describe("pass --allow-dirty"))
+	case errors.As(err, &git):
+		return said(git, git.Describe("pass --git-image REGISTRY/NAME@sha256:..."))
+	}
+	return err
+}

@@ -2,12 +2,15 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/reprohq/repro/image"
 	"github.com/reprohq/repro/launch"
+	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/rerun"
 )
 
 func TestParseDataArg(t *testing.T) {
@@ -101,5 +104,30 @@ func TestImageError(t *testing.T) {
 	}
 	if strings.Contains(d.Error(), "--") {
 		t.Errorf("the library names a flag: %q", d.Error())
+	}
+}
+
+// A refusal deep in an error is said with its flag, its context kept.
+func TestCLIError(t *testing.T) {
+	plain := &provenance.PlainHTTPError{Host: "10.0.0.5:5000"}
+	err := fmt.Errorf("resolve 10.0.0.5:5000/t:1: GET http://10.0.0.5:5000/v2/: %w", plain)
+	got := cliError(err).Error()
+	if want := "resolve 10.0.0.5:5000/t:1: GET http://10.0.0.5:5000/v2/: plain HTTP to 10.0.0.5:5000 refused: only loopback registries are reached without TLS; pass --insecure to allow it"; got != want {
+		t.Errorf("cliError = %q, want %q", got, want)
+	}
+	if !errors.As(cliError(err), &plain) {
+		t.Error("the typed error is lost")
+	}
+	dirty := &rerun.DirtyRunError{Run: "4e1d", Changed: []string{"a.py"}, Commit: strings.Repeat("c", 40)}
+	if got := cliError(dirty).Error(); !strings.HasSuffix(got, "pass --allow-dirty to re-run at commit cccccccccccc without them") {
+		t.Errorf("dirty: %q", got)
+	}
+	for _, e := range []error{plain, dirty, &rerun.GitImageError{Run: "4e1d", Commit: "c"}} {
+		if strings.Contains(e.Error(), "--") {
+			t.Errorf("a library names a flag: %q", e.Error())
+		}
+	}
+	if other := errors.New("other"); cliError(other) != other {
+		t.Error("an unrelated error was changed")
 	}
 }

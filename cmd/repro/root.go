@@ -65,7 +65,7 @@ func report(err error, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "repro: interrupted")
 		return exitInterrupted
 	}
-	fmt.Fprintf(stderr, "repro: %s\n", err)
+	fmt.Fprintf(stderr, "repro: %s\n", cliError(err))
 	var ue *usageError
 	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") {
 		fmt.Fprintln(stderr, "Try: repro help")
@@ -181,7 +181,8 @@ func (g *globals) openLedger(ctx context.Context, readOnly, settle bool) (*runlo
 	}
 	l, err := runlog.Open(ctx, path, g.options(readOnly)...)
 	if err != nil {
-		return nil, err
+		// Another ledger is always a way out: say how to choose one.
+		return nil, fmt.Errorf("%w (--ledger FILE, or REPRO_LEDGER)", err)
 	}
 	if l.NewerSchema() > 0 {
 		if g.stderr != nil {
