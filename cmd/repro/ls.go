@@ -265,7 +265,7 @@ func runCell(r *runlog.Run, col string, tty bool) string {
 		}
 		c := r.Commit
 		if tty {
-			c = c[:min(12, len(c))]
+			c = ident.Commit(c).Short()
 		}
 		if r.Dirty {
 			c += "*"
