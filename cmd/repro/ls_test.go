@@ -18,7 +18,7 @@ func TestRunCell(t *testing.T) {
 		ID: strings.Repeat("4e", 16), Name: "", Status: runlog.StatusFailed, ExitCode: &code,
 		ImageRepo: "127.0.0.1:5000/trainer", ImageTag: "1.0", ImageDigest: digest,
 		Commit: strings.Repeat("c", 40), Dirty: true,
-		Data:   []runlog.Dataset{{Name: "train", Digest: digest}, {Name: "labels", Digest: digest}},
+		Data:      []runlog.Dataset{{Name: "train", Digest: digest}, {Name: "labels", Digest: digest}},
 		StartedAt: start, FinishedAt: &end, Labels: map[string]string{"sweep": "lr", "best": "true"},
 		Metrics: map[string]float64{"acc": 0.875}, OutputsDigest: digest,
 		Host: runlog.Host{User: "ada", Hostname: "login\x1b1"},
