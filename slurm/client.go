@@ -107,7 +107,7 @@ type ArgError struct {
 }
 
 func (e *ArgError) Error() string {
-	return fmt.Sprintf("sbatch argument %q %s", runlog.Visible(e.Arg), e.Why)
+	return fmt.Sprintf("sbatch argument %q %s", e.Arg, e.Why)
 }
 
 // CheckArgs refuses a user's sbatch argument that is not an option, or

@@ -146,7 +146,7 @@ func flagError(err error) error {
 	)
 	switch {
 	case errors.As(err, &arg):
-		return fmt.Errorf("--slurm-arg %q %s", runlog.Visible(arg.Arg), arg.Why)
+		return fmt.Errorf("--slurm-arg %q %s", arg.Arg, arg.Why)
 	case errors.As(err, &test):
 		return &describedError{fmt.Sprintf("Slurm would not take the job (%v); check the --slurm-arg options", test.Err), test.Err}
 	case errors.As(err, &latest):
