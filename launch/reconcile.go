@@ -142,9 +142,7 @@ func reconcileJob(ctx context.Context, l *runlog.Ledger, r *runlog.Run, job *run
 	if err := l.RecordJob(ctx, r.ID, settled); err != nil {
 		return rec, runlog.Result{}, false, err
 	}
-	if r.OutDir != "" && res.ExitCode != nil { // the container ran
-		recordOutputs(ctx, r.OutDir, &res, func(string, ...any) {})
-	}
+	ranOutputs(ctx, r, &res, func(string, ...any) {})
 	rec.Status = res.Status
 	return rec, res, true, nil
 }

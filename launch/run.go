@@ -136,9 +136,7 @@ func begin(ctx context.Context, l *runlog.Ledger, s Spec, r *runlog.Run, ref pro
 // it ended, and puts the record as stored into out.
 func finish(ctx context.Context, l *runlog.Ledger, r *runlog.Run, res runlog.Result, out *Outcome, logf func(string, ...any)) error {
 	ctx = context.WithoutCancel(ctx)
-	if r.OutDir != "" && res.ExitCode != nil {
-		recordOutputs(ctx, r.OutDir, &res, logf)
-	}
+	ranOutputs(ctx, r, &res, logf)
 	if err := l.Finish(ctx, r.ID, res); err != nil {
 		return fmt.Errorf("record the end of run %s: %w", r.ShortID(), err)
 	}
@@ -176,12 +174,6 @@ func runPlaced(ctx context.Context, l *runlog.Ledger, s Spec, r *runlog.Run, ref
 	}
 	out.ExitCode = code
 	return out, finish(ctx, l, r, *res, out, logf)
-}
-
-// RecordOutputs puts the outputs and metrics of a finished run, written
-// under dir, into res; a problem is told to logf and leaves them out.
-func RecordOutputs(ctx context.Context, dir string, res *runlog.Result, logf func(string, ...any)) {
-	recordOutputs(ctx, dir, res, logf)
 }
 
 // validUser says whether u is UID:GID in digits.
@@ -296,6 +288,15 @@ func HashOutputs(ctx context.Context, dir string) (digest string, outputs []runl
 		outputs = append(outputs, runlog.Output{Path: f.Path, Digest: f.Digest, Bytes: f.Size})
 	}
 	return v.Digest, outputs, nil
+}
+
+// ranOutputs records r's outputs and metrics into res when its container
+// ran (an exit code) and it has an --out: a run refused or lost before
+// its container started wrote none.
+func ranOutputs(ctx context.Context, r *runlog.Run, res *runlog.Result, logf func(string, ...any)) {
+	if r.OutDir != "" && res.ExitCode != nil {
+		recordOutputs(ctx, r.OutDir, res, logf)
+	}
 }
 
 // recordOutputs puts a finished run's outputs and metrics into res.

@@ -22,8 +22,9 @@ import (
 	"github.com/reprohq/repro/runlog"
 )
 
-// Client runs Slurm's commands. The zero Client finds them on PATH and
-// uses the cluster that SLURM_CONF (or Slurm's default) names.
+// Client runs Slurm's commands. The zero Client, and a nil one, find
+// them on PATH and use the cluster that SLURM_CONF (or Slurm's default)
+// names.
 type Client struct {
 	// Bin maps a command's name (sbatch, scontrol, sacct, scancel) to
 	// the program to run; a name not in it is found on PATH.

@@ -77,14 +77,7 @@ func (p *Placement) Check(ctx context.Context, r *runlog.Run) error {
 			return fmt.Errorf("the code at %s %w and has no remote to clone from; push it, or keep it on a filesystem the nodes share", r.CodeDir, err)
 		}
 	}
-	return p.client().Test(ctx, p.SbatchArgs)
-}
-
-func (p *Placement) client() *Client {
-	if p.Client == nil {
-		return &Client{}
-	}
-	return p.Client
+	return p.Client.Test(ctx, p.SbatchArgs)
 }
 
 func (p *Placement) logf(format string, a ...any) {
@@ -132,7 +125,7 @@ func (p *Placement) Run(ctx context.Context, l *runlog.Ledger, r *runlog.Run, in
 		}
 		defer lock.Close()
 	}
-	id, err := p.client().Submit(ctx, Submission{Script: path, Name: "repro-" + r.ShortID(), Dir: dir,
+	id, err := p.Client.Submit(ctx, Submission{Script: path, Name: "repro-" + r.ShortID(), Dir: dir,
 		Stdout: filepath.Join(dir, stdoutFile), Stderr: filepath.Join(dir, stderrFile), Args: p.SbatchArgs})
 	if err != nil {
 		return nil, 0, err
@@ -141,7 +134,7 @@ func (p *Placement) Run(ctx context.Context, l *runlog.Ledger, r *runlog.Run, in
 	if err := l.RecordJob(context.WithoutCancel(ctx), r.ID, job); err != nil {
 		// The job runs; its run is settled as the job ends, by this
 		// repro or by Reconcile, which cannot find it without its ID.
-		_ = p.client().Cancel(context.WithoutCancel(ctx), id)
+		_ = p.Client.Cancel(context.WithoutCancel(ctx), id)
 		return nil, 0, fmt.Errorf("record slurm job %s of run %s: %w; the job was cancelled", id, r.ShortID(), err)
 	}
 	p.logf("run %s submitted as slurm job %s", r.ShortID(), id)
@@ -173,14 +166,14 @@ func (p *Placement) wait(ctx context.Context, l *runlog.Ledger, r *runlog.Run, j
 			}
 			interrupted = sig
 			p.logf("%s: cancelling slurm job %s (again to stop waiting)", engine.SignalName(sig), job.ID)
-			if err := p.client().Cancel(context.WithoutCancel(ctx), job.ID); err != nil {
+			if err := p.Client.Cancel(context.WithoutCancel(ctx), job.ID); err != nil {
 				p.logf("%v", err)
 			}
 		case <-tick.C:
 		}
 		out.flush()
 		errw.flush()
-		st, err := p.client().Query(context.WithoutCancel(ctx), job.ID)
+		st, err := p.Client.Query(context.WithoutCancel(ctx), job.ID)
 		if err != nil {
 			if failures++; failures == 50 {
 				p.logf("cannot ask Slurm about job %s (%v); stopped waiting: repro reconcile records how run %s ends", job.ID, err, r.ShortID())
@@ -236,7 +229,7 @@ func (p *Placement) Settle(ctx context.Context, r *runlog.Run, job *runlog.Job) 
 		reason := fmt.Sprintf("it was recorded but never submitted to Slurm; noticed %s", p.now().UTC().Format(time.RFC3339))
 		return *job, runlog.Result{Status: runlog.StatusLost, Error: reason}, reason, true, nil
 	}
-	st, err := p.client().Query(ctx, job.ID)
+	st, err := p.Client.Query(ctx, job.ID)
 	if errors.Is(err, ErrUnknownJob) {
 		reason := fmt.Sprintf("Slurm no longer knows its job %s; noticed %s", job.ID, p.now().UTC().Format(time.RFC3339))
 		return *job, runlog.Result{Status: runlog.StatusLost, Error: reason}, reason, true, nil

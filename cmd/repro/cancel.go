@@ -37,14 +37,11 @@ Exit status: 0 ok, 1 error (or the job did not end within --wait), 2 usage.`,
 		},
 		RunE: g.withLedger(false, func(cmd *cobra.Command, args []string, l *runlog.Ledger) error {
 			ctx := cmd.Context()
-			id, err := l.Resolve(ctx, args[0])
+			r, err := l.Get(ctx, args[0])
 			if err != nil {
 				return err
 			}
-			r, err := l.Get(ctx, id)
-			if err != nil {
-				return err
-			}
+			id := r.ID
 			job, err := l.JobOf(ctx, id)
 			if err != nil {
 				return err

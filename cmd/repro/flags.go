@@ -112,13 +112,24 @@ func (f *placeFlags) placement(cmd *cobra.Command) (launch.Placement, error) {
 	return p, nil
 }
 
-// slurmPlacement is Slurm with its jobs under repro's data directory.
+// slurmPlacement is Slurm with its jobs under repro's data directory,
+// its output and messages on cmd's streams.
 func slurmPlacement(cmd *cobra.Command) (*slurm.Placement, error) {
+	p, err := slurmJobs()
+	if err != nil {
+		return nil, err
+	}
+	p.Stdout, p.Stderr, p.Log = cmd.OutOrStdout(), cmd.ErrOrStderr(), cmd.ErrOrStderr()
+	return p, nil
+}
+
+// slurmJobs is Slurm with its jobs under repro's data directory, silent.
+func slurmJobs() (*slurm.Placement, error) {
 	base, err := runlog.DataDir()
 	if err != nil {
 		return nil, err
 	}
-	return &slurm.Placement{JobsDir: filepath.Join(base, "jobs"), Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr(), Log: cmd.ErrOrStderr()}, nil
+	return &slurm.Placement{JobsDir: filepath.Join(base, "jobs")}, nil
 }
 
 // parseDataArg parses --data NAME=PATH.

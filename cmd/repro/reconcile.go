@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/reprohq/repro/launch"
 	"github.com/reprohq/repro/runlog"
-	"github.com/reprohq/repro/slurm"
 )
 
 func newReconcileCmd(g *globals) *cobra.Command {
@@ -91,11 +89,11 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 
 // jobSettler asks Slurm about runs it ran (nil: no data directory).
 func jobSettler() launch.JobSettler {
-	base, err := runlog.DataDir()
+	p, err := slurmJobs()
 	if err != nil {
 		return nil
 	}
-	return &slurm.Placement{JobsDir: filepath.Join(base, "jobs")}
+	return p
 }
 
 // settleLeftovers reconciles, through l, when l records a run of this
