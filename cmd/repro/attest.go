@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,14 +13,18 @@ import (
 	"github.com/reprohq/repro/provenance"
 	"github.com/reprohq/repro/rerun"
 	"github.com/reprohq/repro/runlog"
+	"github.com/reprohq/repro/trust"
 )
 
+type attestOptions struct {
+	registryFlags
+	ref    string // RUN
+	output string
+	push   bool
+}
+
 func newAttestCmd(g *globals) *cobra.Command {
-	var (
-		output string
-		push   bool
-		reg    registryFlags
-	)
+	o := &attestOptions{}
 	cmd := &cobra.Command{
 		Use:   "attest RUN [-o FILE] [--push]",
 		Short: "Sign a run's provenance (in-toto, SLSA v1) and attach it to its image",
@@ -54,42 +59,49 @@ Exit status: 0 ok, 1 error, 2 usage.`,
   repro key > repro.pub && repro attest 4e1d --push
   repro attestations 127.0.0.1:5000/trainer@sha256:...`,
 		Args: exactArgs(1, "one RUN (an ID or unique prefix; see repro ls)"),
-		RunE: g.withLedger(true, func(cmd *cobra.Command, args []string, l *runlog.Ledger) error {
-			ctx := cmd.Context()
-			r, err := getChecked(ctx, l, args[0], false)
+		RunE: g.withLedger(true, func(ctx context.Context, l *runlog.Ledger, args []string, s streams) error {
+			o.ref = args[0]
+			k, err := g.key()
 			if err != nil {
-				return err
+				return fmt.Errorf("sign the attestation: %w", err)
 			}
-			env, err := attestRun(cmd, g, l, r, push, reg.options())
-			if err != nil {
-				return err
-			}
-			switch {
-			case output != "":
-				return rerun.WriteFile(output, append(env, '\n'))
-			case !push:
-				_, err = fmt.Fprintln(cmd.OutOrStdout(), string(env))
-				return err
-			}
-			return nil
+			return runAttest(ctx, l, k, o, s)
 		}),
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "", "write the signed envelope to FILE (default: stdout, unless --push)")
-	cmd.Flags().BoolVar(&push, "push", false, "attach the attestation to the run's image in its registry")
-	reg.addFlags(cmd)
+	cmd.Flags().StringVarP(&o.output, "output", "o", "", "write the signed envelope to FILE (default: stdout, unless --push)")
+	cmd.Flags().BoolVar(&o.push, "push", false, "attach the attestation to the run's image in its registry")
+	o.registryFlags.addFlags(cmd)
 	return cmd
+}
+
+// runAttest signs a run's provenance with k: to a file, stdout, or the
+// image's registry.
+func runAttest(ctx context.Context, l *runlog.Ledger, k *trust.Key, o *attestOptions, s streams) error {
+	r, err := getChecked(ctx, l, o.ref, false)
+	if err != nil {
+		return err
+	}
+	env, err := attestRun(ctx, s, k, l, r, o.push, o.registryFlags.options())
+	if err != nil {
+		return err
+	}
+	switch {
+	case o.output != "":
+		return rerun.WriteFile(o.output, append(env, '\n'))
+	case !o.push:
+		_, err = fmt.Fprintln(s.out, string(env))
+		return err
+	}
+	return nil
 }
 
 // attestRun signs run r's attestation with the user's key and, with push,
 // attaches it to the run's image; it returns the envelope.
-func attestRun(cmd *cobra.Command, g *globals, l *runlog.Ledger, r *runlog.Run, push bool, o provenance.RegistryOptions) ([]byte, error) {
-	k, err := g.key()
-	if err != nil {
-		return nil, fmt.Errorf("sign the attestation: %w", err)
-	}
+func attestRun(ctx context.Context, s streams, k *trust.Key, l *runlog.Ledger, r *runlog.Run, push bool, o provenance.RegistryOptions) ([]byte, error) {
 	var patch []byte
 	if r.PatchDigest != "" {
-		if patch, err = l.Blob(cmd.Context(), r.PatchDigest); err != nil {
+		var err error
+		if patch, err = l.Blob(ctx, r.PatchDigest); err != nil {
 			return nil, fmt.Errorf("run %s: its uncommitted changes: %w", r.ShortID(), err)
 		}
 	}
@@ -107,11 +119,11 @@ func attestRun(cmd *cobra.Command, g *globals, l *runlog.Ledger, r *runlog.Run, 
 		return nil, err
 	}
 	if push {
-		tag, err := attest.Push(cmd.Context(), provenance.Pinned(r.ImageRepo, r.ImageDigest), env, o)
+		tag, err := attest.Push(ctx, provenance.Pinned(r.ImageRepo, r.ImageDigest), env, o)
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(cmd.ErrOrStderr(), "repro: attested run %s on %s (signed by %s)\n", r.ShortID(), tag, keyID)
+		fmt.Fprintf(s.err, "repro: attested run %s on %s (signed by %s)\n", r.ShortID(), tag, keyID)
 	}
 	return env, nil
 }
@@ -126,12 +138,15 @@ type attested struct {
 	Verified bool      `json:"verified"`
 }
 
+type attestationsOptions struct {
+	registryFlags
+	image string   // IMAGE@DIGEST
+	keys  []string // PEM files of keys trusted besides the user's own
+	json  bool
+}
+
 func newAttestationsCmd(g *globals) *cobra.Command {
-	var (
-		keyFiles []string
-		asJSON   bool
-		reg      registryFlags
-	)
+	o := &attestationsOptions{}
 	cmd := &cobra.Command{
 		Use:   "attestations IMAGE@DIGEST [--key PEM]... [--json]",
 		Short: "List the runs attested for an image, each verified",
@@ -146,60 +161,66 @@ Exit status: 0 ok, 1 error, 2 usage.`,
   repro attestations registry.example.com/ml/trainer@sha256:... --key ada.pub --json`,
 		Args: exactArgs(1, "one IMAGE@DIGEST"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			keys, err := trustedKeys(keyFiles)
-			if err != nil {
-				return err
-			}
-			envs, err := attest.Fetch(cmd.Context(), args[0], reg.options())
-			if err != nil {
-				return err
-			}
-			list := []attested{}
-			for i, env := range envs {
-				payload, signer, err := attest.Open(env, keys)
-				if err != nil && !errors.Is(err, attest.ErrUnverified) {
-					fmt.Fprintf(cmd.ErrOrStderr(), "repro: attestation %d of %s: %v\n", i+1, args[0], err)
-					continue
-				}
-				st, perr := attest.ParseStatement(payload)
-				if perr != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "repro: attestation %d of %s: %v\n", i+1, args[0], perr)
-					continue
-				}
-				a := attested{Run: st.Predicate.RunDetails.Metadata.InvocationID, Outputs: max(0, len(st.Subject)-1), Signer: "unverified"}
-				if signer != nil {
-					a.Signer, a.Verified = runlog.KeyID(signer), true
-				}
-				a.Started, _ = time.Parse(time.RFC3339Nano, st.Predicate.RunDetails.Metadata.StartedOn)
-				for _, b := range st.Predicate.RunDetails.Byproducts {
-					if s, ok := b.Annotations["status"].(string); ok && b.Name == "exit" {
-						a.Status = runlog.Visible(s)
-					}
-				}
-				list = append(list, a)
-			}
-			w := cmd.OutOrStdout()
-			if asJSON {
-				return printJSON(w, list)
-			}
-			if len(list) == 0 {
-				fmt.Fprintf(cmd.ErrOrStderr(), "repro: no run is attested for %s\n", args[0])
-				return nil
-			}
-			tty := isTerminal(w)
-			rows := make([][]string, 0, len(list))
-			for _, a := range list {
-				id := a.Run
-				if tty {
-					id = runlog.Short(id)
-				}
-				rows = append(rows, []string{id, orEmpty(a.Status), formatTime(a.Started, tty), fmt.Sprint(a.Outputs), a.Signer})
-			}
-			return printTable(w, []string{"RUN", "STATUS", "STARTED", "OUTPUTS", "SIGNED BY"}, rows)
+			o.image = args[0]
+			return runAttestations(cmd.Context(), o, streamsOf(cmd))
 		},
 	}
-	cmd.Flags().StringArrayVar(&keyFiles, "key", nil, "also trust this public key (PEM, as repro key prints it); repeatable")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of {run, status, started_at, outputs, signer, verified}")
-	reg.addFlags(cmd)
+	cmd.Flags().StringArrayVar(&o.keys, "key", nil, "also trust this public key (PEM, as repro key prints it); repeatable")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print a JSON array of {run, status, started_at, outputs, signer, verified}")
+	o.registryFlags.addFlags(cmd)
 	return cmd
+}
+
+// runAttestations lists the runs attested for an image, each verified.
+func runAttestations(ctx context.Context, o *attestationsOptions, s streams) error {
+	keys, err := trustedKeys(o.keys)
+	if err != nil {
+		return err
+	}
+	envs, err := attest.Fetch(ctx, o.image, o.registryFlags.options())
+	if err != nil {
+		return err
+	}
+	list := []attested{}
+	for i, env := range envs {
+		payload, signer, err := attest.Open(env, keys)
+		if err != nil && !errors.Is(err, attest.ErrUnverified) {
+			fmt.Fprintf(s.err, "repro: attestation %d of %s: %v\n", i+1, o.image, err)
+			continue
+		}
+		st, perr := attest.ParseStatement(payload)
+		if perr != nil {
+			fmt.Fprintf(s.err, "repro: attestation %d of %s: %v\n", i+1, o.image, perr)
+			continue
+		}
+		a := attested{Run: st.Predicate.RunDetails.Metadata.InvocationID, Outputs: max(0, len(st.Subject)-1), Signer: "unverified"}
+		if signer != nil {
+			a.Signer, a.Verified = runlog.KeyID(signer), true
+		}
+		a.Started, _ = time.Parse(time.RFC3339Nano, st.Predicate.RunDetails.Metadata.StartedOn)
+		for _, b := range st.Predicate.RunDetails.Byproducts {
+			if s, ok := b.Annotations["status"].(string); ok && b.Name == "exit" {
+				a.Status = runlog.Visible(s)
+			}
+		}
+		list = append(list, a)
+	}
+	w := s.out
+	if o.json {
+		return printJSON(w, list)
+	}
+	if len(list) == 0 {
+		fmt.Fprintf(s.err, "repro: no run is attested for %s\n", o.image)
+		return nil
+	}
+	tty := isTerminal(w)
+	rows := make([][]string, 0, len(list))
+	for _, a := range list {
+		id := a.Run
+		if tty {
+			id = runlog.Short(id)
+		}
+		rows = append(rows, []string{id, orEmpty(a.Status), formatTime(a.Started, tty), fmt.Sprint(a.Outputs), a.Signer})
+	}
+	return printTable(w, []string{"RUN", "STATUS", "STARTED", "OUTPUTS", "SIGNED BY"}, rows)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -29,11 +30,11 @@ type buildOptions struct {
 	force        bool
 	platforms    []string
 	metadataFile string
+	build        image.BuildOptions // the flags above, checked, and CONTEXT
 }
 
 func newBuildCmd(g *globals) *cobra.Command {
 	o := &buildOptions{}
-	var bo image.BuildOptions
 	cmd := &cobra.Command{
 		Use:   "build [CONTEXT] --repo REGISTRY/NAME --version V",
 		Short: "Build a trainer image once, tag it many ways, push it, record its digest",
@@ -79,7 +80,8 @@ Exit status: 0 ok, 1 error (nothing is recorded), 2 usage.`,
 			if o.repo == "" || o.version == "" {
 				return usagef("build needs --repo REGISTRY/NAME and --version V")
 			}
-			bo = image.BuildOptions{
+			bo := &o.build
+			*bo = image.BuildOptions{
 				Context: ".", Repository: o.repo, Version: o.version, SHA: o.sha, Channel: o.channel,
 				Base: o.base, Env: o.env, Workdir: o.workdir, Dest: o.dest, Platforms: o.platforms,
 				AllowDirty: o.allowDirty, Force: o.force,
@@ -100,32 +102,8 @@ Exit status: 0 ok, 1 error (nothing is recorded), 2 usage.`,
 			}
 			return nil
 		},
-		RunE: g.withLedger(false, func(cmd *cobra.Command, args []string, l *runlog.Ledger) error {
-			ctx := cmd.Context()
-			res, err := image.Build(ctx, bo)
-			if err != nil {
-				return imageError(err)
-			}
-			if err := image.RecordBuild(ctx, l, res); err != nil {
-				return fmt.Errorf("pushed %s but could not record it: %w", res.Pinned(), err)
-			}
-			if o.metadataFile != "" {
-				b, err := res.MarshalMetadata()
-				if err != nil {
-					return err
-				}
-				if err := rerun.WriteFile(o.metadataFile, append(b, '\n')); err != nil {
-					return err
-				}
-				_ = os.Chmod(o.metadataFile, 0o644)
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "repro: created %s, from %s\n", res.Created, res.CreatedFrom)
-			if res.Dirty {
-				fmt.Fprintf(cmd.ErrOrStderr(), "repro: warning: built from uncommitted changes; tagged and labelled dirty\n")
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "repro: pushed %s (%d files, %d bytes) as %s\n", res.Repository, res.Files, res.Bytes, strings.Join(res.Tags, ", "))
-			fmt.Fprintln(cmd.OutOrStdout(), res.Pinned())
-			return nil
+		RunE: g.withLedger(false, func(ctx context.Context, l *runlog.Ledger, args []string, s streams) error {
+			return runBuild(ctx, l, o, s)
 		}),
 	}
 	f := cmd.Flags()
@@ -145,6 +123,35 @@ Exit status: 0 ok, 1 error (nothing is recorded), 2 usage.`,
 	f.StringVar(&o.metadataFile, "metadata-file", "", "write the build's digest, tags, labels and base as JSON to FILE")
 	o.registryFlags.addFlags(cmd)
 	return cmd
+}
+
+// runBuild builds, pushes and records an image.
+func runBuild(ctx context.Context, l *runlog.Ledger, o *buildOptions, s streams) error {
+
+	res, err := image.Build(ctx, o.build)
+	if err != nil {
+		return imageError(err)
+	}
+	if err := image.RecordBuild(ctx, l, res); err != nil {
+		return fmt.Errorf("pushed %s but could not record it: %w", res.Pinned(), err)
+	}
+	if o.metadataFile != "" {
+		b, err := res.MarshalMetadata()
+		if err != nil {
+			return err
+		}
+		if err := rerun.WriteFile(o.metadataFile, append(b, '\n')); err != nil {
+			return err
+		}
+		_ = os.Chmod(o.metadataFile, 0o644)
+	}
+	fmt.Fprintf(s.err, "repro: created %s, from %s\n", res.Created, res.CreatedFrom)
+	if res.Dirty {
+		fmt.Fprintf(s.err, "repro: warning: built from uncommitted changes; tagged and labelled dirty\n")
+	}
+	fmt.Fprintf(s.err, "repro: pushed %s (%d files, %d bytes) as %s\n", res.Repository, res.Files, res.Bytes, strings.Join(res.Tags, ", "))
+	fmt.Fprintln(s.out, res.Pinned())
+	return nil
 }
 
 // wordsFlag reads one word or a JSON array of strings.

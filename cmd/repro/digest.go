@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -10,8 +11,14 @@ import (
 	"github.com/reprohq/repro/provenance"
 )
 
+type digestOptions struct {
+	paths []string // PATH...
+	list  bool     // a directory's listing, not its digest
+	json  bool
+}
+
 func newDigestCmd(g *globals) *cobra.Command {
-	var list, asJSON bool
+	o := &digestOptions{}
 	cmd := &cobra.Command{
 		Use:   "digest PATH...",
 		Short: "Print the content version of a dataset directory or file",
@@ -38,15 +45,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			type entry struct {
-				Path   string `json:"path"`
-				Kind   string `json:"kind"`
-				Digest string `json:"digest"`
-				Files  int64  `json:"files"`
-				Bytes  int64  `json:"bytes"`
-			}
-			var entries []entry
-			w := cmd.OutOrStdout()
+			o.paths = args
 			// The ledger's hash cache, when there is a ledger: unchanged
 			// files are not read again.
 			var cache provenance.HashCache
@@ -54,37 +53,52 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 				defer l.Close()
 				cache = launch.LedgerCache{L: l}
 			}
-			for _, p := range args {
-				var progress io.Writer
-				if isTerminal(cmd.ErrOrStderr()) {
-					progress = cmd.ErrOrStderr()
-				}
-				v, err := provenance.HashPathWith(cmd.Context(), p, provenance.HashOptions{Cache: cache, Progress: launch.ProgressLine(progress, "hashing "+p)})
-				if err != nil {
-					return fmt.Errorf("digest %s: %w", p, provenance.PathCause(p, err))
-				}
-				switch {
-				case asJSON:
-					entries = append(entries, entry{p, v.Kind, v.Digest, v.Files, v.Bytes})
-				case list && v.Kind == "dir":
-					listing, err := v.Listing()
-					if err != nil {
-						return fmt.Errorf("digest %s: %w", p, err)
-					}
-					if _, err := w.Write(listing); err != nil {
-						return err
-					}
-				default:
-					fmt.Fprintf(w, "%s  %s\n", v.Digest, p)
-				}
-			}
-			if asJSON {
-				return printJSON(w, entries)
-			}
-			return nil
+			return runDigest(cmd.Context(), cache, o, streamsOf(cmd))
 		},
 	}
-	cmd.Flags().BoolVar(&list, "list", false, "print a directory's sha256sum listing instead of its digest")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of {path, kind, digest, files, bytes}")
+	cmd.Flags().BoolVar(&o.list, "list", false, "print a directory's sha256sum listing instead of its digest")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print a JSON array of {path, kind, digest, files, bytes}")
 	return cmd
+}
+
+// runDigest prints the version of each path (cache, when not nil, spares
+// reading unchanged files).
+func runDigest(ctx context.Context, cache provenance.HashCache, o *digestOptions, s streams) error {
+	type entry struct {
+		Path   string `json:"path"`
+		Kind   string `json:"kind"`
+		Digest string `json:"digest"`
+		Files  int64  `json:"files"`
+		Bytes  int64  `json:"bytes"`
+	}
+	var entries []entry
+	w := s.out
+	for _, p := range o.paths {
+		var progress io.Writer
+		if isTerminal(s.err) {
+			progress = s.err
+		}
+		v, err := provenance.HashPathWith(ctx, p, provenance.HashOptions{Cache: cache, Progress: launch.ProgressLine(progress, "hashing "+p)})
+		if err != nil {
+			return fmt.Errorf("digest %s: %w", p, provenance.PathCause(p, err))
+		}
+		switch {
+		case o.json:
+			entries = append(entries, entry{p, v.Kind, v.Digest, v.Files, v.Bytes})
+		case o.list && v.Kind == "dir":
+			listing, err := v.Listing()
+			if err != nil {
+				return fmt.Errorf("digest %s: %w", p, err)
+			}
+			if _, err := w.Write(listing); err != nil {
+				return err
+			}
+		default:
+			fmt.Fprintf(w, "%s  %s\n", v.Digest, p)
+		}
+	}
+	if o.json {
+		return printJSON(w, entries)
+	}
+	return nil
 }

@@ -68,8 +68,8 @@ func (f *engineFlags) validate() error {
 	return nil
 }
 
-func (f *engineFlags) engine(cmd *cobra.Command) *engine.Engine {
-	return &engine.Engine{Bin: f.runtime, Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr(), StopTimeout: f.stopTimeout}
+func (f *engineFlags) engine(s streams) *engine.Engine {
+	return &engine.Engine{Bin: f.runtime, Stdout: s.out, Stderr: s.err, StopTimeout: f.stopTimeout}
 }
 
 // placeFlags send a run to a cluster's scheduler instead of this
@@ -100,11 +100,11 @@ func (f *placeFlags) validate() error {
 }
 
 // placement is where the run goes (nil: this machine's engine).
-func (f *placeFlags) placement(cmd *cobra.Command) (launch.Placement, error) {
+func (f *placeFlags) placement(s streams) (launch.Placement, error) {
 	if f.on == "" {
 		return nil, nil
 	}
-	p, err := slurmPlacement(cmd)
+	p, err := slurmPlacement(s)
 	if err != nil {
 		return nil, err
 	}
@@ -113,13 +113,13 @@ func (f *placeFlags) placement(cmd *cobra.Command) (launch.Placement, error) {
 }
 
 // slurmPlacement is Slurm with its jobs under repro's data directory,
-// its output and messages on cmd's streams.
-func slurmPlacement(cmd *cobra.Command) (*slurm.Placement, error) {
+// its output and messages on s.
+func slurmPlacement(s streams) (*slurm.Placement, error) {
 	p, err := slurmJobs()
 	if err != nil {
 		return nil, err
 	}
-	p.Stdout, p.Stderr, p.Log = cmd.OutOrStdout(), cmd.ErrOrStderr(), cmd.ErrOrStderr()
+	p.Stdout, p.Stderr, p.Log = s.out, s.err, s.err
 	return p, nil
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -11,9 +12,13 @@ import (
 	"github.com/reprohq/repro/runlog"
 )
 
+type imagesOptions struct {
+	repo string // REPOSITORY, or "" for all
+	json bool
+}
+
 func newImagesCmd(g *globals) *cobra.Command {
-	var asJSON bool
-	var repo string
+	o := &imagesOptions{}
 	cmd := &cobra.Command{
 		Use:   "images [REPOSITORY]",
 		Short: "List images built or run, with their tags now and before",
@@ -33,7 +38,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 		},
 		// Usage is checked before the ledger is opened.
 		PreRunE: func(cmd *cobra.Command, args []string) error {
-			repo = ""
+			o.repo = ""
 			if len(args) == 1 {
 				ref, err := provenance.ParseRef(args[0])
 				if err != nil {
@@ -42,41 +47,45 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 				if ref.Tag != "" || ref.Digest != "" {
 					return usagef("images takes a REPOSITORY, without a tag or digest")
 				}
-				repo = ref.Repository
+				o.repo = ref.Repository
 			}
 			return nil
 		},
-		RunE: g.withLedger(true, func(cmd *cobra.Command, args []string, l *runlog.Ledger) error {
-			ctx := cmd.Context()
-			imgs, err := l.Images(ctx, repo)
-			if err != nil {
-				return err
-			}
-			w := cmd.OutOrStdout()
-			if asJSON {
-				return printJSON(w, imgs)
-			}
-			tty := isTerminal(w)
-			rows := make([][]string, 0, len(imgs))
-			for _, i := range imgs {
-				commit := i.SourceCommit
-				if tty {
-					commit = ident.Commit(commit).Short()
-				}
-				last := "-"
-				if i.LastRun != nil {
-					last = formatTime(*i.LastRun, tty)
-				}
-				rows = append(rows, []string{i.Repository, shortDigest(i.Digest, tty), orEmpty(strings.Join(i.Tags, ",")),
-					orEmpty(strings.Join(i.PastTags, ",")), orEmpty(commit), fmt.Sprint(i.Runs), last})
-			}
-			if len(rows) == 0 {
-				fmt.Fprintln(cmd.ErrOrStderr(), "repro: no images recorded")
-				return nil
-			}
-			return printTable(w, []string{"REPOSITORY", "DIGEST", "TAGS", "PAST TAGS", "COMMIT", "RUNS", "LAST RUN"}, rows)
+		RunE: g.withLedger(true, func(ctx context.Context, l *runlog.Ledger, args []string, s streams) error {
+			return runImages(ctx, l, o, s)
 		}),
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of images")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print a JSON array of images")
 	return cmd
+}
+
+// runImages lists the images built or run.
+func runImages(ctx context.Context, l *runlog.Ledger, o *imagesOptions, s streams) error {
+	imgs, err := l.Images(ctx, o.repo)
+	if err != nil {
+		return err
+	}
+	w := s.out
+	if o.json {
+		return printJSON(w, imgs)
+	}
+	tty := isTerminal(w)
+	rows := make([][]string, 0, len(imgs))
+	for _, i := range imgs {
+		commit := i.SourceCommit
+		if tty {
+			commit = ident.Commit(commit).Short()
+		}
+		last := "-"
+		if i.LastRun != nil {
+			last = formatTime(*i.LastRun, tty)
+		}
+		rows = append(rows, []string{i.Repository, shortDigest(i.Digest, tty), orEmpty(strings.Join(i.Tags, ",")),
+			orEmpty(strings.Join(i.PastTags, ",")), orEmpty(commit), fmt.Sprint(i.Runs), last})
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(s.err, "repro: no images recorded")
+		return nil
+	}
+	return printTable(w, []string{"REPOSITORY", "DIGEST", "TAGS", "PAST TAGS", "COMMIT", "RUNS", "LAST RUN"}, rows)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,13 +12,17 @@ import (
 	"github.com/reprohq/repro/runlog"
 )
 
+type importOptions struct {
+	registryFlags
+	image         string   // IMAGE@DIGEST
+	only          string   // a run ID prefix
+	keys          []string // PEM files of keys trusted besides the user's own
+	allowUnsigned bool
+	envelopes     [][]byte // the image's attestations, as fetched
+}
+
 func newImportCmd(g *globals) *cobra.Command {
-	var (
-		only          string
-		keyFiles      []string
-		allowUnsigned bool
-		reg           registryFlags
-	)
+	o := &importOptions{}
 	cmd := &cobra.Command{
 		Use:   "import IMAGE@DIGEST [--run ID] [--key PEM]... [--allow-unsigned]",
 		Short: "Add the runs attested for an image to this ledger, verified",
@@ -35,77 +40,82 @@ Exit status: 0 ok, 1 error (an attestation refused), 2 usage.`,
   repro import registry.example.com/ml/trainer@sha256:4e1d... --run 8c1f0a3b2d4e --key ada.pub`,
 		Args: exactArgs(1, "one IMAGE@DIGEST"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			keys, err := trustedKeys(keyFiles)
-			if err != nil {
+			o.image = args[0]
+			// The registry is read before the ledger is opened: nothing
+			// is written when it cannot be.
+			var err error
+			if o.envelopes, err = attest.Fetch(cmd.Context(), o.image, o.registryFlags.options()); err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			envs, err := attest.Fetch(ctx, args[0], reg.options())
-			if err != nil {
-				return err
-			}
-			l, err := g.open(ctx, false)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
-			imported, refused := 0, 0
-			for i, env := range envs {
-				payload, signer, err := attest.Open(env, keys)
-				unsigned := errors.Is(err, attest.ErrUnverified)
-				if err != nil && !unsigned {
-					fmt.Fprintf(cmd.ErrOrStderr(), "repro: attestation %d of %s: %v\n", i+1, args[0], err)
-					refused++
-					continue
-				}
-				st, err := attest.ParseStatement(payload)
-				if err != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "repro: attestation %d of %s: %v\n", i+1, args[0], err)
-					refused++
-					continue
-				}
-				id := st.Predicate.RunDetails.Metadata.InvocationID
-				if !strings.HasPrefix(id, only) {
-					continue
-				}
-				if unsigned && !allowUnsigned {
-					fmt.Fprintf(cmd.ErrOrStderr(), "repro: run %s: its attestation is not signed by a trusted key; pass --key with its signer's public key, or --allow-unsigned\n", runlog.Short(id))
-					refused++
-					continue
-				}
-				r, patch, err := attest.RunFrom(st)
-				if err != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "repro: run %s: %v\n", runlog.Short(id), err)
-					refused++
-					continue
-				}
-				who := "unsigned"
-				if signer != nil {
-					who = runlog.KeyID(signer)
-				}
-				fresh, err := l.Import(ctx, r, patch, who, args[0])
-				if err != nil {
-					return fmt.Errorf("import run %s: %w", r.ShortID(), err)
-				}
-				if fresh {
-					imported++
-					fmt.Fprintf(cmd.ErrOrStderr(), "repro: imported run %s (signed by %s)\n", r.ShortID(), who)
-				} else {
-					fmt.Fprintf(cmd.ErrOrStderr(), "repro: run %s is already in the ledger\n", r.ShortID())
-				}
-			}
-			if imported == 0 && refused == 0 {
-				fmt.Fprintf(cmd.ErrOrStderr(), "repro: no run to import from %s\n", args[0])
-			}
-			if refused > 0 {
-				return &statusError{exitError}
-			}
-			return nil
+			return g.withLedger(false, func(ctx context.Context, l *runlog.Ledger, _ []string, s streams) error {
+				return runImport(ctx, l, o, s)
+			})(cmd, args)
 		},
 	}
-	cmd.Flags().StringVar(&only, "run", "", "import only this run (an ID or prefix)")
-	cmd.Flags().StringArrayVar(&keyFiles, "key", nil, "also trust this public key (PEM, as repro key prints it); repeatable")
-	cmd.Flags().BoolVar(&allowUnsigned, "allow-unsigned", false, "import runs whose attestation verifies with no trusted key, marked unsigned")
-	reg.addFlags(cmd)
+	cmd.Flags().StringVar(&o.only, "run", "", "import only this run (an ID or prefix)")
+	cmd.Flags().StringArrayVar(&o.keys, "key", nil, "also trust this public key (PEM, as repro key prints it); repeatable")
+	cmd.Flags().BoolVar(&o.allowUnsigned, "allow-unsigned", false, "import runs whose attestation verifies with no trusted key, marked unsigned")
+	o.registryFlags.addFlags(cmd)
 	return cmd
+}
+
+// runImport adds the runs of o.envelopes to l, each verified; exit
+// status 1 when one was refused.
+func runImport(ctx context.Context, l *runlog.Ledger, o *importOptions, s streams) error {
+	keys, err := trustedKeys(o.keys)
+	if err != nil {
+		return err
+	}
+	imported, refused := 0, 0
+	for i, env := range o.envelopes {
+		payload, signer, err := attest.Open(env, keys)
+		unsigned := errors.Is(err, attest.ErrUnverified)
+		if err != nil && !unsigned {
+			fmt.Fprintf(s.err, "repro: attestation %d of %s: %v\n", i+1, o.image, err)
+			refused++
+			continue
+		}
+		st, err := attest.ParseStatement(payload)
+		if err != nil {
+			fmt.Fprintf(s.err, "repro: attestation %d of %s: %v\n", i+1, o.image, err)
+			refused++
+			continue
+		}
+		id := st.Predicate.RunDetails.Metadata.InvocationID
+		if !strings.HasPrefix(id, o.only) {
+			continue
+		}
+		if unsigned && !o.allowUnsigned {
+			fmt.Fprintf(s.err, "repro: run %s: its attestation is not signed by a trusted key; pass --key with its signer's public key, or --allow-unsigned\n", runlog.Short(id))
+			refused++
+			continue
+		}
+		r, patch, err := attest.RunFrom(st)
+		if err != nil {
+			fmt.Fprintf(s.err, "repro: run %s: %v\n", runlog.Short(id), err)
+			refused++
+			continue
+		}
+		who := "unsigned"
+		if signer != nil {
+			who = runlog.KeyID(signer)
+		}
+		fresh, err := l.Import(ctx, r, patch, who, o.image)
+		if err != nil {
+			return fmt.Errorf("import run %s: %w", r.ShortID(), err)
+		}
+		if fresh {
+			imported++
+			fmt.Fprintf(s.err, "repro: imported run %s (signed by %s)\n", r.ShortID(), who)
+		} else {
+			fmt.Fprintf(s.err, "repro: run %s is already in the ledger\n", r.ShortID())
+		}
+	}
+	if imported == 0 && refused == 0 {
+		fmt.Fprintf(s.err, "repro: no run to import from %s\n", o.image)
+	}
+	if refused > 0 {
+		return &statusError{exitError}
+	}
+	return nil
 }

@@ -12,11 +12,14 @@ import (
 	"github.com/reprohq/repro/runlog"
 )
 
+type keepOptions struct {
+	registryFlags
+	runs []string // RUN...
+	to   string   // REGISTRY/REPO
+}
+
 func newKeepCmd(g *globals) *cobra.Command {
-	var (
-		to  string
-		reg registryFlags
-	)
+	o := &keepOptions{}
 	cmd := &cobra.Command{
 		Use:   "keep RUN... --to REGISTRY/REPO",
 		Short: "Keep a copy of runs' images where garbage collection will not delete them",
@@ -43,32 +46,38 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 		},
 		// Usage is checked before the ledger is opened.
 		PreRunE: func(cmd *cobra.Command, args []string) error {
-			if to == "" {
+			if o.to == "" {
 				return usagef("keep needs --to REGISTRY/REPO, where the copies go")
 			}
 			return nil
 		},
-		RunE: g.withLedger(false, func(cmd *cobra.Command, args []string, l *runlog.Ledger) error {
-			ctx := cmd.Context()
-			for _, a := range args {
-				r, err := getChecked(ctx, l, a, false)
-				if err != nil {
-					return err
-				}
-				if err := keepRun(ctx, cmd, l, r, to, reg.options()); err != nil {
-					return err
-				}
-			}
-			return nil
+		RunE: g.withLedger(false, func(ctx context.Context, l *runlog.Ledger, args []string, s streams) error {
+			o.runs = args
+			return runKeep(ctx, l, o, s)
 		}),
 	}
-	cmd.Flags().StringVar(&to, "to", "", "REGISTRY/REPO the copies go to (required)")
-	reg.addFlags(cmd)
+	cmd.Flags().StringVar(&o.to, "to", "", "REGISTRY/REPO the copies go to (required)")
+	o.registryFlags.addFlags(cmd)
 	return cmd
 }
 
+// runKeep keeps a copy of each run's image and records it on the run.
+func runKeep(ctx context.Context, l *runlog.Ledger, o *keepOptions, s streams) error {
+
+	for _, a := range o.runs {
+		r, err := getChecked(ctx, l, a, false)
+		if err != nil {
+			return err
+		}
+		if err := keepRun(ctx, s, l, r, o.to, o.registryFlags.options()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // keepRun copies run r's image to the repository to and records it.
-func keepRun(ctx context.Context, cmd *cobra.Command, l *runlog.Ledger, r *runlog.Run, to string, o provenance.RegistryOptions) error {
+func keepRun(ctx context.Context, s streams, l *runlog.Ledger, r *runlog.Run, to string, o provenance.RegistryOptions) error {
 	src := provenance.Pinned(r.ImageRepo, r.ImageDigest)
 	if r.ImageIndexDigest != "" {
 		src = provenance.Pinned(r.ImageRepo, r.ImageIndexDigest) // every platform
@@ -88,7 +97,7 @@ func keepRun(ctx context.Context, cmd *cobra.Command, l *runlog.Ledger, r *runlo
 	if err := l.RecordKept(ctx, r.ID, ref.Repository, tag); err != nil {
 		return fmt.Errorf("kept run %s's image as %s:%s but could not record it: %w", r.ShortID(), ref.Repository, tag, err)
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "repro: kept run %s's image as %s:%s\n", r.ShortID(), ref.Repository, tag)
+	fmt.Fprintf(s.err, "repro: kept run %s's image as %s:%s\n", r.ShortID(), ref.Repository, tag)
 	return nil
 }
 

@@ -6,10 +6,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reprohq/repro/runlog"
+	"github.com/reprohq/repro/trust"
 )
 
+type keyOptions struct {
+	id bool // the key's ID, not its PEM
+}
+
 func newKeyCmd(g *globals) *cobra.Command {
-	var idOnly bool
+	o := &keyOptions{}
 	cmd := &cobra.Command{
 		Use:   "key",
 		Short: "Print your signing key's public half (created on first use)",
@@ -33,14 +38,19 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 			if err != nil {
 				return err
 			}
-			if idOnly {
-				_, err = fmt.Fprintln(cmd.OutOrStdout(), runlog.KeyID(k.PublicKey()))
-				return err
-			}
-			_, err = cmd.OutOrStdout().Write(k.PublicPEM())
-			return err
+			return runKey(k, o, streamsOf(cmd))
 		},
 	}
-	cmd.Flags().BoolVar(&idOnly, "id", false, "print the key's ID only")
+	cmd.Flags().BoolVar(&o.id, "id", false, "print the key's ID only")
 	return cmd
+}
+
+// runKey prints k's public half as PEM, or its ID.
+func runKey(k *trust.Key, o *keyOptions, s streams) error {
+	if o.id {
+		_, err := fmt.Fprintln(s.out, runlog.KeyID(k.PublicKey()))
+		return err
+	}
+	_, err := s.out.Write(k.PublicPEM())
+	return err
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -10,11 +11,14 @@ import (
 	"github.com/reprohq/repro/runlog"
 )
 
+type labelOptions struct {
+	ref    string            // RUN
+	set    map[string]string // KEY=VALUE
+	remove []string          // KEY-
+}
+
 func newLabelCmd(g *globals) *cobra.Command {
-	var (
-		set    map[string]string
-		remove []string
-	)
+	o := &labelOptions{}
 	cmd := &cobra.Command{
 		Use:   "label RUN KEY=VALUE... [KEY-...]",
 		Short: "Set or remove labels of a recorded run",
@@ -35,44 +39,49 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 		},
 		// Usage is checked before the ledger is opened.
 		PreRunE: func(cmd *cobra.Command, args []string) error {
-			set, remove = map[string]string{}, []string{}
+			o.set, o.remove = map[string]string{}, []string{}
 			for _, a := range args[1:] {
 				if k, ok := strings.CutSuffix(a, "-"); ok && !strings.Contains(a, "=") {
 					if _, _, err := runlog.ParseLabel(k + "=x"); err != nil {
 						return usagef("%v", err)
 					}
-					remove = append(remove, k)
+					o.remove = append(o.remove, k)
 					continue
 				}
 				k, v, err := runlog.ParseLabel(a)
 				if err != nil {
 					return usagef("%v", err)
 				}
-				set[k] = v
+				o.set[k] = v
 			}
 			return nil
 		},
-		RunE: g.withLedger(false, func(cmd *cobra.Command, args []string, l *runlog.Ledger) error {
-			ctx := cmd.Context()
-			id, err := l.Resolve(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			if err := l.SetLabels(ctx, id, set, remove); err != nil {
-				return err
-			}
-			r, err := l.Get(ctx, id)
-			if err != nil {
-				return err
-			}
-			keys := make([]string, 0, len(r.Labels))
-			for k := range r.Labels {
-				keys = append(keys, k+"="+r.Labels[k])
-			}
-			sort.Strings(keys)
-			fmt.Fprintf(cmd.ErrOrStderr(), "repro: run %s labels: %s\n", r.ShortID(), strings.Join(keys, " "))
-			return nil
+		RunE: g.withLedger(false, func(ctx context.Context, l *runlog.Ledger, args []string, s streams) error {
+			o.ref = args[0]
+			return runLabel(ctx, l, o, s)
 		}),
 	}
 	return cmd
+}
+
+// runLabel sets and removes the labels of one run.
+func runLabel(ctx context.Context, l *runlog.Ledger, o *labelOptions, s streams) error {
+	id, err := l.Resolve(ctx, o.ref)
+	if err != nil {
+		return err
+	}
+	if err := l.SetLabels(ctx, id, o.set, o.remove); err != nil {
+		return err
+	}
+	r, err := l.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	keys := make([]string, 0, len(r.Labels))
+	for k := range r.Labels {
+		keys = append(keys, k+"="+r.Labels[k])
+	}
+	sort.Strings(keys)
+	fmt.Fprintf(s.err, "repro: run %s labels: %s\n", r.ShortID(), strings.Join(keys, " "))
+	return nil
 }

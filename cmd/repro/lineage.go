@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -11,10 +12,15 @@ import (
 	"github.com/reprohq/repro/runlog"
 )
 
+type lineageOptions struct {
+	ref    string // RUN
+	depth  int
+	format string // table, json or dot
+	json   bool   // the same as --format json
+}
+
 func newLineageCmd(g *globals) *cobra.Command {
-	var depth int
-	var format string
-	var asJSON bool
+	o := &lineageOptions{}
 	cmd := &cobra.Command{
 		Use:   "lineage RUN",
 		Short: "Show where a run came from and what came of it",
@@ -37,74 +43,79 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 		Args: exactArgs(1, "one RUN"),
 		// Usage is checked before the ledger is opened.
 		PreRunE: func(cmd *cobra.Command, args []string) error {
-			if depth < 1 {
+			if o.depth < 1 {
 				return usagef("--depth must be at least 1")
 			}
-			if format != "table" && format != "json" && format != "dot" {
-				return usagef("--format %q: choose table, json or dot", format)
+			if o.format != "table" && o.format != "json" && o.format != "dot" {
+				return usagef("--format %q: choose table, json or dot", o.format)
 			}
-			if asJSON {
-				if cmd.Flags().Changed("format") && format != "json" {
-					return usagef("--json and --format %s: choose one", format)
+			if o.json {
+				if cmd.Flags().Changed("format") && o.format != "json" {
+					return usagef("--json and --format %s: choose one", o.format)
 				}
-				format = "json" // --json, as every command that lists has it
+				o.format = "json" // --json, as every command that lists has it
 			}
 			return nil
 		},
-		RunE: g.withLedger(true, func(cmd *cobra.Command, args []string, l *runlog.Ledger) error {
-			ctx := cmd.Context()
-			root, err := l.Lineage(ctx, args[0], depth)
-			if err != nil {
-				return err
-			}
-			w := cmd.OutOrStdout()
-			switch format {
-			case "json":
-				return printJSON(w, root)
-			case "dot":
-				return printDot(w, root)
-			}
-			tty := isTerminal(w)
-			var rows [][]string
-			var walk func(n *runlog.Node, prefix, branch string)
-			walk = func(n *runlog.Node, prefix, branch string) {
-				what := n.ID
-				if n.Kind == "run" {
-					what = "run " + nodeID(n.ID, tty)
-					if n.Name != "" {
-						what += " (" + n.Name + ")"
-					}
-				} else if tty {
-					what = shortRef(n.ID)
-				}
-				detail := n.Detail
-				if n.Seen {
-					detail += " (shown above)"
-				}
-				rows = append(rows, []string{prefix + branch + n.Relation, what, strings.TrimSpace(detail)})
-				next := prefix
-				switch branch {
-				case "├─ ":
-					next += "│  "
-				case "└─ ":
-					next += "   "
-				}
-				for i, c := range n.Children {
-					b := "├─ "
-					if i == len(n.Children)-1 {
-						b = "└─ "
-					}
-					walk(c, next, b)
-				}
-			}
-			walk(root, "", "")
-			return printTable(w, []string{"RELATION", "WHAT", "DETAIL"}, rows)
+		RunE: g.withLedger(true, func(ctx context.Context, l *runlog.Ledger, args []string, s streams) error {
+			o.ref = args[0]
+			return runLineage(ctx, l, o, s)
 		}),
 	}
-	cmd.Flags().IntVar(&depth, "depth", 10, "how many runs deep to follow upstream and downstream")
-	cmd.Flags().StringVar(&format, "format", "table", "table, json or dot (Graphviz)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the tree as JSON (the same as --format json)")
+	cmd.Flags().IntVar(&o.depth, "depth", 10, "how many runs deep to follow upstream and downstream")
+	cmd.Flags().StringVar(&o.format, "format", "table", "table, json or dot (Graphviz)")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print the tree as JSON (the same as --format json)")
 	return cmd
+}
+
+// runLineage prints a run's lineage as a tree, JSON or a Graphviz graph.
+func runLineage(ctx context.Context, l *runlog.Ledger, o *lineageOptions, s streams) error {
+	root, err := l.Lineage(ctx, o.ref, o.depth)
+	if err != nil {
+		return err
+	}
+	w := s.out
+	switch o.format {
+	case "json":
+		return printJSON(w, root)
+	case "dot":
+		return printDot(w, root)
+	}
+	tty := isTerminal(w)
+	var rows [][]string
+	var walk func(n *runlog.Node, prefix, branch string)
+	walk = func(n *runlog.Node, prefix, branch string) {
+		what := n.ID
+		if n.Kind == "run" {
+			what = "run " + nodeID(n.ID, tty)
+			if n.Name != "" {
+				what += " (" + n.Name + ")"
+			}
+		} else if tty {
+			what = shortRef(n.ID)
+		}
+		detail := n.Detail
+		if n.Seen {
+			detail += " (shown above)"
+		}
+		rows = append(rows, []string{prefix + branch + n.Relation, what, strings.TrimSpace(detail)})
+		next := prefix
+		switch branch {
+		case "├─ ":
+			next += "│  "
+		case "└─ ":
+			next += "   "
+		}
+		for i, c := range n.Children {
+			b := "├─ "
+			if i == len(n.Children)-1 {
+				b = "└─ "
+			}
+			walk(c, next, b)
+		}
+	}
+	walk(root, "", "")
+	return printTable(w, []string{"RELATION", "WHAT", "DETAIL"}, rows)
 }
 
 func nodeID(id string, tty bool) string {

@@ -68,38 +68,8 @@ Exit status: 0 ok, 1 error, 2 usage.`,
   repro ls --label sweep=lr --columns id,name,status,metric:accuracy --sort metric:accuracy
   repro ls --json | jq -r '.[] | select(.dirty) | .id'`,
 		Args: exactArgs(0, "no arguments"),
-		RunE: g.withLedger(true, func(cmd *cobra.Command, args []string, l *runlog.Ledger) error {
-			ctx := cmd.Context()
-			f, err := o.filter(ctx, l)
-			if err != nil {
-				return err
-			}
-			cols, err := parseColumns(o.columns)
-			if err != nil {
-				return err
-			}
-			runs, err := l.List(ctx, f)
-			if err != nil {
-				return err
-			}
-			w := cmd.OutOrStdout()
-			if o.json {
-				return printJSON(w, viewRuns(runs))
-			}
-			tty := isTerminal(w)
-			rows := make([][]string, 0, len(runs))
-			for i := range runs {
-				rows = append(rows, runRow(&runs[i], cols, tty))
-			}
-			if len(rows) == 0 && tty {
-				fmt.Fprintf(cmd.ErrOrStderr(), "repro: no runs match in %s\n", l.Path())
-				return nil
-			}
-			header := make([]string, len(cols))
-			for i, c := range cols {
-				header[i] = strings.ToUpper(c)
-			}
-			return printTable(w, header, rows)
+		RunE: g.withLedger(true, func(ctx context.Context, l *runlog.Ledger, args []string, s streams) error {
+			return runLs(ctx, l, o, s)
 		}),
 	}
 	f := cmd.Flags()
@@ -119,6 +89,40 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 	f.StringVar(&o.columns, "columns", defaultColumns, "columns to show, comma-separated (see above)")
 	f.StringVar(&o.sort, "sort", "started", "order: started, duration, exit, status, name, metric:NAME; :asc reverses")
 	return cmd
+}
+
+// runLs lists the runs that match o.
+func runLs(ctx context.Context, l *runlog.Ledger, o *lsOptions, s streams) error {
+	f, err := o.filter(ctx, l)
+	if err != nil {
+		return err
+	}
+	cols, err := parseColumns(o.columns)
+	if err != nil {
+		return err
+	}
+	runs, err := l.List(ctx, f)
+	if err != nil {
+		return err
+	}
+	w := s.out
+	if o.json {
+		return printJSON(w, viewRuns(runs))
+	}
+	tty := isTerminal(w)
+	rows := make([][]string, 0, len(runs))
+	for i := range runs {
+		rows = append(rows, runRow(&runs[i], cols, tty))
+	}
+	if len(rows) == 0 && tty {
+		fmt.Fprintf(s.err, "repro: no runs match in %s\n", l.Path())
+		return nil
+	}
+	header := make([]string, len(cols))
+	for i, c := range cols {
+		header[i] = strings.ToUpper(c)
+	}
+	return printTable(w, header, rows)
 }
 
 func (o *lsOptions) filter(ctx context.Context, l *runlog.Ledger) (runlog.Filter, error) {

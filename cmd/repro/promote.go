@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -10,9 +11,14 @@ import (
 	"github.com/reprohq/repro/runlog"
 )
 
+type promoteOptions struct {
+	registryFlags
+	image string   // REGISTRY/NAME@sha256:... or REGISTRY/NAME:TAG
+	to    []string // tags
+}
+
 func newPromoteCmd(g *globals) *cobra.Command {
-	var to []string
-	var rf registryFlags
+	o := &promoteOptions{}
 	cmd := &cobra.Command{
 		Use:   "promote REGISTRY/NAME@sha256:... --to TAG",
 		Short: "Point tags at an existing digest, without rebuilding or re-uploading",
@@ -28,31 +34,37 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 		Args: exactArgs(1, "one image, REGISTRY/NAME@sha256:... or REGISTRY/NAME:TAG"),
 		// Usage is checked before the ledger is opened.
 		PreRunE: func(cmd *cobra.Command, args []string) error {
-			if len(to) == 0 {
+			if len(o.to) == 0 {
 				return usagef("promote needs --to TAG")
 			}
 			return nil
 		},
-		RunE: g.withLedger(false, func(cmd *cobra.Command, args []string, l *runlog.Ledger) error {
-			ctx := cmd.Context()
-			p, err := image.Promote(ctx, args[0], to, rf.options())
-			if p != nil && len(p.Tags) > 0 {
-				if rerr := image.RecordPromotion(ctx, l, p); rerr != nil && err == nil {
-					err = fmt.Errorf("promoted but could not record it: %w", rerr)
-				}
-			}
-			if err != nil {
-				return imageError(err)
-			}
-			if !strings.Contains(args[0], "@") {
-				fmt.Fprintf(cmd.ErrOrStderr(), "repro: resolved %s -> %s@%s\n", args[0], p.Repository, p.Digest)
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "repro: %s now points at %s\n", strings.Join(p.Tags, ", "), p.Digest)
-			fmt.Fprintf(cmd.OutOrStdout(), "%s@%s\n", p.Repository, p.Digest)
-			return nil
+		RunE: g.withLedger(false, func(ctx context.Context, l *runlog.Ledger, args []string, s streams) error {
+			o.image = args[0]
+			return runPromote(ctx, l, o, s)
 		}),
 	}
-	cmd.Flags().StringArrayVar(&to, "to", nil, "tag to point at the digest; repeatable")
-	rf.addFlags(cmd)
+	cmd.Flags().StringArrayVar(&o.to, "to", nil, "tag to point at the digest; repeatable")
+	o.registryFlags.addFlags(cmd)
 	return cmd
+}
+
+// runPromote points tags at a digest already in the registry and records it.
+func runPromote(ctx context.Context, l *runlog.Ledger, o *promoteOptions, s streams) error {
+
+	p, err := image.Promote(ctx, o.image, o.to, o.registryFlags.options())
+	if p != nil && len(p.Tags) > 0 {
+		if rerr := image.RecordPromotion(ctx, l, p); rerr != nil && err == nil {
+			err = fmt.Errorf("promoted but could not record it: %w", rerr)
+		}
+	}
+	if err != nil {
+		return imageError(err)
+	}
+	if !strings.Contains(o.image, "@") {
+		fmt.Fprintf(s.err, "repro: resolved %s -> %s@%s\n", o.image, p.Repository, p.Digest)
+	}
+	fmt.Fprintf(s.err, "repro: %s now points at %s\n", strings.Join(p.Tags, ", "), p.Digest)
+	fmt.Fprintf(s.out, "%s@%s\n", p.Repository, p.Digest)
+	return nil
 }

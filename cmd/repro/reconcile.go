@@ -13,9 +13,14 @@ import (
 	"github.com/reprohq/repro/runlog"
 )
 
+type reconcileOptions struct {
+	json     bool
+	grace    time.Duration
+	graceSet bool // --grace given: 0 means no grace, not the default
+}
+
 func newReconcileCmd(g *globals) *cobra.Command {
-	var asJSON bool
-	var grace time.Duration
+	o := &reconcileOptions{}
 	cmd := &cobra.Command{
 		Use:   "reconcile",
 		Short: "Settle runs left running by a repro that was killed",
@@ -44,6 +49,14 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 		Example: `  repro reconcile
   repro reconcile --json`,
 		Args: exactArgs(0, "no arguments"),
+		// Usage is checked before the ledger is opened.
+		PreRunE: func(cmd *cobra.Command, args []string) error {
+			if o.grace < 0 {
+				return usagef("--grace must not be negative")
+			}
+			o.graceSet = cmd.Flags().Changed("grace")
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			// Not settled on opening: settling is this command's work,
@@ -53,38 +66,40 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 				return err
 			}
 			defer l.Close()
-			if grace < 0 {
-				return usagef("--grace must not be negative")
-			}
-			o := launch.ReconcileOptions{Jobs: jobSettler()}
-			if cmd.Flags().Changed("grace") {
-				// Zero means "no grace", not "the default".
-				o.FinishedGrace, o.StartGrace = max(grace, time.Nanosecond), max(grace, time.Nanosecond)
-			}
-			recs, err := launch.Reconcile(ctx, l, o)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				if recs == nil {
-					recs = []launch.Reconciled{}
-				}
-				return printJSON(cmd.OutOrStdout(), recs)
-			}
-			rows := make([][]string, 0, len(recs))
-			for _, r := range recs {
-				rows = append(rows, []string{runlog.Short(r.ID), r.Status, r.Reason})
-			}
-			if len(rows) == 0 {
-				fmt.Fprintln(cmd.ErrOrStderr(), "repro: no run of this host is left running")
-				return nil
-			}
-			return printTable(cmd.OutOrStdout(), []string{"ID", "STATUS", "REASON"}, rows)
+			return runReconcile(ctx, l, jobSettler(), o, streamsOf(cmd))
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of {id, status, reason}")
-	cmd.Flags().DurationVar(&grace, "grace", 0, "settle only runs whose container ended (or should have started) this long ago (default 30s and 2m)")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print a JSON array of {id, status, reason}")
+	cmd.Flags().DurationVar(&o.grace, "grace", 0, "settle only runs whose container ended (or should have started) this long ago (default 30s and 2m)")
 	return cmd
+}
+
+// runReconcile settles the runs of this host left running (those on a
+// scheduler through jobs) and lists what it decided.
+func runReconcile(ctx context.Context, l *runlog.Ledger, jobs launch.JobSettler, o *reconcileOptions, s streams) error {
+	ro := launch.ReconcileOptions{Jobs: jobs}
+	if o.graceSet {
+		ro.FinishedGrace, ro.StartGrace = max(o.grace, time.Nanosecond), max(o.grace, time.Nanosecond)
+	}
+	recs, err := launch.Reconcile(ctx, l, ro)
+	if err != nil {
+		return err
+	}
+	if o.json {
+		if recs == nil {
+			recs = []launch.Reconciled{}
+		}
+		return printJSON(s.out, recs)
+	}
+	rows := make([][]string, 0, len(recs))
+	for _, r := range recs {
+		rows = append(rows, []string{runlog.Short(r.ID), r.Status, r.Reason})
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(s.err, "repro: no run of this host is left running")
+		return nil
+	}
+	return printTable(s.out, []string{"ID", "STATUS", "REASON"}, rows)
 }
 
 // jobSettler asks Slurm about runs it ran (nil: no data directory).

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -16,6 +18,7 @@ import (
 )
 
 type rerunOptions struct {
+	ref string // RUN
 	registryFlags
 	engineFlags
 	placeFlags
@@ -91,135 +94,14 @@ differ; 1 error; 2 usage.`,
   repro rerun 4e1d --format k8s --git-image registry.example.com/git@sha256:... -o job.yaml`,
 		Args: exactArgs(1, "one RUN (an ID or unique prefix; see repro ls)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.engineFlags.validate(); err != nil {
+			o.ref = args[0]
+			if err := o.validate(); err != nil {
 				return err
 			}
-			if err := o.placeFlags.validate(); err != nil {
-				return err
-			}
-			if o.on != "" && (o.output != "" || o.format != "sh") {
-				return usagef("--on %s submits the re-run; -o and --format write a script or manifest: choose one", o.on)
-			}
-			if o.on != "" {
-				o.exec = true // --on slurm runs the re-run, there
-			}
-			if o.exec && o.output != "" {
-				return usagef("--exec runs the re-run; -o writes the script: choose one")
-			}
-			if !o.exec && o.out != "" {
-				return usagef("--out goes with --exec; a script takes REPRO_OUT")
-			}
-			if o.format != "sh" && o.format != "k8s" {
-				return usagef("--format %q: choose sh or k8s", o.format)
-			}
-			if o.format == "k8s" && o.exec {
-				return usagef("--format k8s writes a Job manifest; apply it with kubectl rather than --exec")
-			}
-			if err := rerun.CheckPatterns(o.ignoreMetrics); err != nil {
-				return usagef("--ignore-metric: %v", err)
-			}
-			if len(o.ignoreMetrics) > 0 && !o.verify {
-				return usagef("--ignore-metric goes with --exec --verify")
-			}
-			if o.verify && !o.exec {
-				return usagef("--verify goes with --exec: it compares the new run's outputs with the original's")
-			}
-			ctx := cmd.Context()
-			l, err := g.open(ctx, !o.exec)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
-			r, err := getChecked(ctx, l, args[0], o.trustLedger)
-			if err != nil {
-				return err
-			}
-			kept, err := l.KeptCopies(ctx, r.ID)
-			if err != nil {
-				return err
-			}
-			var keptRepos []string
-			for _, k := range kept {
-				keptRepos = append(keptRepos, k.Repository)
-			}
-			if !o.exec {
-				opts := rerun.Options{AllowDirty: o.allowDirty, Kept: keptRepos}
-				if r.PatchDigest != "" {
-					if opts.Patch, err = l.Blob(ctx, r.PatchDigest); err != nil {
-						return fmt.Errorf("run %s: its uncommitted changes: %w", r.ShortID(), err)
-					}
-				}
-				var script []byte
-				if o.format == "k8s" {
-					script, err = rerun.K8sJob(r, rerun.K8sOptions{Options: opts, GitImage: o.gitImage, SecretName: o.secretName, Namespace: o.namespace})
-				} else {
-					script, err = rerun.Script(r, opts)
-				}
-				if err != nil {
-					return err
-				}
-				if o.output == "" {
-					_, err = cmd.OutOrStdout().Write(script)
-					return err
-				}
-				if err := rerun.WriteFile(o.output, script); err != nil {
-					return err
-				}
-				if o.format == "k8s" {
-					fmt.Fprintf(cmd.ErrOrStderr(), "repro: wrote %s; apply it with: kubectl apply -f %s\n", o.output, o.output)
-					return os.Chmod(o.output, 0o600)
-				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "repro: wrote %s; run it with: sh %s\n", o.output, o.output)
-				return nil
-			}
-			interrupts := make(chan os.Signal, 2)
-			signal.Notify(interrupts, os.Interrupt, syscall.SIGTERM)
-			defer signal.Stop(interrupts)
-			spec := launch.Spec{
-				Registry: o.registryFlags.options(), Engine: o.engineFlags.engine(cmd),
-				Interrupts: interrupts, Log: cmd.ErrOrStderr(), Version: version, User: o.engineFlags.user(),
-			}
-			if o.trustLedger {
-				spec.Labels = map[string]string{"repro.trust-ledger": "true"}
-			}
-			if spec.Placement, err = o.placeFlags.placement(cmd); err != nil {
-				return err
-			}
-			spec.Trace, spec.Started = traceTo(cmd.ErrOrStderr())
-			var cfg rerun.Config
-			out, err := rerun.Exec(ctx, l, r, rerun.ExecOptions{
-				Options: rerun.Options{AllowDirty: o.allowDirty, Kept: keptRepos},
-				OutDir:  o.out,
-				Launch:  spec,
-				Config:  &cfg,
-			})
-			if err != nil {
-				if out != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "repro: %v\n", err)
-					return &statusError{exitError}
-				}
-				// --out is this command's flag; the datasets came from
-				// the record, and launch names them so.
-				if ie := (*launch.InputError)(nil); errors.As(err, &ie) && ie.Input == launch.InputOut {
-					return flagError(err)
-				}
-				return err
-			}
-			if out.Detached {
-				if o.verify {
-					fmt.Fprintf(cmd.ErrOrStderr(), "repro: not verified: the re-run was left running; compare later with repro verify %s\n", out.Run.ShortID())
-				}
-				return printDetached(cmd, l, out.Run)
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "repro: run %s re-ran %s: %s\n", out.Run.ShortID(), r.ShortID(), out.Run.Status)
-			if out.ExitCode != 0 {
-				return &statusError{out.ExitCode}
-			}
-			if o.verify {
-				ignore := append(append([]string{}, cfg.Verify.IgnoreMetrics...), o.ignoreMetrics...)
-				return reportVerification(cmd, r, out.Run, ignore)
-			}
-			return nil
+			// A script only reads the ledger; --exec records a new run.
+			return g.withLedger(!o.exec, func(ctx context.Context, l *runlog.Ledger, _ []string, s streams) error {
+				return runRerun(ctx, l, o, s)
+			})(cmd, args)
 		},
 	}
 	f := cmd.Flags()
@@ -240,12 +122,152 @@ differ; 1 error; 2 usage.`,
 	return cmd
 }
 
+// validate checks the flags against each other, before the ledger is
+// opened.
+func (o *rerunOptions) validate() error {
+	if err := o.engineFlags.validate(); err != nil {
+		return err
+	}
+	if err := o.placeFlags.validate(); err != nil {
+		return err
+	}
+	if o.on != "" && (o.output != "" || o.format != "sh") {
+		return usagef("--on %s submits the re-run; -o and --format write a script or manifest: choose one", o.on)
+	}
+	if o.on != "" {
+		o.exec = true // --on slurm runs the re-run, there
+	}
+	if o.exec && o.output != "" {
+		return usagef("--exec runs the re-run; -o writes the script: choose one")
+	}
+	if !o.exec && o.out != "" {
+		return usagef("--out goes with --exec; a script takes REPRO_OUT")
+	}
+	if o.format != "sh" && o.format != "k8s" {
+		return usagef("--format %q: choose sh or k8s", o.format)
+	}
+	if o.format == "k8s" && o.exec {
+		return usagef("--format k8s writes a Job manifest; apply it with kubectl rather than --exec")
+	}
+	if err := rerun.CheckPatterns(o.ignoreMetrics); err != nil {
+		return usagef("--ignore-metric: %v", err)
+	}
+	if len(o.ignoreMetrics) > 0 && !o.verify {
+		return usagef("--ignore-metric goes with --exec --verify")
+	}
+	if o.verify && !o.exec {
+		return usagef("--verify goes with --exec: it compares the new run's outputs with the original's")
+	}
+	return nil
+}
+
+// runRerun turns a recorded run into a script or manifest, or (--exec,
+// --on) runs it again and records the new run.
+func runRerun(ctx context.Context, l *runlog.Ledger, o *rerunOptions, s streams) error {
+	r, err := getChecked(ctx, l, o.ref, o.trustLedger)
+	if err != nil {
+		return err
+	}
+	kept, err := l.KeptCopies(ctx, r.ID)
+	if err != nil {
+		return err
+	}
+	opts := rerun.Options{AllowDirty: o.allowDirty}
+	for _, k := range kept {
+		opts.Kept = append(opts.Kept, k.Repository)
+	}
+	if !o.exec {
+		return writeRerun(ctx, l, r, opts, o, s)
+	}
+	return execRerun(ctx, l, r, opts, o, s)
+}
+
+// writeRerun writes run r's re-run script (or Job manifest) to stdout or -o.
+func writeRerun(ctx context.Context, l *runlog.Ledger, r *runlog.Run, opts rerun.Options, o *rerunOptions, s streams) error {
+	var err error
+	if r.PatchDigest != "" {
+		if opts.Patch, err = l.Blob(ctx, r.PatchDigest); err != nil {
+			return fmt.Errorf("run %s: its uncommitted changes: %w", r.ShortID(), err)
+		}
+	}
+	var script []byte
+	if o.format == "k8s" {
+		script, err = rerun.K8sJob(r, rerun.K8sOptions{Options: opts, GitImage: o.gitImage, SecretName: o.secretName, Namespace: o.namespace})
+	} else {
+		script, err = rerun.Script(r, opts)
+	}
+	if err != nil {
+		return err
+	}
+	if o.output == "" {
+		_, err = s.out.Write(script)
+		return err
+	}
+	if err := rerun.WriteFile(o.output, script); err != nil {
+		return err
+	}
+	if o.format == "k8s" {
+		fmt.Fprintf(s.err, "repro: wrote %s; apply it with: kubectl apply -f %s\n", o.output, o.output)
+		return os.Chmod(o.output, 0o600)
+	}
+	fmt.Fprintf(s.err, "repro: wrote %s; run it with: sh %s\n", o.output, o.output)
+	return nil
+}
+
+// execRerun runs run r again (here, or on Slurm) and records the new run
+// linked to it; with --verify, compares their outputs and metrics.
+func execRerun(ctx context.Context, l *runlog.Ledger, r *runlog.Run, opts rerun.Options, o *rerunOptions, s streams) error {
+	interrupts := make(chan os.Signal, 2)
+	signal.Notify(interrupts, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(interrupts)
+	spec := launch.Spec{
+		Registry: o.registryFlags.options(), Engine: o.engineFlags.engine(s),
+		Interrupts: interrupts, Log: s.err, Version: version, User: o.engineFlags.user(),
+	}
+	if o.trustLedger {
+		spec.Labels = map[string]string{"repro.trust-ledger": "true"}
+	}
+	var err error
+	if spec.Placement, err = o.placeFlags.placement(s); err != nil {
+		return err
+	}
+	spec.Trace, spec.Started = traceTo(s.err)
+	var cfg rerun.Config
+	out, err := rerun.Exec(ctx, l, r, rerun.ExecOptions{Options: opts, OutDir: o.out, Launch: spec, Config: &cfg})
+	if err != nil {
+		if out != nil {
+			fmt.Fprintf(s.err, "repro: %v\n", err)
+			return &statusError{exitError}
+		}
+		// --out is this command's flag; the datasets came from
+		// the record, and launch names them so.
+		if ie := (*launch.InputError)(nil); errors.As(err, &ie) && ie.Input == launch.InputOut {
+			return flagError(err)
+		}
+		return err
+	}
+	if out.Detached {
+		if o.verify {
+			fmt.Fprintf(s.err, "repro: not verified: the re-run was left running; compare later with repro verify %s\n", out.Run.ShortID())
+		}
+		return printDetached(ctx, s, l, out.Run)
+	}
+	fmt.Fprintf(s.err, "repro: run %s re-ran %s: %s\n", out.Run.ShortID(), r.ShortID(), out.Run.Status)
+	if out.ExitCode != 0 {
+		return &statusError{out.ExitCode}
+	}
+	if o.verify {
+		ignore := append(append([]string{}, cfg.Verify.IgnoreMetrics...), o.ignoreMetrics...)
+		return reportVerification(s.out, r, out.Run, ignore)
+	}
+	return nil
+}
+
 // reportVerification compares a re-run's outputs and metrics with the
 // original's: stdout says identical, or shows what differs (exit 3), and
 // always how many files were identical. Metrics matching ignore may
 // differ.
-func reportVerification(cmd *cobra.Command, orig, next *runlog.Run, ignore []string) error {
-	w := cmd.OutOrStdout()
+func reportVerification(w io.Writer, orig, next *runlog.Run, ignore []string) error {
 	v := compare.Verify(orig, next, ignore)
 	tty := isTerminal(w)
 	if v.Same() {

@@ -151,17 +151,30 @@ func (g *globals) path() (string, error) {
 	return runlog.DefaultPath()
 }
 
+// streams are where a command writes: out for what it prints (what a
+// script reads), err for what it tells the person running it. Every runX
+// takes them, so a test gives it buffers.
+type streams struct{ out, err io.Writer }
+
+func streamsOf(cmd *cobra.Command) streams {
+	return streams{out: cmd.OutOrStdout(), err: cmd.ErrOrStderr()}
+}
+
+// ledgerFunc is a command's work once the ledger is open: its positional
+// arguments and streams come with it.
+type ledgerFunc func(ctx context.Context, l *runlog.Ledger, args []string, s streams) error
+
 // withLedger is a command's RunE that opens the ledger (read-only or
 // not, leftovers settled) for fn and closes it afterwards: the preamble
 // of every command that reads or writes runs, written once.
-func (g *globals) withLedger(readOnly bool, fn func(cmd *cobra.Command, args []string, l *runlog.Ledger) error) func(*cobra.Command, []string) error {
+func (g *globals) withLedger(readOnly bool, fn ledgerFunc) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		l, err := g.open(cmd.Context(), readOnly)
 		if err != nil {
 			return err
 		}
 		defer l.Close()
-		return fn(cmd, args, l)
+		return fn(cmd.Context(), l, args, streamsOf(cmd))
 	}
 }
 

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -12,9 +14,13 @@ import (
 
 	"github.com/reprohq/repro/launch"
 	"github.com/reprohq/repro/runlog"
+	"github.com/reprohq/repro/trust"
 )
 
 type runOptions struct {
+	image string     // IMAGE
+	argv  []string   // the command after --
+	key   *trust.Key // signs the attestation, with --attest
 	registryFlags
 	engineFlags
 	placeFlags
@@ -102,61 +108,10 @@ is recorded then); 2 for a usage error.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.engineFlags.validate(); err != nil {
+			if err := o.bind(args, cmd.ArgsLenAtDash()); err != nil {
 				return err
 			}
-			if err := o.placeFlags.validate(); err != nil {
-				return err
-			}
-			if o.noCode && (o.code != "" || o.allowDirty) {
-				return usagef("--no-code cannot be combined with --code or --allow-dirty")
-			}
-			image, argv := args[0], args[1:]
-			if dash := cmd.ArgsLenAtDash(); dash > 1 {
-				return usagef("put the command after --: repro run [flags] IMAGE -- COMMAND [ARG...] (got %q before --)", args[1])
-			} else if dash == 0 {
-				return usagef("the IMAGE goes before --: repro run [flags] IMAGE -- COMMAND [ARG...]")
-			}
-			spec := launch.Spec{
-				Image: image, Argv: argv, CodeDir: o.code, NoCode: o.noCode, NoCodeMount: o.noCodeMount,
-				AllowDirty: o.allowDirty, AllowSecretFiles: o.secretFiles, AllowLatest: o.allowLatest, OutDir: o.out, Env: o.env,
-				SecretEnv: o.secretEnv, Workdir: o.workdir, DryRun: o.dryRun, Memory: o.memory, GPUs: o.gpus,
-				Registry: o.registryFlags.options(), Engine: o.engineFlags.engine(cmd),
-				Log: cmd.ErrOrStderr(), Version: version, Name: o.name, User: o.engineFlags.user(),
-			}
-			if isTerminal(cmd.ErrOrStderr()) {
-				spec.Progress = cmd.ErrOrStderr()
-			}
-			var err error
-			if spec.Placement, err = o.placeFlags.placement(cmd); err != nil {
-				return err
-			}
-			spec.Trace, spec.Started = traceTo(cmd.ErrOrStderr())
-			for _, lbl := range o.labels {
-				k, v, err := runlog.ParseLabel(lbl)
-				if err != nil {
-					return usagef("--label: %v", err)
-				}
-				if spec.Labels == nil {
-					spec.Labels = map[string]string{}
-				}
-				spec.Labels[k] = v
-			}
-			for _, d := range o.data {
-				da, err := parseDataArg(d)
-				if err != nil {
-					return usagef("%v", err)
-				}
-				spec.Data = append(spec.Data, da)
-			}
-			if o.out == "" {
-				base, err := runlog.DataDir()
-				if err != nil {
-					return err
-				}
-				spec.DefaultOutRoot = filepath.Join(base, "outputs")
-			}
-			ctx := cmd.Context()
+			ctx, s := cmd.Context(), streamsOf(cmd)
 			if o.dryRun {
 				// The ledger, if there is one, is read for the hash cache (so
 				// a dry run reads only the data files that changed), and
@@ -165,67 +120,22 @@ is recorded then); 2 for a usage error.`,
 				if l != nil {
 					defer l.Close()
 				}
-				out, err := launch.Run(ctx, l, spec)
-				if err != nil {
-					return flagError(err)
+				return runRun(ctx, l, o, s)
+			}
+			if o.attest {
+				// The key signs the attestation when the run ends: a key
+				// that cannot be had is refused before anything runs.
+				var err error
+				if o.key, err = g.key(); err != nil {
+					return fmt.Errorf("--attest: sign the attestation: %w; nothing was started", err)
 				}
-				return printDryRun(cmd, out)
 			}
 			l, err := g.open(ctx, false)
 			if err != nil {
 				return fmt.Errorf("%w; nothing was started", err)
 			}
 			defer l.Close()
-			interrupts := make(chan os.Signal, 2)
-			signal.Notify(interrupts, os.Interrupt, syscall.SIGTERM)
-			defer signal.Stop(interrupts)
-			spec.Interrupts = interrupts
-			out, err := launch.Run(ctx, l, spec)
-			if err != nil {
-				if out != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "repro: %v\n", err)
-					return &statusError{exitError}
-				}
-				return flagError(err)
-			}
-			r := out.Run
-			if out.Detached {
-				return printDetached(cmd, l, r)
-			}
-			switch {
-			case r.Signal != "":
-				fmt.Fprintf(cmd.ErrOrStderr(), "repro: run %s interrupted (%s)\n", r.ShortID(), r.Signal)
-			case out.ExitCode != 0:
-				msg := fmt.Sprintf("repro: run %s failed with exit status %d", r.ShortID(), out.ExitCode)
-				if r.OOMKilled {
-					msg += " (killed for running out of memory; raise --memory)"
-				} else if r.Error != "" {
-					msg += ": " + oneLine(r.Error)
-				}
-				fmt.Fprintln(cmd.ErrOrStderr(), msg)
-			default:
-				fmt.Fprintf(cmd.ErrOrStderr(), "repro: run %s succeeded\n", r.ShortID())
-			}
-			if o.attest && r.Status != runlog.StatusRunning {
-				if _, err := attestRun(cmd, g, l, r, true, o.registryFlags.options()); err != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "repro: run %s was recorded, but not attested: %v\n", r.ShortID(), err)
-					if out.ExitCode == 0 {
-						return &statusError{exitError}
-					}
-				}
-			}
-			if to := keepTo(o.keepTo); to != "" && r.Status != runlog.StatusRunning {
-				if err := keepRun(cmd.Context(), cmd, l, r, to, o.registryFlags.options()); err != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "repro: run %s was recorded, but its image not kept: %v\n", r.ShortID(), err)
-					if out.ExitCode == 0 {
-						return &statusError{exitError}
-					}
-				}
-			}
-			if out.ExitCode != 0 {
-				return &statusError{out.ExitCode}
-			}
-			return nil
+			return runRun(ctx, l, o, s)
 		},
 	}
 	f := cmd.Flags()
@@ -253,26 +163,179 @@ is recorded then); 2 for a usage error.`,
 	return cmd
 }
 
-// printDetached prints the run ID and its job ID for a run left running
-// on a scheduler: RUN JOB on stdout, for scripts.
-func printDetached(cmd *cobra.Command, l *runlog.Ledger, r *runlog.Run) error {
-	job, err := l.JobOf(cmd.Context(), r.ID)
-	if err != nil || job == nil {
-		return fmt.Errorf("run %s: its job was not recorded: %v", r.ShortID(), err)
+// bind checks the flags against each other and takes IMAGE and the
+// command from args (dash: where -- was, as cobra counts it).
+func (o *runOptions) bind(args []string, dash int) error {
+	if err := o.engineFlags.validate(); err != nil {
+		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", r.ID, job.ID)
-	fmt.Fprintf(cmd.ErrOrStderr(), "repro: run %s is slurm job %s; repro show %s follows it, repro cancel %s cancels it\n", r.ShortID(), job.ID, r.ShortID(), r.ShortID())
+	if err := o.placeFlags.validate(); err != nil {
+		return err
+	}
+	if o.noCode && (o.code != "" || o.allowDirty) {
+		return usagef("--no-code cannot be combined with --code or --allow-dirty")
+	}
+	if dash > 1 {
+		return usagef("put the command after --: repro run [flags] IMAGE -- COMMAND [ARG...] (got %q before --)", args[1])
+	} else if dash == 0 {
+		return usagef("the IMAGE goes before --: repro run [flags] IMAGE -- COMMAND [ARG...]")
+	}
+	o.image, o.argv = args[0], args[1:]
 	return nil
 }
 
-func printDryRun(cmd *cobra.Command, out *launch.Outcome) error {
+// spec is what launch runs: the flags, parsed, with s for the engine's
+// streams and repro's messages.
+func (o *runOptions) spec(s streams) (launch.Spec, error) {
+	spec := launch.Spec{
+		Image: o.image, Argv: o.argv, CodeDir: o.code, NoCode: o.noCode, NoCodeMount: o.noCodeMount,
+		AllowDirty: o.allowDirty, AllowSecretFiles: o.secretFiles, AllowLatest: o.allowLatest, OutDir: o.out, Env: o.env,
+		SecretEnv: o.secretEnv, Workdir: o.workdir, DryRun: o.dryRun, Memory: o.memory, GPUs: o.gpus,
+		Registry: o.registryFlags.options(), Engine: o.engineFlags.engine(s),
+		Log: s.err, Version: version, Name: o.name, User: o.engineFlags.user(),
+	}
+	if isTerminal(s.err) {
+		spec.Progress = s.err
+	}
+	var err error
+	if spec.Placement, err = o.placeFlags.placement(s); err != nil {
+		return spec, err
+	}
+	spec.Trace, spec.Started = traceTo(s.err)
+	for _, lbl := range o.labels {
+		k, v, err := runlog.ParseLabel(lbl)
+		if err != nil {
+			return spec, usagef("--label: %v", err)
+		}
+		if spec.Labels == nil {
+			spec.Labels = map[string]string{}
+		}
+		spec.Labels[k] = v
+	}
+	for _, d := range o.data {
+		da, err := parseDataArg(d)
+		if err != nil {
+			return spec, usagef("%v", err)
+		}
+		spec.Data = append(spec.Data, da)
+	}
+	if o.out == "" {
+		base, err := runlog.DataDir()
+		if err != nil {
+			return spec, err
+		}
+		spec.DefaultOutRoot = filepath.Join(base, "outputs")
+	}
+	return spec, nil
+}
+
+// runRun launches the run, records it in l and says how it ended; its
+// exit status is the container's. l is nil for a dry run without a ledger.
+func runRun(ctx context.Context, l *runlog.Ledger, o *runOptions, s streams) error {
+	spec, err := o.spec(s)
+	if err != nil {
+		return err
+	}
+	if o.dryRun {
+		out, err := launch.Run(ctx, l, spec)
+		if err != nil {
+			return flagError(err)
+		}
+		return printDryRun(s, out)
+	}
+	interrupts := make(chan os.Signal, 2)
+	signal.Notify(interrupts, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(interrupts)
+	spec.Interrupts = interrupts
+	out, err := launch.Run(ctx, l, spec)
+	if err != nil {
+		if out != nil {
+			fmt.Fprintf(s.err, "repro: %v\n", err)
+			return &statusError{exitError}
+		}
+		return flagError(err)
+	}
+	r := out.Run
+	if out.Detached {
+		return printDetached(ctx, s, l, r)
+	}
+	reportEnd(s.err, r, out.ExitCode)
+	if r.Status != runlog.StatusRunning {
+		if err := afterRun(ctx, l, r, out.ExitCode, o, s); err != nil {
+			return err
+		}
+	}
+	if out.ExitCode != 0 {
+		return &statusError{out.ExitCode}
+	}
+	return nil
+}
+
+// afterRun attests the run and keeps its image, as --attest and --keep-to
+// ask. A run that succeeded but could not be attested or kept exits 1.
+func afterRun(ctx context.Context, l *runlog.Ledger, r *runlog.Run, exitCode int, o *runOptions, s streams) error {
+	failed := func(what string, err error) error {
+		fmt.Fprintf(s.err, "repro: run %s was recorded, but %s: %v\n", r.ShortID(), what, err)
+		if exitCode == 0 {
+			return &statusError{exitError}
+		}
+		return nil
+	}
+	if o.attest {
+		if _, err := attestRun(ctx, s, o.key, l, r, true, o.registryFlags.options()); err != nil {
+			if err := failed("not attested", err); err != nil {
+				return err
+			}
+		}
+	}
+	if to := keepTo(o.keepTo); to != "" {
+		if err := keepRun(ctx, s, l, r, to, o.registryFlags.options()); err != nil {
+			if err := failed("its image not kept", err); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// reportEnd says on w how run r ended.
+func reportEnd(w io.Writer, r *runlog.Run, exitCode int) {
+	switch {
+	case r.Signal != "":
+		fmt.Fprintf(w, "repro: run %s interrupted (%s)\n", r.ShortID(), r.Signal)
+	case exitCode != 0:
+		msg := fmt.Sprintf("repro: run %s failed with exit status %d", r.ShortID(), exitCode)
+		if r.OOMKilled {
+			msg += " (killed for running out of memory; raise --memory)"
+		} else if r.Error != "" {
+			msg += ": " + oneLine(r.Error)
+		}
+		fmt.Fprintln(w, msg)
+	default:
+		fmt.Fprintf(w, "repro: run %s succeeded\n", r.ShortID())
+	}
+}
+
+// printDetached prints the run ID and its job ID for a run left running
+// on a scheduler: RUN JOB on stdout, for scripts.
+func printDetached(ctx context.Context, s streams, l *runlog.Ledger, r *runlog.Run) error {
+	job, err := l.JobOf(ctx, r.ID)
+	if err != nil || job == nil {
+		return fmt.Errorf("run %s: its job was not recorded: %v", r.ShortID(), err)
+	}
+	fmt.Fprintf(s.out, "%s %s\n", r.ID, job.ID)
+	fmt.Fprintf(s.err, "repro: run %s is slurm job %s; repro show %s follows it, repro cancel %s cancels it\n", r.ShortID(), job.ID, r.ShortID(), r.ShortID())
+	return nil
+}
+
+func printDryRun(s streams, out *launch.Outcome) error {
 	b, err := json.MarshalIndent(viewRun(out.Run, nil), "", "  ")
 	if err != nil {
 		return err
 	}
-	w := cmd.OutOrStdout()
+	w := s.out
 	fmt.Fprintf(w, "%s\n", b)
 	fmt.Fprintf(w, "engine command:\n  %s\n", shellJoin(out.Command))
-	fmt.Fprintln(cmd.ErrOrStderr(), "repro: dry run: nothing was recorded or started")
+	fmt.Fprintln(s.err, "repro: dry run: nothing was recorded or started")
 	return nil
 }

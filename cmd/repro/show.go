@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -11,8 +12,13 @@ import (
 	"github.com/reprohq/repro/slurm"
 )
 
+type showOptions struct {
+	ref  string // RUN
+	json bool
+}
+
 func newShowCmd(g *globals) *cobra.Command {
-	var asJSON bool
+	o := &showOptions{}
 	cmd := &cobra.Command{
 		Use:   "show RUN",
 		Short: "Show every recorded fact about a run",
@@ -27,43 +33,48 @@ Exit status: 0 ok, 1 error (no such run, ambiguous prefix), 2 usage.`,
 		Example: `  repro show 4e1d2a9c0b7f
   repro show 4e1d --json | jq .datasets`,
 		Args: exactArgs(1, "one RUN (an ID or unique prefix; see repro ls)"),
-		RunE: g.withLedger(true, func(cmd *cobra.Command, args []string, l *runlog.Ledger) error {
-			ctx := cmd.Context()
-			r, err := l.Get(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			job, err := l.JobOf(ctx, r.ID)
-			if err != nil {
-				return err
-			}
-			if job != nil && job.ID != "" && r.Status == runlog.StatusRunning {
-				// Where the job is now, as Slurm says (nothing, when it
-				// cannot be asked from here).
-				if st, err := (&slurm.Client{}).Query(ctx, job.ID); err == nil {
-					*job = slurm.Observed(*job, st)
-				}
-			}
-			if asJSON {
-				// The run, and the scheduler's side when it ran on one.
-				return printJSON(cmd.OutOrStdout(), viewRun(r, job))
-			}
-			fields := showFields(r)
-			if job != nil {
-				fields = append(fields, [2]string{"job", jobSummary(job)})
-			}
-			im, err := l.ImportedFrom(ctx, r.ID)
-			if err != nil {
-				return err
-			}
-			if im != nil {
-				fields = append(fields, [2]string{"imported", fmt.Sprintf("from %s, signed by %s, at %s", im.Source, im.Signer, im.ImportedAt)})
-			}
-			return printFields(cmd.OutOrStdout(), fields)
+		RunE: g.withLedger(true, func(ctx context.Context, l *runlog.Ledger, args []string, s streams) error {
+			o.ref = args[0]
+			return runShow(ctx, l, o, s)
 		}),
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the run as a JSON object")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print the run as a JSON object")
 	return cmd
+}
+
+// runShow prints every recorded fact about one run.
+func runShow(ctx context.Context, l *runlog.Ledger, o *showOptions, s streams) error {
+	r, err := l.Get(ctx, o.ref)
+	if err != nil {
+		return err
+	}
+	job, err := l.JobOf(ctx, r.ID)
+	if err != nil {
+		return err
+	}
+	if job != nil && job.ID != "" && r.Status == runlog.StatusRunning {
+		// Where the job is now, as Slurm says (nothing, when it
+		// cannot be asked from here).
+		if st, err := (&slurm.Client{}).Query(ctx, job.ID); err == nil {
+			*job = slurm.Observed(*job, st)
+		}
+	}
+	if o.json {
+		// The run, and the scheduler's side when it ran on one.
+		return printJSON(s.out, viewRun(r, job))
+	}
+	fields := showFields(r)
+	if job != nil {
+		fields = append(fields, [2]string{"job", jobSummary(job)})
+	}
+	im, err := l.ImportedFrom(ctx, r.ID)
+	if err != nil {
+		return err
+	}
+	if im != nil {
+		fields = append(fields, [2]string{"imported", fmt.Sprintf("from %s, signed by %s, at %s", im.Source, im.Signer, im.ImportedAt)})
+	}
+	return printFields(s.out, fields)
 }
 
 // jobSummary is one line on a run's job: "slurm 12 on node1, TIMEOUT".

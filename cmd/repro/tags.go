@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -12,8 +13,13 @@ import (
 	"github.com/reprohq/repro/runlog"
 )
 
+type tagsOptions struct {
+	version, sha, channel string
+	code                  string // the repository whose HEAD is the git- tag, when sha is ""
+}
+
 func newTagsCmd(g *globals) *cobra.Command {
-	var version, sha, channel, code string
+	o := &tagsOptions{}
 	cmd := &cobra.Command{
 		Use:   "tags --version V [--sha SHA] [--channel C]",
 		Short: "Print the tag set a build of a version gets",
@@ -27,43 +33,51 @@ Exit status: 0 ok, 1 error, 2 usage.`,
   repro tags history 127.0.0.1:5000/trainer:prod --at 2026-11-17T12:00:00Z`,
 		Args: exactArgs(0, "no arguments (did you mean repro tags history?)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if version == "" {
-				return usagef("tags needs --version, as in --version 1.4.2")
-			}
-			if sha == "" {
-				dir := code
-				if dir == "" {
-					dir = "."
-				}
-				if c, err := provenance.CaptureCode(cmd.Context(), dir); err == nil {
-					sha = c.Commit
-				} else if code != "" {
-					return err
-				}
-			}
-			tags, err := image.TagSet(version, sha, channel)
-			if err != nil {
-				return imageError(err)
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), strings.Join(tags, "\n"))
-			return nil
+			return runTags(cmd.Context(), o, streamsOf(cmd))
 		},
 	}
-	cmd.Flags().StringVar(&version, "version", "", "semantic version, as in 1.4.2")
-	cmd.Flags().StringVar(&sha, "sha", "", "git commit for the git- tag (default: HEAD of the code repository)")
-	cmd.Flags().StringVar(&channel, "channel", "", "channel tag, as in dev or staging")
-	cmd.Flags().StringVar(&code, "code", "", "the code repository (default: the working directory's)")
+	cmd.Flags().StringVar(&o.version, "version", "", "semantic version, as in 1.4.2")
+	cmd.Flags().StringVar(&o.sha, "sha", "", "git commit for the git- tag (default: HEAD of the code repository)")
+	cmd.Flags().StringVar(&o.channel, "channel", "", "channel tag, as in dev or staging")
+	cmd.Flags().StringVar(&o.code, "code", "", "the code repository (default: the working directory's)")
 	cmd.AddCommand(newTagsHistoryCmd(g))
 	return cmd
 }
 
+// runTags prints the tag set of a version.
+func runTags(ctx context.Context, o *tagsOptions, s streams) error {
+	if o.version == "" {
+		return usagef("tags needs --version, as in --version 1.4.2")
+	}
+	sha := o.sha
+	if sha == "" {
+		dir := o.code
+		if dir == "" {
+			dir = "."
+		}
+		if c, err := provenance.CaptureCode(ctx, dir); err == nil {
+			sha = c.Commit
+		} else if o.code != "" {
+			return err
+		}
+	}
+	tags, err := image.TagSet(o.version, sha, o.channel)
+	if err != nil {
+		return imageError(err)
+	}
+	fmt.Fprintln(s.out, strings.Join(tags, "\n"))
+	return nil
+}
+
+type tagsHistoryOptions struct {
+	ref  provenance.Ref // REGISTRY/NAME[:TAG]
+	at   time.Time      // zero: every event
+	json bool
+}
+
 func newTagsHistoryCmd(g *globals) *cobra.Command {
+	o := &tagsHistoryOptions{}
 	var at string
-	var asJSON bool
-	var (
-		ref  provenance.Ref
-		when time.Time
-	)
 	cmd := &cobra.Command{
 		Use:   "history REGISTRY/NAME[:TAG]",
 		Short: "Show where each tag pointed over time",
@@ -82,43 +96,47 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 		// Usage is checked before the ledger is opened.
 		PreRunE: func(cmd *cobra.Command, args []string) error {
 			var err error
-			ref, err = provenance.ParseRef(args[0])
+			o.ref, err = provenance.ParseRef(args[0])
 			if err != nil {
 				return err
 			}
-			if ref.Digest != "" {
+			if o.ref.Digest != "" {
 				return usagef("history takes REGISTRY/NAME[:TAG], not a digest")
 			}
 			if at != "" {
-				if when, err = parseWhen(at, time.Now(), endOfDay); err != nil {
+				if o.at, err = parseWhen(at, time.Now(), endOfDay); err != nil {
 					return usagef("--at %q: %v", at, err)
 				}
 			}
 			return nil
 		},
-		RunE: g.withLedger(true, func(cmd *cobra.Command, args []string, l *runlog.Ledger) error {
-			ctx := cmd.Context()
-			events, err := l.TagHistory(ctx, ref.Repository, ref.Tag, when)
-			if err != nil {
-				return err
-			}
-			w := cmd.OutOrStdout()
-			if asJSON {
-				return printJSON(w, events)
-			}
-			tty := isTerminal(w)
-			rows := make([][]string, 0, len(events))
-			for _, e := range events {
-				rows = append(rows, []string{e.Tag, shortDigest(e.Digest, tty), e.Action, formatTime(e.At, tty), formatTime(e.LastSeen, tty), fmt.Sprint(e.Seen)})
-			}
-			if len(rows) == 0 {
-				fmt.Fprintf(cmd.ErrOrStderr(), "repro: no tag events recorded for %s\n", args[0])
-				return nil
-			}
-			return printTable(w, []string{"TAG", "DIGEST", "ACTION", "SINCE", "LAST SEEN", "SEEN"}, rows)
+		RunE: g.withLedger(true, func(ctx context.Context, l *runlog.Ledger, args []string, s streams) error {
+			return runTagsHistory(ctx, l, o, s)
 		}),
 	}
 	cmd.Flags().StringVar(&at, "at", "", "only what each tag pointed at this moment: RFC 3339, a date (its end, UTC), or a duration back from now (7d)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of tag events")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print a JSON array of tag events")
 	return cmd
+}
+
+// runTagsHistory prints where the tags of a repository pointed, and since when.
+func runTagsHistory(ctx context.Context, l *runlog.Ledger, o *tagsHistoryOptions, s streams) error {
+	events, err := l.TagHistory(ctx, o.ref.Repository, o.ref.Tag, o.at)
+	if err != nil {
+		return err
+	}
+	w := s.out
+	if o.json {
+		return printJSON(w, events)
+	}
+	tty := isTerminal(w)
+	rows := make([][]string, 0, len(events))
+	for _, e := range events {
+		rows = append(rows, []string{e.Tag, shortDigest(e.Digest, tty), e.Action, formatTime(e.At, tty), formatTime(e.LastSeen, tty), fmt.Sprint(e.Seen)})
+	}
+	if len(rows) == 0 {
+		fmt.Fprintf(s.err, "repro: no tag events recorded for %s\n", o.ref)
+		return nil
+	}
+	return printTable(w, []string{"TAG", "DIGEST", "ACTION", "SINCE", "LAST SEEN", "SEEN"}, rows)
 }

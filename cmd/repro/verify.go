@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -17,11 +18,17 @@ import (
 // not what was recorded.
 const exitDiffers = 3
 
+type verifyOptions struct {
+	runs        []string // RUN...; none: the chain
+	json        bool
+	sign        bool
+	trustLedger bool
+	keys        []string                   // PEM files of keys trusted besides the user's own
+	signer      func() (*trust.Key, error) // the user's key, for --sign
+}
+
 func newVerifyCmd(g *globals) *cobra.Command {
-	var (
-		asJSON, sign, trustLedger bool
-		keys                      []string
-	)
+	o := &verifyOptions{signer: g.key}
 	cmd := &cobra.Command{
 		Use:   "verify [RUN...]",
 		Short: "Check the ledger's tamper-evident chain, or a run's outputs on disk",
@@ -47,58 +54,63 @@ Exit status: 0 intact, 3 something differs from the record, 1 error, 2 usage.`,
   repro --ledger /shared/ledger.db verify --key alice.pub --key bob.pub
   repro verify --sign
   repro verify 4e1d2a9c0b7f`,
-		RunE: g.withLedger(true, func(cmd *cobra.Command, args []string, l *runlog.Ledger) error {
-			ctx := cmd.Context()
-			w := cmd.OutOrStdout()
-			if len(args) == 0 {
-				return verifyChain(cmd, g, l, keys, sign, asJSON)
-			}
-			differs := false
-			for _, a := range args {
-				r, err := getChecked(ctx, l, a, trustLedger)
-				if err != nil {
-					return err
-				}
-				diffs, err := compare.VerifyOutputs(ctx, r)
-				if err != nil {
-					return err
-				}
-				if asJSON {
-					if err := printJSON(w, map[string]any{"id": r.ID, "outputs_digest": r.OutputsDigest, "differences": diffs}); err != nil {
-						return err
-					}
-				} else if len(diffs) == 0 {
-					fmt.Fprintf(w, "run %s: %d outputs in %s as recorded\n", r.ShortID(), len(r.Outputs), r.OutDir)
-				} else {
-					rows := make([][]string, 0, len(diffs))
-					for _, d := range diffs {
-						rows = append(rows, []string{d.Path, d.Change, d.Original, d.New})
-					}
-					fmt.Fprintf(w, "run %s: %d outputs in %s differ from the record\n", r.ShortID(), len(diffs), r.OutDir)
-					if err := printTable(w, []string{"PATH", "CHANGE", "RECORDED", "NOW"}, rows); err != nil {
-						return err
-					}
-				}
-				differs = differs || len(diffs) > 0
-			}
-			if differs {
-				return &statusError{exitDiffers}
-			}
-			return nil
+		RunE: g.withLedger(true, func(ctx context.Context, l *runlog.Ledger, args []string, s streams) error {
+			o.runs = args
+			return runVerify(ctx, l, o, s)
 		}),
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
-	cmd.Flags().StringArrayVar(&keys, "key", nil, "also trust this public key (PEM, as repro key prints it); repeatable")
-	cmd.Flags().BoolVar(&sign, "sign", false, "sign the chain's head with your key once the chain verifies (an unsigned or older ledger)")
-	cmd.Flags().BoolVar(&trustLedger, "trust-ledger", false, "with RUN: use the record even if its chain links do not match")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print the result as JSON")
+	cmd.Flags().StringArrayVar(&o.keys, "key", nil, "also trust this public key (PEM, as repro key prints it); repeatable")
+	cmd.Flags().BoolVar(&o.sign, "sign", false, "sign the chain's head with your key once the chain verifies (an unsigned or older ledger)")
+	cmd.Flags().BoolVar(&o.trustLedger, "trust-ledger", false, "with RUN: use the record even if its chain links do not match")
 	return cmd
 }
 
+// runVerify walks the chain, or checks each run's outputs on disk; exit
+// status 3 when something differs from the record.
+func runVerify(ctx context.Context, l *runlog.Ledger, o *verifyOptions, s streams) error {
+	w := s.out
+	if len(o.runs) == 0 {
+		return verifyChain(ctx, l, o, s)
+	}
+	differs := false
+	for _, a := range o.runs {
+		r, err := getChecked(ctx, l, a, o.trustLedger)
+		if err != nil {
+			return err
+		}
+		diffs, err := compare.VerifyOutputs(ctx, r)
+		if err != nil {
+			return err
+		}
+		if o.json {
+			if err := printJSON(w, map[string]any{"id": r.ID, "outputs_digest": r.OutputsDigest, "differences": diffs}); err != nil {
+				return err
+			}
+		} else if len(diffs) == 0 {
+			fmt.Fprintf(w, "run %s: %d outputs in %s as recorded\n", r.ShortID(), len(r.Outputs), r.OutDir)
+		} else {
+			rows := make([][]string, 0, len(diffs))
+			for _, d := range diffs {
+				rows = append(rows, []string{d.Path, d.Change, d.Original, d.New})
+			}
+			fmt.Fprintf(w, "run %s: %d outputs in %s differ from the record\n", r.ShortID(), len(diffs), r.OutDir)
+			if err := printTable(w, []string{"PATH", "CHANGE", "RECORDED", "NOW"}, rows); err != nil {
+				return err
+			}
+		}
+		differs = differs || len(diffs) > 0
+	}
+	if differs {
+		return &statusError{exitDiffers}
+	}
+	return nil
+}
+
 // verifyChain walks the chain and checks the head's signature.
-func verifyChain(cmd *cobra.Command, g *globals, l *runlog.Ledger, keyFiles []string, sign, asJSON bool) error {
-	ctx := cmd.Context()
-	w := cmd.OutOrStdout()
-	trusted, err := trustedKeys(keyFiles)
+func verifyChain(ctx context.Context, l *runlog.Ledger, o *verifyOptions, s streams) error {
+	w := s.out
+	trusted, err := trustedKeys(o.keys)
 	if err != nil {
 		return err
 	}
@@ -111,8 +123,8 @@ func verifyChain(cmd *cobra.Command, g *globals, l *runlog.Ledger, keyFiles []st
 		if sig, err = l.CheckHead(ctx, rep.HeadSeq, rep.Head, trusted); err != nil {
 			return err
 		}
-		if sign && sig.State == runlog.Unsigned {
-			k, err := g.key()
+		if o.sign && sig.State == runlog.Unsigned {
+			k, err := o.signer()
 			if err != nil {
 				return err
 			}
@@ -130,7 +142,7 @@ func verifyChain(cmd *cobra.Command, g *globals, l *runlog.Ledger, keyFiles []st
 			}
 		}
 	}
-	if asJSON {
+	if o.json {
 		if err := printJSON(w, struct {
 			*runlog.ChainReport
 			Signature *runlog.HeadSignature `json:"signature"`
@@ -139,14 +151,14 @@ func verifyChain(cmd *cobra.Command, g *globals, l *runlog.Ledger, keyFiles []st
 		}
 	}
 	if rep.Problem != nil {
-		fmt.Fprintf(cmd.ErrOrStderr(), "repro: %v\n", rep.Problem)
+		fmt.Fprintf(s.err, "repro: %v\n", rep.Problem)
 		return &statusError{exitDiffers}
 	}
 	state := sig.State
 	if state == runlog.SignedBy {
 		state = "signed by " + sig.KeyID
 	}
-	if !asJSON {
+	if !o.json {
 		running := ""
 		if rep.Running > 0 {
 			running = fmt.Sprintf(" and %d running", rep.Running)
@@ -157,9 +169,9 @@ func verifyChain(cmd *cobra.Command, g *globals, l *runlog.Ledger, keyFiles []st
 	case runlog.SignedBy, runlog.NothingToSign:
 		return nil
 	case runlog.Unsigned:
-		fmt.Fprintf(cmd.ErrOrStderr(), "repro: the chain's head is unsigned: it was written by a repro older than signatures, or rewritten and its signatures removed; once you trust its contents, repro verify --sign signs it with your key\n")
+		fmt.Fprintf(s.err, "repro: the chain's head is unsigned: it was written by a repro older than signatures, or rewritten and its signatures removed; once you trust its contents, repro verify --sign signs it with your key\n")
 	default:
-		fmt.Fprintf(cmd.ErrOrStderr(), "repro: %s: %s\n", sig.State, sig.Detail)
+		fmt.Fprintf(s.err, "repro: %s: %s\n", sig.State, sig.Detail)
 	}
 	return &statusError{exitDiffers}
 }

@@ -18,8 +18,13 @@ Exit status: 0 ok, 2 usage.`,
 		Example: `  repro version`,
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fmt.Fprintf(cmd.OutOrStdout(), "repro %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-			return nil
+			return runVersion(streamsOf(cmd))
 		},
 	}
+}
+
+// runVersion prints repro's version, Go's and the platform.
+func runVersion(s streams) error {
+	_, err := fmt.Fprintf(s.out, "repro %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return err
 }
