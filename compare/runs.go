@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/provenance/gitstate"
 	"github.com/reprohq/repro/rerun"
 	"github.com/reprohq/repro/runlog"
 )
@@ -41,8 +41,8 @@ type RunDiff struct {
 	Metrics  []MetricDelta `json:"metrics"`
 	// Code is what git diff --stat shows between the two commits, when a
 	// repository that has both was found; CodeUnknown when none was.
-	Code        []provenance.FileChange `json:"code_files,omitempty"`
-	CodeUnknown bool                    `json:"code_files_unknown,omitempty"`
+	Code        []gitstate.FileChange `json:"code_files,omitempty"`
+	CodeUnknown bool                  `json:"code_files_unknown,omitempty"`
 }
 
 // Same says whether nothing at all differs.
@@ -65,7 +65,7 @@ func Runs(ctx context.Context, l *runlog.Ledger, a, b *runlog.Run, repos ...stri
 	field("image_digest", a.ImageRepo+"@"+a.ImageDigest, b.ImageRepo+"@"+b.ImageDigest)
 	field("commit", a.Commit, b.Commit)
 	if a.Commit != "" && b.Commit != "" && a.Commit != b.Commit && runlog.ValidObjectID(a.Commit) && runlog.ValidObjectID(b.Commit) {
-		changes, found, err := provenance.CommitDiff(repos, a.Commit, b.Commit)
+		changes, found, err := gitstate.CommitDiff(repos, a.Commit, b.Commit)
 		if err != nil {
 			return nil, err
 		}

@@ -23,6 +23,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/provenance/dataset"
+	"github.com/reprohq/repro/provenance/gitstate"
 )
 
 // OCI annotation keys set as labels on every image repro builds.
@@ -111,7 +113,7 @@ func Build(ctx context.Context, o BuildOptions) (*Result, error) {
 	}
 	fi, err := os.Stat(o.Context)
 	if err != nil {
-		return nil, fmt.Errorf("build context %q: %w", o.Context, provenance.PathCause(o.Context, err))
+		return nil, fmt.Errorf("build context %q: %w", o.Context, dataset.PathCause(o.Context, err))
 	}
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("build context %q is not a directory", o.Context)
@@ -127,12 +129,12 @@ func Build(ctx context.Context, o BuildOptions) (*Result, error) {
 	// context with uncommitted changes is not that commit: refused, as
 	// repro run refuses a dirty tree, unless allowed and marked.
 	var commitTime time.Time
-	if code, err := provenance.CaptureCode(ctx, o.Context); err == nil {
+	if code, err := gitstate.CaptureCode(ctx, o.Context); err == nil {
 		res.SourceCommit = code.Commit
 		if code.Remote != "" {
 			res.Labels[LabelSource] = code.Remote
 		}
-		commitTime, _ = provenance.CommitTime(o.Context, code.Commit)
+		commitTime, _ = gitstate.CommitTime(o.Context, code.Commit)
 		changed, err := notCommitted(code, o.Context)
 		if err != nil {
 			return nil, err
@@ -144,7 +146,7 @@ func Build(ctx context.Context, o BuildOptions) (*Result, error) {
 			res.Dirty = true
 			res.Labels[LabelDirty] = "true"
 		}
-	} else if !errors.Is(err, provenance.ErrNoRepo) {
+	} else if !errors.Is(err, gitstate.ErrNoRepo) {
 		return nil, err
 	}
 	if o.SHA != "" {
@@ -325,7 +327,7 @@ func buildEpoch(fixed *time.Time, commit time.Time, sha, contextDir string) (tim
 // neither excluded by its .dockerignore nor under a .git) and are not as
 // code's commit holds them: changed, untracked, or ignored by git. Paths
 // are relative to the work tree's root.
-func notCommitted(code *provenance.Code, contextDir string) ([]string, error) {
+func notCommitted(code *gitstate.Code, contextDir string) ([]string, error) {
 	abs, err := filepath.Abs(contextDir)
 	if err != nil {
 		return nil, err
@@ -348,7 +350,7 @@ func notCommitted(code *provenance.Code, contextDir string) ([]string, error) {
 		}
 		return rel + "/" + p
 	}
-	committed, err := provenance.CommittedFiles(code.Dir, code.Commit)
+	committed, err := gitstate.CommittedFiles(code.Dir, code.Commit)
 	if err != nil {
 		return nil, fmt.Errorf("build context %s: the files of commit %s: %w", contextDir, code.Commit, err)
 	}
@@ -358,7 +360,7 @@ func notCommitted(code *provenance.Code, contextDir string) ([]string, error) {
 	}
 	root, err := os.OpenRoot(contextDir)
 	if err != nil {
-		return nil, fmt.Errorf("build context %s: %w", contextDir, provenance.PathCause(contextDir, err))
+		return nil, fmt.Errorf("build context %s: %w", contextDir, dataset.PathCause(contextDir, err))
 	}
 	defer root.Close()
 	pm, err := ignoreMatcher(root)

@@ -23,7 +23,7 @@ import (
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
 
-	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/provenance/dataset"
 )
 
 // LayerStats describes a context layer.
@@ -46,7 +46,7 @@ func WriteContextTar(w io.Writer, contextDir, dest string, epoch time.Time) (Lay
 	dest = path.Clean("/" + filepath.ToSlash(dest))
 	root, err := os.OpenRoot(contextDir)
 	if err != nil {
-		return st, fmt.Errorf("build context %s: %w", contextDir, provenance.PathCause(contextDir, err))
+		return st, fmt.Errorf("build context %s: %w", contextDir, dataset.PathCause(contextDir, err))
 	}
 	defer root.Close()
 	pm, err := ignoreMatcher(root)
@@ -180,7 +180,7 @@ func leftOut(pm *patternmatcher.PatternMatcher, rel string) (bool, error) {
 func NewestModTime(contextDir string) (time.Time, error) {
 	root, err := os.OpenRoot(contextDir)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("build context %s: %w", contextDir, provenance.PathCause(contextDir, err))
+		return time.Time{}, fmt.Errorf("build context %s: %w", contextDir, dataset.PathCause(contextDir, err))
 	}
 	defer root.Close()
 	pm, err := ignoreMatcher(root)

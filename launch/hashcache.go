@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/provenance/dataset"
 	"github.com/reprohq/repro/runlog"
 )
 
@@ -12,22 +12,22 @@ import (
 // record per dataset directory, and beside it the directory's tree state.
 type LedgerCache struct{ L *runlog.Ledger }
 
-// Load implements provenance.HashCache.
-func (c LedgerCache) Load(ctx context.Context, root string) ([]provenance.CachedFile, error) {
+// Load implements dataset.HashCache.
+func (c LedgerCache) Load(ctx context.Context, root string) ([]dataset.CachedFile, error) {
 	data, err := c.L.FileHashes(ctx, root)
 	if err != nil || data == nil {
 		return nil, err
 	}
-	return provenance.DecodeHashCache(data)
+	return dataset.DecodeHashCache(data)
 }
 
-// Tree implements provenance.HashCache.
-func (c LedgerCache) Tree(ctx context.Context, root string) (*provenance.TreeState, error) {
+// Tree implements dataset.HashCache.
+func (c LedgerCache) Tree(ctx context.Context, root string) (*dataset.TreeState, error) {
 	t, err := c.L.FileHashTree(ctx, root)
 	if err != nil || t == nil {
 		return nil, err
 	}
-	var ts provenance.TreeState
+	var ts dataset.TreeState
 	if len(t.State) != len(ts.State) {
 		return nil, fmt.Errorf("tree state of %s: %d bytes, want %d", root, len(t.State), len(ts.State))
 	}
@@ -36,11 +36,11 @@ func (c LedgerCache) Tree(ctx context.Context, root string) (*provenance.TreeSta
 	return &ts, nil
 }
 
-// Save implements provenance.HashCache.
-func (c LedgerCache) Save(ctx context.Context, root string, all []provenance.CachedFile, tree *provenance.TreeState) error {
+// Save implements dataset.HashCache.
+func (c LedgerCache) Save(ctx context.Context, root string, all []dataset.CachedFile, tree *dataset.TreeState) error {
 	var t *runlog.FileHashTree
 	if tree != nil {
 		t = &runlog.FileHashTree{State: tree.State[:], Digest: tree.Digest}
 	}
-	return c.L.PutFileHashes(ctx, root, provenance.EncodeHashCache(all), t)
+	return c.L.PutFileHashes(ctx, root, dataset.EncodeHashCache(all), t)
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/reprohq/repro/launch"
-	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/provenance/dataset"
 	"github.com/reprohq/repro/runlog"
 )
 
@@ -22,13 +22,13 @@ func TestLedgerCache_RoundTrip(t *testing.T) {
 	}
 	defer l.Close()
 	c := launch.LedgerCache{L: l}
-	all := []provenance.CachedFile{
-		{Path: "a.txt", State: provenance.FileState{Size: 1, MtimeNs: 2, CtimeNs: 3, Ino: 4, Dev: 5}, Sum: [32]byte{1}, HashedAtNs: 6},
-		{Path: "b/c.txt", State: provenance.FileState{Size: 7}, Sum: [32]byte{2}, HashedAtNs: 8},
+	all := []dataset.CachedFile{
+		{Path: "a.txt", State: dataset.FileState{Size: 1, MtimeNs: 2, CtimeNs: 3, Ino: 4, Dev: 5}, Sum: [32]byte{1}, HashedAtNs: 6},
+		{Path: "b/c.txt", State: dataset.FileState{Size: 7}, Sum: [32]byte{2}, HashedAtNs: 8},
 	}
-	tree := &provenance.TreeState{State: [32]byte{9, 9}, Digest: "sha256:0123"}
+	tree := &dataset.TreeState{State: [32]byte{9, 9}, Digest: "sha256:0123"}
 
-	check := func(step, root string, wantAll []provenance.CachedFile, wantTree *provenance.TreeState) {
+	check := func(step, root string, wantAll []dataset.CachedFile, wantTree *dataset.TreeState) {
 		t.Helper()
 		got, err := c.Load(ctx, root)
 		if err != nil || !slices.Equal(got, wantAll) {

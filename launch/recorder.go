@@ -13,6 +13,7 @@ import (
 
 	"github.com/reprohq/repro/engine"
 	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/provenance/dataset"
 	"github.com/reprohq/repro/runlog"
 )
 
@@ -204,7 +205,7 @@ func checkOutDir(dir string) (string, error) {
 	if entries, err := os.ReadDir(abs); err == nil && len(entries) > 0 {
 		return "", &InputError{Input: InputOut, Value: dir, Err: errors.New("not empty; give a new or empty directory so that its contents are this run's outputs")}
 	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return "", &InputError{Input: InputOut, Value: dir, Err: provenance.PathCause(dir, err)}
+		return "", &InputError{Input: InputOut, Value: dir, Err: dataset.PathCause(dir, err)}
 	}
 	return abs, nil
 }

@@ -13,6 +13,8 @@ import (
 
 	"github.com/reprohq/repro/engine"
 	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/provenance/dataset"
+	"github.com/reprohq/repro/provenance/gitstate"
 	"github.com/reprohq/repro/runlog"
 )
 
@@ -120,7 +122,7 @@ type Placement interface {
 func begin(ctx context.Context, l *runlog.Ledger, s Spec, r *runlog.Run, ref provenance.Ref) error {
 	if r.OutDir != "" {
 		if err := os.MkdirAll(r.OutDir, 0o755); err != nil {
-			return &InputError{Input: InputOut, Value: s.OutDir, Err: provenance.PathCause(s.OutDir, err)}
+			return &InputError{Input: InputOut, Value: s.OutDir, Err: dataset.PathCause(s.OutDir, err)}
 		}
 	}
 	if err := l.Begin(ctx, r); err != nil {
@@ -280,7 +282,7 @@ const MetricsFile = "metrics.json"
 
 // HashOutputs hashes every file under a run's --out directory.
 func HashOutputs(ctx context.Context, dir string) (digest string, outputs []runlog.Output, err error) {
-	v, err := provenance.HashPath(ctx, dir)
+	v, err := dataset.HashPath(ctx, dir)
 	if err != nil {
 		return "", nil, err
 	}
@@ -340,7 +342,7 @@ func ProgressLine(w io.Writer, what string) func(done, total int) {
 
 // codePart is the code a run uses, as captured.
 type codePart struct {
-	*provenance.Code
+	*gitstate.Code
 	tree, patchDigest string
 	patch             []byte
 	workdir           string         // where the command starts ("" : the image's choice)
@@ -360,8 +362,8 @@ func captureCodePart(ctx context.Context, s Spec) (*codePart, error) {
 			return nil, err
 		}
 	}
-	code, err := provenance.CaptureCode(ctx, dir)
-	if errors.Is(err, provenance.ErrNoRepo) {
+	code, err := gitstate.CaptureCode(ctx, dir)
+	if errors.Is(err, gitstate.ErrNoRepo) {
 		return nil, &NoCodeError{Err: err}
 	}
 	if err != nil {
@@ -389,7 +391,7 @@ func captureCodePart(ctx context.Context, s Spec) (*codePart, error) {
 	c := &codePart{Code: code}
 	if code.Dirty {
 		// The exact uncommitted state, so that a re-run can rebuild it.
-		p, err := provenance.CapturePatch(ctx, code.Dir)
+		p, err := gitstate.CapturePatch(ctx, code.Dir)
 		if err != nil {
 			return nil, fmt.Errorf("record the uncommitted changes of %s: %w", code.Dir, err)
 		}
@@ -431,7 +433,7 @@ func checkDataArgs(data []DataArg) ([]string, error) {
 			return nil, err
 		}
 		if _, err := os.Stat(abs); err != nil {
-			return nil, &InputError{Input: InputData, Name: d.Name, Value: d.Path, Err: provenance.PathCause(d.Path, err)}
+			return nil, &InputError{Input: InputData, Name: d.Name, Value: d.Path, Err: dataset.PathCause(d.Path, err)}
 		}
 		if err := checkMountPath(abs); err != nil {
 			return nil, &InputError{Input: InputData, Name: d.Name, Value: d.Path, Err: err}
@@ -448,11 +450,11 @@ func hashDataPart(ctx context.Context, s Spec, paths []string, l *runlog.Ledger)
 	p := &dataPart{sets: []runlog.Dataset{}}
 	for i, d := range s.Data {
 		abs := paths[i]
-		var cache provenance.HashCache
+		var cache dataset.HashCache
 		if l != nil {
 			cache = LedgerCache{l}
 		}
-		v, err := provenance.HashPathWith(ctx, abs, provenance.HashOptions{Cache: cache, Progress: ProgressLine(s.Progress, "hashing dataset "+d.Name)})
+		v, err := dataset.HashPathWith(ctx, abs, dataset.HashOptions{Cache: cache, Progress: ProgressLine(s.Progress, "hashing dataset "+d.Name)})
 		if err != nil {
 			return nil, &InputError{Input: InputData, Name: d.Name, Value: d.Path, Err: err}
 		}

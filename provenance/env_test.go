@@ -1,6 +1,8 @@
 package provenance_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -103,7 +105,12 @@ func TestParseGPUs(t *testing.T) {
 
 func TestReadMetrics(t *testing.T) {
 	dir := t.TempDir()
-	write(t, dir, "m.json", `{"loss": 0.25, "accuracy": 0.9, "eval": {"f1": 0.5, "name": "x"}, "ok": true, "n": 3}`)
+	write := func(name, content string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("m.json", `{"loss": 0.25, "accuracy": 0.9, "eval": {"f1": 0.5, "name": "x"}, "ok": true, "n": 3}`)
 	got, err := provenance.ReadMetrics(dir + "/m.json")
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +124,7 @@ func TestReadMetrics(t *testing.T) {
 			t.Errorf("%s = %v, want %v", k, got[k], v)
 		}
 	}
-	write(t, dir, "bad.json", `[1, 2]`)
+	write("bad.json", `[1, 2]`)
 	if _, err := provenance.ReadMetrics(dir + "/bad.json"); err == nil {
 		t.Error("a JSON array was accepted as metrics")
 	}

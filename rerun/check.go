@@ -8,6 +8,8 @@ import (
 
 	"github.com/reprohq/repro/launch"
 	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/provenance/dataset"
+	"github.com/reprohq/repro/provenance/gitstate"
 	"github.com/reprohq/repro/runlog"
 )
 
@@ -84,7 +86,7 @@ func Check(ctx context.Context, l *runlog.Ledger, runs []*runlog.Run, o CheckOpt
 		if r.Commit != "" && r.CodeMount {
 			dir, remote, commit := r.CodeDir, r.Remote, r.Commit
 			plans[i].code = once("code "+dir+"\x00"+remote+"\x00"+commit, func() Verdict {
-				where, err := provenance.CommitSource(ctx, dir, remote, commit)
+				where, err := gitstate.CommitSource(ctx, dir, remote, commit)
 				if err != nil {
 					return Verdict{Detail: err.Error()}
 				}
@@ -94,10 +96,10 @@ func Check(ctx context.Context, l *runlog.Ledger, runs []*runlog.Run, o CheckOpt
 		for _, d := range r.Data {
 			path, want, name := d.Path, d.Digest, d.Name
 			plans[i].data = append(plans[i].data, once("data "+path+"\x00"+want, func() Verdict {
-				v, err := provenance.HashPathWith(ctx, path, provenance.HashOptions{Cache: launch.LedgerCache{L: l}})
+				v, err := dataset.HashPathWith(ctx, path, dataset.HashOptions{Cache: launch.LedgerCache{L: l}})
 				switch {
 				case err != nil:
-					return Verdict{Detail: fmt.Sprintf("dataset %s: %v", name, provenance.PathCause(path, err))}
+					return Verdict{Detail: fmt.Sprintf("dataset %s: %v", name, dataset.PathCause(path, err))}
 				case v.Digest != want:
 					return Verdict{Detail: fmt.Sprintf("dataset %s at %s changed: %s, recorded %s", name, path, v.Digest, want)}
 				}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/reprohq/repro/launch"
 	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/provenance/dataset"
+	"github.com/reprohq/repro/provenance/gitstate"
 	"github.com/reprohq/repro/runlog"
 )
 
@@ -60,7 +62,7 @@ func Exec(ctx context.Context, l *runlog.Ledger, r *runlog.Run, o ExecOptions) (
 			path = v
 		}
 		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("dataset %s: %s: %w; point %s at a copy of it", d.Name, path, provenance.PathCause(path, err), d.Var)
+			return nil, fmt.Errorf("dataset %s: %s: %w; point %s at a copy of it", d.Name, path, dataset.PathCause(path, err), d.Var)
 		}
 		s.Data = append(s.Data, launch.DataArg{Name: d.Name, Path: path, Want: d.Digest})
 	}
@@ -106,11 +108,11 @@ func Exec(ctx context.Context, l *runlog.Ledger, r *runlog.Run, o ExecOptions) (
 		}
 		defer os.RemoveAll(dir)
 		code := filepath.Join(dir, "code")
-		if err := provenance.Checkout(ctx, sources, r.Commit, code); err != nil {
+		if err := gitstate.Checkout(ctx, sources, r.Commit, code); err != nil {
 			return nil, err
 		}
 		if r.PatchDigest != "" && !p.NoPatch {
-			if err := provenance.ApplyPatch(ctx, code, o.Patch, r.CodeTree); err != nil {
+			if err := gitstate.ApplyPatch(ctx, code, o.Patch, r.CodeTree); err != nil {
 				return nil, fmt.Errorf("run %s: %w", p.Short, err)
 			}
 			s.AllowDirty = true

@@ -178,7 +178,7 @@ var hostile = []string{
 func TestScript_ArgvRoundTrip(t *testing.T) {
 	env := []runlog.EnvVar{{Name: "PLAIN", Value: "it's $(id) `x` \"q\"\nnext"}, {Name: "HF_TOKEN", Secret: true}}
 	r := finishedRun(hostile, env)
-	r.Data = []runlog.Dataset{dataset(t, "train", plainNames), dataset(t, "labels.v2", nil)}
+	r.Data = []runlog.Dataset{writeDataset(t, "train", plainNames), writeDataset(t, "labels.v2", nil)}
 	for _, sh := range shells(t, allShells) {
 		t.Run(strings.Join(append([]string{filepath.Base(sh[0])}, sh[1:]...), " "), func(t *testing.T) {
 			checkArgs(t, sh, r, roundTrip(t, sh, r))

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/provenance/dataset"
 	"github.com/reprohq/repro/runlog"
 )
 
@@ -21,10 +21,10 @@ var plainNames = []string{"a b.txt", "é 日本.csv", "-leading.txt", "nested/de
 // Names that GNU sha256sum escapes in its listing.
 var oddNames = []string{"back\\slash", "new\nline", "cr\rname", "dir\\x/f", "plain"}
 
-// dataset writes a dataset named name (a directory of names, or a file
+// writeDataset writes a dataset named name (a directory of names, or a file
 // when names is nil) and returns its record, hashed as repro run and
 // repro digest hash it.
-func dataset(t testing.TB, name string, names []string) runlog.Dataset {
+func writeDataset(t testing.TB, name string, names []string) runlog.Dataset {
 	t.Helper()
 	root := filepath.Join(t.TempDir(), name)
 	if names == nil {
@@ -41,7 +41,7 @@ func dataset(t testing.TB, name string, names []string) runlog.Dataset {
 			t.Fatal(err)
 		}
 	}
-	v, err := provenance.HashPath(context.Background(), root)
+	v, err := dataset.HashPath(context.Background(), root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,10 +140,10 @@ func TestScript_DatasetDigestUserlands(t *testing.T) {
 			return dir
 		}, "has a line break in its name, which sha256sum and sort here cannot list", "has a line break in its name"},
 	}
-	plain := dataset(t, "train", plainNames)
-	file := dataset(t, "labels.v2", nil)
-	odd := dataset(t, "odd", oddNames)
-	noCR := dataset(t, "odd", without(oddNames, "cr\rname"))
+	plain := writeDataset(t, "train", plainNames)
+	file := writeDataset(t, "labels.v2", nil)
+	odd := writeDataset(t, "odd", oddNames)
+	noCR := writeDataset(t, "odd", without(oddNames, "cr\rname"))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := tt.path(t)
@@ -177,7 +177,7 @@ func TestScript_ToolFailures(t *testing.T) {
 	// dash, not busybox sh: busybox's shell runs its own applets before
 	// any on PATH, so a replaced tool would not be called.
 	sh := []string{"dash"}
-	plain := dataset(t, "train", plainNames)
+	plain := writeDataset(t, "train", plainNames)
 	sha256sum, _ := exec.LookPath("sha256sum")
 	tests := []struct {
 		name, tool, script, want string
@@ -215,7 +215,7 @@ func TestScript_DataChanged(t *testing.T) {
 	busybox, _ := exec.LookPath("busybox")
 	for _, sh := range [][]string{{"sh"}, {busybox, "sh"}} {
 		t.Run(sh[0], func(t *testing.T) {
-			d := dataset(t, "train", plainNames)
+			d := writeDataset(t, "train", plainNames)
 			r := finishedRun([]string{"train"}, nil)
 			r.Data = []runlog.Dataset{d}
 			if err := os.WriteFile(filepath.Join(d.Path, "nested", "y"), []byte("changed\n"), 0o644); err != nil {
@@ -234,7 +234,7 @@ func TestScript_DataChanged(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			v, err := provenance.HashPath(context.Background(), d.Path)
+			v, err := dataset.HashPath(context.Background(), d.Path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -251,7 +251,7 @@ func TestScript_DataChanged(t *testing.T) {
 
 // The script's listing of names GNU sha256sum escapes is repro's.
 func TestScript_OddNamesListing(t *testing.T) {
-	d := dataset(t, "odd", oddNames)
+	d := writeDataset(t, "odd", oddNames)
 	r := finishedRun([]string{"train"}, nil)
 	r.Data = []runlog.Dataset{d}
 	if err := os.WriteFile(filepath.Join(d.Path, "plain"), []byte("changed\n"), 0o644); err != nil {
@@ -262,7 +262,7 @@ func TestScript_OddNamesListing(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v (%s)", err, res.stderr)
 	}
-	v, err := provenance.HashPath(context.Background(), d.Path)
+	v, err := dataset.HashPath(context.Background(), d.Path)
 	if err != nil {
 		t.Fatal(err)
 	}

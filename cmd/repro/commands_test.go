@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/provenance/dataset"
 	"github.com/reprohq/repro/runlog"
 	"github.com/reprohq/repro/trust"
 )
@@ -81,7 +81,7 @@ func recordRun(t *testing.T, l *runlog.Ledger, edit func(r *runlog.Run, res *run
 	if err := os.WriteFile(filepath.Join(out, "model.bin"), model, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	v, err := provenance.HashPathWith(ctx, out, provenance.HashOptions{})
+	v, err := dataset.HashPathWith(ctx, out, dataset.HashOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

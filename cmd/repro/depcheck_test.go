@@ -9,30 +9,38 @@ import (
 const module = "github.com/reprohq/repro"
 
 // TestDependencyDirection keeps the layout honest: dependencies point one
-// way, and only cmd/ knows about cobra, tables and terminals.
+// way, tests included, and only cmd/ knows about cobra, tables and
+// terminals. A package's tests may import what it may, itself (external
+// tests) and internal/testfs.
 func TestDependencyDirection(t *testing.T) {
-	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", module+"/...").Output()
+	out, err := exec.Command("go", "list", "-f",
+		"{{.ImportPath}}{{range .Imports}} {{.}}{{end}} |{{range .TestImports}} {{.}}{{end}}{{range .XTestImports}} {{.}}{{end}}", module+"/...").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
 	allowed := map[string][]string{ // our packages each may import
-		"ident":      {},
-		"schema":     {},
-		"trust":      {},
-		"provenance": {"ident"},
-		"engine":     {"provenance"},
-		"runlog":     {"ident", "schema"},
-		"launch":     {"engine", "provenance", "runlog"},
-		"rerun":      {"ident", "launch", "provenance", "runlog"},
-		"image":      {"provenance", "runlog"},
-		"attest":     {"provenance", "runlog"},
-		"slurm":      {"engine", "launch", "rerun", "runlog"},
-		"compare":    {"launch", "provenance", "rerun", "runlog"},
+		"ident":               {},
+		"schema":              {},
+		"trust":               {},
+		"internal/fastfs":     {},
+		"internal/testfs":     {},
+		"provenance":          {"ident"},
+		"provenance/dataset":  {"internal/fastfs"},
+		"provenance/gitstate": {"ident", "internal/fastfs", "provenance"},
+		"engine":              {"provenance"},
+		"runlog":              {"ident", "schema"},
+		"launch":              {"engine", "provenance", "provenance/dataset", "provenance/gitstate", "runlog"},
+		"rerun":               {"ident", "launch", "provenance", "provenance/dataset", "provenance/gitstate", "runlog"},
+		"image":               {"provenance", "provenance/dataset", "provenance/gitstate", "runlog"},
+		"attest":              {"provenance", "runlog"},
+		"slurm":               {"engine", "launch", "rerun", "runlog"},
+		"compare":             {"launch", "provenance/gitstate", "rerun", "runlog"},
 	}
 	cmdOnly := []string{"github.com/spf13/cobra", "github.com/olekukonko/tablewriter", "golang.org/x/term"}
 	seen := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		fields := strings.Fields(line)
+		code, tests, _ := strings.Cut(line, "|")
+		fields := strings.Fields(code)
 		pkg, imports := strings.TrimPrefix(fields[0], module+"/"), fields[1:]
 		if strings.HasPrefix(pkg, "cmd/") || strings.HasPrefix(pkg, "testdata") {
 			continue
@@ -43,19 +51,26 @@ func TestDependencyDirection(t *testing.T) {
 			continue
 		}
 		seen++
-		for _, imp := range imports {
+		check := func(imp string, ok []string, what string) {
 			for _, c := range cmdOnly {
 				if imp == c || strings.HasPrefix(imp, c+"/") {
-					t.Errorf("%s imports %s, which belongs in cmd/ only", pkg, imp)
+					t.Errorf("%s%s imports %s, which belongs in cmd/ only", pkg, what, imp)
 				}
 			}
 			ours, isOurs := strings.CutPrefix(imp, module+"/")
-			if !isOurs {
-				continue
+			if isOurs && !contains(ok, ours) {
+				t.Errorf("%s%s imports %s; allowed: %v", pkg, what, ours, ok)
 			}
-			if !contains(ok, ours) {
-				t.Errorf("%s imports %s; allowed: %v", pkg, ours, ok)
+		}
+		for _, imp := range imports {
+			if imp == module+"/internal/testfs" {
+				t.Errorf("%s imports internal/testfs, which is for tests", pkg)
 			}
+			check(imp, ok, "")
+		}
+		forTests := append([]string{pkg, "internal/testfs"}, ok...)
+		for _, imp := range strings.Fields(tests) {
+			check(imp, forTests, "'s tests")
 		}
 	}
 	if seen != len(allowed) {

@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reprohq/repro/launch"
-	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/provenance/dataset"
 )
 
 type digestOptions struct {
@@ -48,7 +48,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 			o.paths = args
 			// The ledger's hash cache, when there is a ledger: unchanged
 			// files are not read again.
-			var cache provenance.HashCache
+			var cache dataset.HashCache
 			if l := g.openIfExists(cmd.Context(), false); l != nil {
 				defer l.Close()
 				cache = launch.LedgerCache{L: l}
@@ -63,7 +63,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 
 // runDigest prints the version of each path (cache, when not nil, spares
 // reading unchanged files).
-func runDigest(ctx context.Context, cache provenance.HashCache, o *digestOptions, s streams) error {
+func runDigest(ctx context.Context, cache dataset.HashCache, o *digestOptions, s streams) error {
 	type entry struct {
 		Path   string `json:"path"`
 		Kind   string `json:"kind"`
@@ -78,9 +78,9 @@ func runDigest(ctx context.Context, cache provenance.HashCache, o *digestOptions
 		if isTerminal(s.err) {
 			progress = s.err
 		}
-		v, err := provenance.HashPathWith(ctx, p, provenance.HashOptions{Cache: cache, Progress: launch.ProgressLine(progress, "hashing "+p)})
+		v, err := dataset.HashPathWith(ctx, p, dataset.HashOptions{Cache: cache, Progress: launch.ProgressLine(progress, "hashing "+p)})
 		if err != nil {
-			return fmt.Errorf("digest %s: %w", p, provenance.PathCause(p, err))
+			return fmt.Errorf("digest %s: %w", p, dataset.PathCause(p, err))
 		}
 		switch {
 		case o.json:

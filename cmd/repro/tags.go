@@ -10,6 +10,7 @@ import (
 
 	"github.com/reprohq/repro/image"
 	"github.com/reprohq/repro/provenance"
+	"github.com/reprohq/repro/provenance/gitstate"
 	"github.com/reprohq/repro/runlog"
 )
 
@@ -55,7 +56,7 @@ func runTags(ctx context.Context, o *tagsOptions, s streams) error {
 		if dir == "" {
 			dir = "."
 		}
-		if c, err := provenance.CaptureCode(ctx, dir); err == nil {
+		if c, err := gitstate.CaptureCode(ctx, dir); err == nil {
 			sha = c.Commit
 		} else if o.code != "" {
 			return err
