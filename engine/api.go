@@ -116,16 +116,25 @@ func (a *engineAPI) call(ctx context.Context, method, path, query string, into a
 
 // ContainerInfo is the part of a container's inspection repro reads.
 type ContainerInfo struct {
-	State struct {
-		Running, Restarting bool
-		ExitCode            int
-		OOMKilled           bool
-		Error               string
-		FinishedAt          time.Time
-	}
+	State  ContainerState
 	Config struct {
 		Labels map[string]string
 	}
+}
+
+// ContainerState is how a container stands, as its inspection says.
+type ContainerState struct {
+	Running, Restarting bool
+	ExitCode            int
+	OOMKilled           bool
+	Error               string
+	FinishedAt          time.Time
+}
+
+// NeverRan says the container was created and never started (or failed
+// to start): its ExitCode, 0, is no process's.
+func (s ContainerState) NeverRan() bool {
+	return !s.Running && !s.Restarting && s.FinishedAt.IsZero()
 }
 
 // api returns the engine's API client, or nil when the CLI must be asked.

@@ -288,10 +288,24 @@ wait:
 	}
 	// The container's own state is the truth: its exit code, and whether
 	// the kernel's OOM killer ended it.
-	if info, found, err := e.Inspect(ictx, c.Name); err == nil && found {
+	info, found, err := e.Inspect(ictx, c.Name)
+	switch {
+	case err == nil && found && info.State.NeverRan():
+		// Created, and the runtime refused to start it (podman then
+		// exits 126 and the container reads exit code 0): the client's
+		// status and message are the truth.
+		exit.Err = firstLine(stderr.String(), waitErr)
+		if info.State.Error != "" {
+			exit.Err = info.State.Error
+		}
+		if exit.Code <= 0 {
+			exit.Code = 125
+		}
+		e.Remove(ictx, c.Name)
+	case err == nil && found:
 		exit.Code, exit.OOMKilled, exit.Err = info.State.ExitCode, info.State.OOMKilled, info.State.Error
 		e.Remove(ictx, c.Name)
-	} else if waitErr != nil {
+	case waitErr != nil:
 		// No container: the engine failed before creating it.
 		exit.Err = firstLine(stderr.String(), waitErr)
 		if exit.Code <= 0 {

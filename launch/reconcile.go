@@ -173,7 +173,7 @@ func reconcileOne(ctx context.Context, eng *engine.Engine, r *runlog.Run, o Reco
 		rec.Reason = "its container is still running"
 		return rec, runlog.Result{}, false, nil
 	}
-	if st.FinishedAt.IsZero() {
+	if st.NeverRan() {
 		// Created and never started: its repro may be starting it now
 		// (the engine creates the container, then starts it), which is
 		// no exit status to record, nor a container to remove.
