@@ -84,7 +84,7 @@ func (e *Engine) Version(ctx context.Context) (string, error) {
 	}
 	out, err := e.output(ctx, "version", "--format", "{{.Server.Version}}")
 	if err != nil {
-		var missing *cliMissing
+		var missing *MissingError
 		if errors.As(err, &missing) {
 			return "", err
 		}
@@ -125,11 +125,11 @@ func engineSetting(bin string) string {
 	return "its configuration"
 }
 
-// cliMissing is the error for a container CLI that is not on PATH.
-type cliMissing struct{ bin string }
+// MissingError is the error for a container CLI that is not on PATH.
+type MissingError struct{ Bin string }
 
-func (e *cliMissing) Error() string {
-	return e.bin + " not found on PATH; install it or choose another with --runtime"
+func (e *MissingError) Error() string {
+	return e.Bin + " not found on PATH; install it or choose another engine"
 }
 
 // ImageID returns the local image ID (the config digest) of ref, and
@@ -356,7 +356,7 @@ func envFile(c Container, getenv func(string) string) (*os.File, error) {
 func EnvLine(n, v string, getenv func(string) string) (string, error) {
 	if strings.ContainsAny(v, "\n\r") || !utf8.ValidString(v) || len(v) > 60000 {
 		if getenv(n) != v {
-			return "", fmt.Errorf("-e %s: its value has a line break, invalid UTF-8 or over 60 KB, which the engine takes only from the environment: export %s and pass -e %s", n, n, n)
+			return "", &provenance.EnvError{Name: n, Problem: provenance.EnvExportOnly}
 		}
 		return n + "\n", nil
 	}
@@ -386,7 +386,7 @@ func (e *Engine) output(ctx context.Context, args ...string) (string, error) {
 	out, err := cmd.Output()
 	if err != nil {
 		if errors.Is(err, exec.ErrNotFound) {
-			return "", &cliMissing{e.Name()}
+			return "", &MissingError{e.Name()}
 		}
 		return "", errors.New(firstLine(stderr.String(), err))
 	}

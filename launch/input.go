@@ -103,3 +103,20 @@ func (e *SecretFileError) Error() string { return e.Describe("allow " + e.Path) 
 func (e *SecretFileError) Describe(allow string) string {
 	return fmt.Sprintf("uncommitted file %s looks like it holds a secret (%s), and a dirty run stores its uncommitted changes in the ledger and in re-run scripts: commit it if it is not a secret, add it to .gitignore, or %s", e.Path, e.Why, allow)
 }
+
+// A Notice is something a run's user should know that is no error: a
+// fact, worded plainly by String, that a caller may word in its own terms.
+type Notice interface{ String() string }
+
+// OutDirChosen: the run was given no output directory, and gets Dir.
+type OutDirChosen struct{ Dir string }
+
+func (n OutDirChosen) String() string { return "no output directory given: outputs go to " + n.Dir }
+
+// ImageShadowed: the image keeps files at Dir, where the work tree is
+// mounted, so the container sees the work tree there and not them.
+type ImageShadowed struct{ Image, Dir string }
+
+func (n ImageShadowed) String() string {
+	return fmt.Sprintf("warning: image %s keeps files at %s, where the work tree is mounted: the container sees your work tree there, not the image's files", n.Image, n.Dir)
+}

@@ -87,6 +87,15 @@ func Run(ctx context.Context, l *runlog.Ledger, s Spec) (*Outcome, error) {
 	return out, err
 }
 
+// notify tells the user n, through the caller's Notify or the log.
+func (rec *recording) notify(n Notice) {
+	if rec.s.Notify != nil {
+		rec.s.Notify(n)
+		return
+	}
+	rec.logf("%s", n)
+}
+
 // newRecording fills in s's defaults.
 func newRecording(l *runlog.Ledger, s Spec) *recording {
 	rec := &recording{l: l, local: s.Placement == nil, mark: tracer(s.Trace, s.Started)}
@@ -157,7 +166,7 @@ func (rec *recording) check() (provenance.Ref, []provenance.EnvVar, error) {
 	// is what the run wrote.
 	if s.OutDir == "" && s.DefaultOutRoot != "" {
 		s.OutDir = filepath.Join(s.DefaultOutRoot, r.ShortID())
-		rec.logf("no --out given: outputs go to %s", s.OutDir)
+		rec.notify(OutDirChosen{Dir: s.OutDir})
 	}
 	if r.OutDir, err = checkOutDir(s.OutDir); err != nil {
 		return ref, nil, err
@@ -359,7 +368,7 @@ func (rec *recording) assemble(ref provenance.Ref, got *captured, env []provenan
 		rec.logf("resolved %s -> %s", ref.String(), provenance.Pinned(img.Repository, img.Digest))
 	}
 	if d := hiddenByCodeMount(img); d != "" && r.CodeMount {
-		rec.logf("warning: image %s keeps files at %s, where the work tree is mounted: the container sees your work tree there, not the image's files; rebuild with repro build --dest /app, or pass --no-code-mount to run the image's copy", s.Image, d)
+		rec.notify(ImageShadowed{Image: s.Image, Dir: d})
 	}
 	r.ImageRepo, r.ImageTag, r.ImageDigest = img.Repository, ref.Tag, img.Digest
 	r.ImageIndexDigest, r.ImageConfigDigest, r.ImagePlatform = img.IndexDigest, img.ConfigDigest, img.Platform

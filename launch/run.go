@@ -80,6 +80,9 @@ type Spec struct {
 	Placement  Placement
 	Interrupts <-chan os.Signal
 	Log        io.Writer // repro's own messages; nil: silent
+	// Notify, when set, tells the caller's user a Notice (OutDirChosen,
+	// ImageShadowed) in the caller's own terms; nil: its String goes to Log.
+	Notify func(Notice)
 	Progress   io.Writer // progress of long work (a terminal); nil: none
 	Trace      io.Writer // when each step ended ($REPRO_TRACE); nil: none
 	Started    time.Time // when the command began, for Trace (zero: when Run is called)

@@ -54,14 +54,57 @@ func hasURLCredentials(v string) bool {
 	return ok
 }
 
-// ParseEnv turns -e specs (NAME=VALUE, or NAME to take the caller's value)
+// EnvProblem is what is wrong with a variable a run was given.
+type EnvProblem int
+
+const (
+	EnvBadName      EnvProblem = iota // not a variable name (Detail says why)
+	EnvSecretValue                    // a secret's value given on the command line
+	EnvNotSet                         // to be passed from the caller's environment, where it is not set
+	EnvNULValue                       // a value holding a NUL byte
+	EnvExportOnly                     // a value the engine takes only from the environment
+)
+
+// EnvError is a variable ParseEnv refused. Secret says it was named
+// among the secret names, not the specs; Name is the variable's name (for
+// EnvBadName, the name as given), never its value.
+type EnvError struct {
+	Secret  bool
+	Name    string
+	Problem EnvProblem
+	Detail  string
+}
+
+func (e *EnvError) Error() string {
+	what := "variable " + e.Name
+	if e.Problem == EnvBadName {
+		what = fmt.Sprintf("variable %q", e.Name)
+	}
+	if e.Secret {
+		what = "secret " + what
+	}
+	switch e.Problem {
+	case EnvSecretValue:
+		return what + ": a secret's value does not go on the command line, where shell history and the process list keep it: export " + e.Name + " and pass its name alone (its value is never recorded)"
+	case EnvNotSet:
+		return what + ": " + e.Name + " is not set in your environment"
+	case EnvNULValue:
+		return what + ": the value contains a NUL byte"
+	case EnvExportOnly:
+		return what + ": its value has a line break, invalid UTF-8 or over 60 KB, which the engine takes only from the environment: export " + e.Name + " and pass its name alone"
+	}
+	return what + ": " + e.Detail
+}
+
+// ParseEnv turns specs (NAME=VALUE, or NAME to take the caller's value)
 // into variables. Names in secretNames, names that look secret, and
-// values that are URLs with credentials are marked secret.
+// values that are URLs with credentials are marked secret. A refused
+// variable is an *EnvError.
 func ParseEnv(specs, secretNames []string, lookup func(string) (string, bool)) ([]EnvVar, error) {
 	forced := map[string]bool{}
 	for _, n := range secretNames {
-		if err := validEnvName(n); err != nil {
-			return nil, fmt.Errorf("--secret-env %s", err)
+		if why := badEnvName(n); why != "" {
+			return nil, &EnvError{Secret: true, Name: clip(n), Problem: EnvBadName, Detail: why}
 		}
 		forced[n] = true
 	}
@@ -69,21 +112,21 @@ func ParseEnv(specs, secretNames []string, lookup func(string) (string, bool)) (
 	var vars []EnvVar
 	for _, spec := range specs {
 		name, value, hasValue := strings.Cut(spec, "=")
-		if err := validEnvName(name); err != nil {
-			return nil, fmt.Errorf("-e %s", err)
+		if why := badEnvName(name); why != "" {
+			return nil, &EnvError{Name: clip(name), Problem: EnvBadName, Detail: why}
 		}
 		if hasValue && (forced[name] || IsSecretName(name) || LooksLikeToken(value)) {
-			return nil, fmt.Errorf("-e %s=...: a secret's value does not go on the command line, where shell history and the process list keep it: export %s and pass -e %s (its value is never recorded)", name, name, name)
+			return nil, &EnvError{Name: name, Problem: EnvSecretValue}
 		}
 		if !hasValue {
 			v, ok := lookup(name)
 			if !ok {
-				return nil, fmt.Errorf("-e %s: %s is not set in your environment; set it or write -e %s=VALUE", name, name, name)
+				return nil, &EnvError{Name: name, Problem: EnvNotSet}
 			}
 			value = v
 		}
 		if strings.ContainsRune(value, 0) {
-			return nil, fmt.Errorf("-e %s: the value contains a NUL byte", name)
+			return nil, &EnvError{Name: name, Problem: EnvNULValue}
 		}
 		v := EnvVar{Name: name, Value: value, Secret: forced[name] || IsSecretName(name) || hasURLCredentials(value)}
 		if i, ok := seen[name]; ok {
@@ -93,14 +136,14 @@ func ParseEnv(specs, secretNames []string, lookup func(string) (string, bool)) (
 		seen[name] = len(vars)
 		vars = append(vars, v)
 	}
-	// A --secret-env name not given with -e is taken from the environment.
+	// A secret name not given among the specs is taken from the environment.
 	for _, n := range secretNames {
 		if _, ok := seen[n]; ok {
 			continue
 		}
 		v, ok := lookup(n)
 		if !ok {
-			return nil, fmt.Errorf("--secret-env %s: %s is not set in your environment", n, n)
+			return nil, &EnvError{Secret: true, Name: n, Problem: EnvNotSet}
 		}
 		seen[n] = len(vars)
 		vars = append(vars, EnvVar{Name: n, Value: v, Secret: true})
@@ -108,14 +151,15 @@ func ParseEnv(specs, secretNames []string, lookup func(string) (string, bool)) (
 	return vars, nil
 }
 
-func validEnvName(n string) error {
+// badEnvName says what is wrong with n as a variable name ("": nothing).
+func badEnvName(n string) string {
 	if n == "" {
-		return fmt.Errorf("needs a variable name, as in -e NAME=VALUE")
+		return "a variable needs a name, as in NAME=VALUE"
 	}
 	for i, c := range n {
 		if !(c == '_' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || i > 0 && '0' <= c && c <= '9') {
-			return fmt.Errorf("%q: a variable name has letters, digits and '_', and does not start with a digit", clip(n))
+			return "a variable name has letters, digits and '_', and does not start with a digit"
 		}
 	}
-	return nil
+	return ""
 }

@@ -43,9 +43,9 @@ func TestParseEnv(t *testing.T) {
 		{"last wins", []string{"LR=1", "LR=2"}, nil, []provenance.EnvVar{{Name: "LR", Value: "2"}}, ""},
 		{"empty value", []string{"EMPTY="}, nil, []provenance.EnvVar{{Name: "EMPTY", Value: ""}}, ""},
 		{"unset", []string{"NOPE"}, nil, nil, "NOPE is not set in your environment"},
-		{"unset secret", nil, []string{"NOPE"}, nil, "--secret-env NOPE: NOPE is not set"},
+		{"unset secret", nil, []string{"NOPE"}, nil, "secret variable NOPE: NOPE is not set"},
 		{"bad name", []string{"1X=2"}, nil, nil, "does not start with a digit"},
-		{"no name", []string{"=v"}, nil, nil, "needs a variable name"},
+		{"no name", []string{"=v"}, nil, nil, "needs a name"},
 		{"nul", []string{"A=a\x00b"}, nil, nil, "NUL"},
 	}
 	for _, tt := range tests {

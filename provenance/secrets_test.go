@@ -68,7 +68,7 @@ func TestParseEnv_InlineSecretRefused(t *testing.T) {
 	lookup := func(string) (string, bool) { return "", false }
 	for _, spec := range []string{"API_TOKEN=abc", "HF_TOKEN=hf_x", "NOTE=AKIAABCDEFGHIJKLMNOP"} {
 		_, err := provenance.ParseEnv([]string{spec}, nil, lookup)
-		if err == nil || !strings.Contains(err.Error(), "pass -e") {
+		if err == nil || !strings.Contains(err.Error(), "pass its name alone") {
 			t.Errorf("ParseEnv(%q) = %v, want a refusal with the by-name form", spec, err)
 			continue
 		}

@@ -100,7 +100,7 @@ func (l *Ledger) CheckHead(ctx context.Context, seq int64, hash string, trusted 
 		switch {
 		case key == nil:
 			if untrusted == nil && at == seq && string(signed) == hash {
-				untrusted = &HeadSignature{State: SignedByUntrusted, KeyID: id, Detail: fmt.Sprintf("the head is signed by %s, which is not your key; pass its public key with --key to trust it", id)}
+				untrusted = &HeadSignature{State: SignedByUntrusted, KeyID: id, Detail: fmt.Sprintf("the head is signed by %s, which is not your key", id)}
 			}
 		case !ed25519.Verify(key, headMessage(at, string(signed)), sig):
 			return &HeadSignature{State: SignatureMismatch, KeyID: KeyID(key), Detail: "the stored signature of your key is not a signature of what it claims to sign"}, nil

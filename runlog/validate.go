@@ -224,7 +224,7 @@ func (r *Run) Validate() error {
 		return bad("memory", r.Memory, "a size such as 16g")
 	}
 	if r.GPUs != "" && !engineValue(r.GPUs) {
-		return bad("gpu_request", r.GPUs, "a --gpus value such as all")
+		return bad("gpu_request", r.GPUs, "a GPU request such as all or device=0,1")
 	}
 	for _, e := range r.Env {
 		if !ValidEnvName(e.Name) {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reprohq/repro/launch"
 	"github.com/reprohq/repro/provenance/dataset"
 	"github.com/reprohq/repro/runlog"
 	"github.com/reprohq/repro/trust"
@@ -486,6 +487,23 @@ func TestReport(t *testing.T) {
 	} {
 		if got := report(tc.err, &b); got != tc.want {
 			t.Errorf("report(%v) = %d, want %d", tc.err, got, tc.want)
+		}
+	}
+}
+
+// What launch notices is told in repro run's flags.
+func TestNotify(t *testing.T) {
+	for _, tc := range []struct {
+		n    launch.Notice
+		want string
+	}{
+		{launch.OutDirChosen{Dir: "/o/4e1d"}, "repro: no --out given: outputs go to /o/4e1d\n"},
+		{launch.ImageShadowed{Image: "r/x:1", Dir: "/workspace/app"}, "repro: warning: image r/x:1 keeps files at /workspace/app, where the work tree is mounted: the container sees your work tree there, not the image's files; rebuild with repro build --dest /app, or pass --no-code-mount to run the image's copy\n"},
+	} {
+		var b bytes.Buffer
+		notify(&b, tc.n)
+		if b.String() != tc.want {
+			t.Errorf("notify(%T) = %q, want %q", tc.n, b.String(), tc.want)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -147,15 +148,21 @@ func parseDataArg(s string) (launch.DataArg, error) {
 // flagError names a value launch refused by the flag it came from.
 func flagError(err error) error {
 	var (
-		ie     *launch.InputError
-		latest *launch.LatestError
-		noCode *launch.NoCodeError
-		dirty  *launch.DirtyTreeError
-		secret *launch.SecretFileError
-		arg    *slurm.ArgError
-		test   *slurm.TestError
+		ie      *launch.InputError
+		latest  *launch.LatestError
+		noCode  *launch.NoCodeError
+		dirty   *launch.DirtyTreeError
+		secret  *launch.SecretFileError
+		arg     *slurm.ArgError
+		test    *slurm.TestError
+		env     *provenance.EnvError
+		missing *engine.MissingError
 	)
 	switch {
+	case errors.As(err, &missing):
+		return fmt.Errorf("%s not found on PATH; install it or choose another with --runtime", missing.Bin)
+	case errors.As(err, &env):
+		return envFlagError(env)
 	case errors.As(err, &arg):
 		return fmt.Errorf("--slurm-arg %q %s", arg.Arg, arg.Why)
 	case errors.As(err, &test):
@@ -178,6 +185,31 @@ func flagError(err error) error {
 		return fmt.Errorf("--out %s: %w", ie.Value, ie.Err)
 	}
 	return fmt.Errorf("--%s %q: %w", ie.Input, ie.Value, ie.Err)
+}
+
+// envFlagError says what is wrong with a variable given with -e or
+// --secret-env, in those flags' terms.
+func envFlagError(e *provenance.EnvError) error {
+	flag := "-e " + e.Name
+	if e.Secret {
+		flag = "--secret-env " + e.Name
+	}
+	switch e.Problem {
+	case provenance.EnvBadName:
+		return fmt.Errorf("%s: %s", strings.Replace(flag, e.Name, strconv.Quote(e.Name), 1), e.Detail)
+	case provenance.EnvSecretValue:
+		return fmt.Errorf("-e %s=...: a secret's value does not go on the command line, where shell history and the process list keep it: export %s and pass -e %s (its value is never recorded)", e.Name, e.Name, e.Name)
+	case provenance.EnvNotSet:
+		if e.Secret {
+			return fmt.Errorf("%s: %s is not set in your environment", flag, e.Name)
+		}
+		return fmt.Errorf("%s: %s is not set in your environment; set it or write -e %s=VALUE", flag, e.Name, e.Name)
+	case provenance.EnvNULValue:
+		return fmt.Errorf("%s: the value contains a NUL byte", flag)
+	case provenance.EnvExportOnly:
+		return fmt.Errorf("%s: its value has a line break, invalid UTF-8 or over 60 KB, which the engine takes only from the environment: export %s and pass -e %s", flag, e.Name, e.Name)
+	}
+	return fmt.Errorf("%s: %v", flag, e)
 }
 
 // imageFlags are the flags of image's options.

@@ -131,3 +131,28 @@ func TestCLIError(t *testing.T) {
 		t.Error("an unrelated error was changed")
 	}
 }
+
+// A refused variable is told in the terms of the flag that gave it.
+func TestFlagError_Env(t *testing.T) {
+	lookup := func(string) (string, bool) { return "", false }
+	for _, tc := range []struct {
+		specs, secrets []string
+		want           string
+	}{
+		{[]string{"1X=2"}, nil, `-e "1X": a variable name has letters`},
+		{nil, []string{"bad-name"}, `--secret-env "bad-name": a variable name`},
+		{[]string{"HF_TOKEN=hf_abc"}, nil, "-e HF_TOKEN=...: a secret's value does not go on the command line, where shell history and the process list keep it: export HF_TOKEN and pass -e HF_TOKEN"},
+		{[]string{"MODE"}, nil, "-e MODE: MODE is not set in your environment; set it or write -e MODE=VALUE"},
+		{nil, []string{"KEY"}, "--secret-env KEY: KEY is not set in your environment"},
+		{[]string{"A=a\x00b"}, nil, "-e A: the value contains a NUL byte"},
+	} {
+		_, err := provenance.ParseEnv(tc.specs, tc.secrets, lookup)
+		got := flagError(err)
+		if got == nil || !strings.HasPrefix(got.Error(), tc.want) || strings.Contains(got.Error(), "hf_abc") {
+			t.Errorf("%v %v: %v, want %q", tc.specs, tc.secrets, got, tc.want)
+		}
+	}
+	if err := flagError(&provenance.EnvError{Name: "NOTE", Problem: provenance.EnvExportOnly}); !strings.HasSuffix(err.Error(), "export NOTE and pass -e NOTE") {
+		t.Errorf("export-only: %v", err)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reprohq/repro/compare"
+	"github.com/reprohq/repro/engine"
 	"github.com/reprohq/repro/launch"
 	"github.com/reprohq/repro/rerun"
 	"github.com/reprohq/repro/runlog"
@@ -239,9 +240,10 @@ func execRerun(ctx context.Context, l *runlog.Ledger, r *runlog.Run, opts rerun.
 			fmt.Fprintf(s.err, "repro: %v\n", err)
 			return &statusError{exitError}
 		}
-		// --out is this command's flag; the datasets came from
-		// the record, and launch names them so.
-		if ie := (*launch.InputError)(nil); errors.As(err, &ie) && ie.Input == launch.InputOut {
+		// --out and --runtime are this command's flags; the datasets
+		// came from the record, and launch names them so.
+		ie, missing := (*launch.InputError)(nil), (*engine.MissingError)(nil)
+		if errors.As(err, &ie) && ie.Input == launch.InputOut || errors.As(err, &missing) {
 			return flagError(err)
 		}
 		return err

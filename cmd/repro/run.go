@@ -197,6 +197,7 @@ func (o *runOptions) spec(s streams) (launch.Spec, error) {
 	if isTerminal(s.err) {
 		spec.Progress = s.err
 	}
+	spec.Notify = func(n launch.Notice) { notify(s.err, n) }
 	var err error
 	if spec.Placement, err = o.placeFlags.placement(s); err != nil {
 		return spec, err
@@ -296,6 +297,18 @@ func afterRun(ctx context.Context, l *runlog.Ledger, r *runlog.Run, exitCode int
 		}
 	}
 	return nil
+}
+
+// notify tells what launch noticed, in repro run's flags.
+func notify(w io.Writer, n launch.Notice) {
+	switch n := n.(type) {
+	case launch.OutDirChosen:
+		fmt.Fprintf(w, "repro: no --out given: outputs go to %s\n", n.Dir)
+	case launch.ImageShadowed:
+		fmt.Fprintf(w, "repro: %s; rebuild with repro build --dest /app, or pass --no-code-mount to run the image's copy\n", n)
+	default:
+		fmt.Fprintf(w, "repro: %s\n", n)
+	}
 }
 
 // reportEnd says on w how run r ended.

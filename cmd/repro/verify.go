@@ -170,6 +170,8 @@ func verifyChain(ctx context.Context, l *runlog.Ledger, o *verifyOptions, s stre
 		return nil
 	case runlog.Unsigned:
 		fmt.Fprintf(s.err, "repro: the chain's head is unsigned: it was written by a repro older than signatures, or rewritten and its signatures removed; once you trust its contents, repro verify --sign signs it with your key\n")
+	case runlog.SignedByUntrusted:
+		fmt.Fprintf(s.err, "repro: %s: %s; pass its public key with --key to trust it\n", sig.State, sig.Detail)
 	default:
 		fmt.Fprintf(s.err, "repro: %s: %s\n", sig.State, sig.Detail)
 	}
