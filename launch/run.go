@@ -82,12 +82,12 @@ type Spec struct {
 	Log        io.Writer // repro's own messages; nil: silent
 	// Notify, when set, tells the caller's user a Notice (OutDirChosen,
 	// ImageShadowed) in the caller's own terms; nil: its String goes to Log.
-	Notify func(Notice)
-	Progress   io.Writer // progress of long work (a terminal); nil: none
-	Trace      io.Writer // when each step ended ($REPRO_TRACE); nil: none
-	Started    time.Time // when the command began, for Trace (zero: when Run is called)
-	Lookup     func(string) (string, bool)
-	Version    string // repro's version, recorded
+	Notify   func(Notice)
+	Progress io.Writer // progress of long work (a terminal); nil: none
+	Trace    io.Writer // when each step ended ($REPRO_TRACE); nil: none
+	Started  time.Time // when the command began, for Trace (zero: when Run is called)
+	Lookup   func(string) (string, bool)
+	Version  string // repro's version, recorded
 	// Where a run's ID, its clock and its host's facts come from (nil: a
 	// random ID, time.Now and this machine's), so that tests drive them.
 	NewID func() string

@@ -58,11 +58,11 @@ func hasURLCredentials(v string) bool {
 type EnvProblem int
 
 const (
-	EnvBadName      EnvProblem = iota // not a variable name (Detail says why)
-	EnvSecretValue                    // a secret's value given on the command line
-	EnvNotSet                         // to be passed from the caller's environment, where it is not set
-	EnvNULValue                       // a value holding a NUL byte
-	EnvExportOnly                     // a value the engine takes only from the environment
+	EnvBadName     EnvProblem = iota // not a variable name (Detail says why)
+	EnvSecretValue                   // a secret's value given on the command line
+	EnvNotSet                        // to be passed from the caller's environment, where it is not set
+	EnvNULValue                      // a value holding a NUL byte
+	EnvExportOnly                    // a value the engine takes only from the environment
 )
 
 // EnvError is a variable ParseEnv refused. Secret says it was named
