@@ -18,7 +18,7 @@ func BlobDigest(b []byte) string {
 	return "sha256:" + hex.EncodeToString(h[:])
 }
 
-func putBlob(ctx context.Context, tx *sql.Tx, digest, kind string, data []byte) error {
+func putBlob(ctx context.Context, tx *txn, digest, kind string, data []byte) error {
 	// Content-addressed: a blob already stored is not compressed again.
 	if held, _ := hasBlob(ctx, tx, digest); held {
 		return nil
@@ -29,7 +29,7 @@ func putBlob(ctx context.Context, tx *sql.Tx, digest, kind string, data []byte) 
 	if err := zw.Close(); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO blobs (digest, kind, size, data) VALUES (?, ?, ?, ?)`, digest, kind, len(data), buf.Bytes())
+	_, err := tx.ExecContext(ctx, `INSERT INTO blobs (digest, kind, size, data) VALUES (?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING`, digest, kind, len(data), buf.Bytes())
 	return err
 }
 

@@ -130,7 +130,7 @@ func chainHashOf(prev string, canon []byte) string {
 // chainRun appends run id's link of kind to the chain, inside the
 // transaction that recorded or finished it, and signs the new head with
 // signer (nil: unsigned).
-func chainRun(ctx context.Context, tx *sql.Tx, id, kind string, signer Signer, at string) error {
+func chainRun(ctx context.Context, tx *txn, id, kind string, signer Signer, at string) error {
 	runs, err := queryRuns(ctx, tx, "WHERE r.id = ?", []any{id}, 1)
 	if err != nil {
 		return err
@@ -160,7 +160,7 @@ func chainRun(ctx context.Context, tx *sql.Tx, id, kind string, signer Signer, a
 // still match its row, so that a record edited while it was running is
 // never chained as if repro had written it. A run left running by a
 // repro older than begin links is let through.
-func checkBegun(ctx context.Context, tx *sql.Tx, id string) error {
+func checkBegun(ctx context.Context, tx *txn, id string) error {
 	runs, err := queryRuns(ctx, tx, "WHERE r.id = ?", []any{id}, 1)
 	if err != nil {
 		return err
@@ -431,7 +431,7 @@ func (l *Ledger) unchained(ctx context.Context, ends int) (*ChainProblem, error)
 	if finished != ends {
 		var id string
 		err := l.db.QueryRowContext(ctx, `SELECT id FROM runs WHERE status != 'running'
-			AND unhex(id) NOT IN (SELECT run_id FROM chain WHERE kind = 'end') ORDER BY started_at LIMIT 1`).Scan(&id)
+			AND `+l.db.b.unhex("id")+` NOT IN (SELECT run_id FROM chain WHERE kind = 'end') ORDER BY started_at LIMIT 1`).Scan(&id)
 		if err == nil {
 			return &ChainProblem{RunID: id, Kind: "inserted", Detail: "it is finished but is not in the chain"}, nil
 		}
@@ -444,8 +444,8 @@ func (l *Ledger) unchained(ctx context.Context, ends int) (*ChainProblem, error)
 	// running by an older repro have none.
 	var id string
 	err := l.db.QueryRowContext(ctx, `SELECT r.id FROM runs r
-		WHERE NOT EXISTS (SELECT 1 FROM chain b WHERE b.run_id = unhex(r.id) AND b.kind = 'begin')
-		AND NOT `+fmt.Sprintf(beginExemptSQL, "unhex(r.id)")+`
+		WHERE NOT EXISTS (SELECT 1 FROM chain b WHERE b.run_id = `+l.db.b.unhex("r.id")+` AND b.kind = 'begin')
+		AND NOT `+fmt.Sprintf(beginExemptSQL, l.db.b.unhex("r.id"))+`
 		ORDER BY r.started_at LIMIT 1`).Scan(&id)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -512,13 +512,13 @@ const beginExemptSQL = `(EXISTS (SELECT 1 FROM chain_legacy_running g WHERE g.ru
 	OR EXISTS (SELECT 1 FROM chain e WHERE e.run_id = %[1]s AND e.kind = 'end'
 		AND e.seq <= (SELECT begin_links_after FROM chain_meta)))`
 
-// rowQuerier is a *sql.DB or a *sql.Tx.
+// rowQuerier is a *sql.DB or a *txn.
 type rowQuerier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // beginExempt says whether the run rawID may have no begin link.
-func beginExempt(ctx context.Context, q rowQuerier, rawID []byte) (bool, error) {
+func beginExempt(ctx context.Context, q querier, rawID []byte) (bool, error) {
 	var exempt bool
 	err := q.QueryRowContext(ctx, "SELECT "+fmt.Sprintf(beginExemptSQL, "?1"), rawID).Scan(&exempt)
 	return exempt, err

@@ -47,6 +47,10 @@ func (d *digestCol) Scan(src any) error {
 	case nil:
 		*d = ""
 	case []byte:
+		if len(v) == 0 {
+			*d = "" // PostgreSQL's bytea holds SQLite's '' as no bytes
+			return nil
+		}
 		if len(v) != 32 {
 			return fmt.Errorf("a stored digest has %d bytes, want 32", len(v))
 		}
@@ -244,7 +248,7 @@ func (c *runContext) apply(r *Run) {
 }
 
 // contextID returns the key of r's context, storing it if it is new.
-func contextID(ctx context.Context, tx *sql.Tx, r *Run) (int64, error) {
+func contextID(ctx context.Context, tx *txn, r *Run) (int64, error) {
 	c := contextOf(r)
 	body, err := json.Marshal(c)
 	if err != nil {

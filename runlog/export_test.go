@@ -21,7 +21,7 @@ func SetMigrations(ms []schema.Migration) (restore func()) {
 // RecordBatch records finished runs, many to a transaction (filling big
 // ledgers for benchmarks), exactly as Begin and Finish would one by one.
 func (l *Ledger) RecordBatch(ctx context.Context, runs []*Run, results []Result) error {
-	return l.write(ctx, func(tx *sql.Tx) error {
+	return l.write(ctx, func(tx *txn) error {
 		for i, r := range runs {
 			r.Status = StatusRunning
 			if _, err := begin(ctx, tx, r); err != nil {
@@ -64,7 +64,7 @@ func (l *Ledger) ChainAll(ctx context.Context) error {
 	}
 	const step = 1000
 	for lo := last; lo < max; lo += 20 * step {
-		err := l.write(ctx, func(tx *sql.Tx) error {
+		err := l.write(ctx, func(tx *txn) error {
 			var prev digestCol
 			if err := tx.QueryRowContext(ctx, "SELECT hash FROM chain ORDER BY seq DESC LIMIT 1").Scan(&prev); err != nil && err != sql.ErrNoRows {
 				return err
@@ -124,7 +124,7 @@ func (l *Ledger) Rechain(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return l.write(ctx, func(tx *sql.Tx) error {
+	return l.write(ctx, func(tx *txn) error {
 		prev := ""
 		for _, k := range links {
 			runs, err := queryRuns(ctx, tx, "WHERE r.id = ?", []any{k.id}, 1)

@@ -50,7 +50,7 @@ func (l *Ledger) FileHashTree(ctx context.Context, root string) (*FileHashTree, 
 // PutFileHashes replaces the hash cache record of a dataset directory, and
 // its tree state with tree (nil: none).
 func (l *Ledger) PutFileHashes(ctx context.Context, root string, data []byte, tree *FileHashTree) error {
-	return explainWrite(l.write(ctx, func(tx *sql.Tx) error {
+	return explainWrite(l.write(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO file_hashes (root, data, updated_at) VALUES (?, ?, ?)
 			ON CONFLICT(root) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`, root, data, l.stamp())
 		if err != nil {

@@ -48,7 +48,7 @@ const tagNowSQL = `SELECT id, digest FROM tag_events WHERE repository = ? AND ta
 // transaction. Events with a zero time get the ledger's clock.
 func (l *Ledger) RecordImage(ctx context.Context, img *Image, events []TagEvent) error {
 	now := l.stamp()
-	return l.write(ctx, func(tx *sql.Tx) error {
+	return l.write(ctx, func(tx *txn) error {
 		if img != nil {
 			labels := js(img.Labels, "{}")
 			if _, err := tx.ExecContext(ctx, `INSERT INTO images (digest, repository, media_type, labels, base_name, base_digest, source_commit, created, recorded_at)
@@ -74,7 +74,7 @@ func (l *Ledger) RecordImage(ctx context.Context, img *Image, events []TagEvent)
 			err := tx.QueryRowContext(ctx, tagNowSQL, e.Repository, e.Tag).Scan(&id, &digest)
 			switch {
 			case err == nil && digest == e.Digest:
-				_, err = tx.ExecContext(ctx, `UPDATE tag_events SET seen = seen + 1, last_seen = max(last_seen, ?) WHERE id = ?`, at, id)
+				_, err = tx.ExecContext(ctx, `UPDATE tag_events SET seen = seen + 1, last_seen = `+tx.b.greatest("last_seen", "?")+` WHERE id = ?`, at, id)
 			case err == nil || errors.Is(err, sql.ErrNoRows):
 				_, err = tx.ExecContext(ctx, `INSERT INTO tag_events (repository, tag, digest, action, at, last_seen) VALUES (?,?,?,?,?,?)`,
 					e.Repository, e.Tag, e.Digest, e.Action, at, at)
@@ -128,7 +128,7 @@ func (l *Ledger) TagHistory(ctx context.Context, repository, tag string, at time
 		args = append(args, at.UTC().Format(TimeFormat))
 		q = `SELECT repository, tag, digest, action, at, last_seen, seen FROM (
 			SELECT *, row_number() OVER (PARTITION BY tag ORDER BY at DESC, id DESC) AS n
-			FROM tag_events WHERE ` + cond + ` AND at <= ?) WHERE n = 1`
+			FROM tag_events WHERE ` + cond + ` AND at <= ?) AS latest WHERE n = 1`
 	}
 	q += ` ORDER BY at, tag`
 	rows, err := l.db.QueryContext(ctx, q, args...)

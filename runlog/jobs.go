@@ -70,7 +70,7 @@ func (l *Ledger) RecordJob(ctx context.Context, id string, j Job) error {
 	if err := j.Validate(id); err != nil {
 		return err
 	}
-	return l.write(ctx, func(tx *sql.Tx) error {
+	return l.write(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO run_jobs (run_id, scheduler, job_id, args, node, state, reason) VALUES (?,?,?,?,?,?,?)
 			ON CONFLICT(run_id) DO UPDATE SET scheduler = excluded.scheduler, job_id = excluded.job_id, args = excluded.args,
 			node = excluded.node, state = excluded.state, reason = excluded.reason`,

@@ -21,7 +21,7 @@ func (l *Ledger) RecordKept(ctx context.Context, id, repository, tag string) err
 		return fmt.Errorf("run ID %q is not 32 lowercase hex digits", id)
 	}
 	now := l.stamp()
-	return l.write(ctx, func(tx *sql.Tx) error {
+	return l.write(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO kept_copies (run_id, repository, tag, kept_at) VALUES (?,?,?,?)
 			ON CONFLICT(run_id, repository) DO UPDATE SET tag = excluded.tag, kept_at = excluded.kept_at`, id, repository, tag, now)
 		return err
@@ -77,7 +77,7 @@ func (l *Ledger) Import(ctx context.Context, r *Run, patch []byte, signer, sourc
 	begun := *r
 	begun.Status, begun.Patch = StatusRunning, patch
 	now := l.stamp()
-	err = explainWrite(l.write(ctx, func(tx *sql.Tx) error {
+	err = explainWrite(l.write(ctx, func(tx *txn) error {
 		f, err := begin(ctx, tx, &begun)
 		if err != nil || !f {
 			return err

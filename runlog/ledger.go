@@ -22,7 +22,7 @@ const TimeFormat = "2006-01-02T15:04:05.000000000Z"
 
 // Ledger is an open ledger file.
 type Ledger struct {
-	db       *sql.DB
+	db       *conn
 	path     string
 	readOnly bool
 	newer    int // the schema version of a newer ledger opened read-only
@@ -32,6 +32,7 @@ type Ledger struct {
 
 type options struct {
 	readOnly bool
+	migrate  bool
 	now      func() time.Time
 	signer   Signer
 }
@@ -94,6 +95,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*Ledger, error) {
 	if path == "" {
 		return nil, errors.New("ledger path is empty; name a file")
 	}
+	if IsPostgres(path) {
+		return openPostgres(ctx, path, o)
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("ledger %q: %w", path, err)
@@ -149,7 +153,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Ledger, error) {
 		if err != nil {
 			return nil, fmt.Errorf("ledger %q: %w", path, explain(err))
 		}
-		l.db = db
+		l.db = &conn{DB: db}
 		return l, nil
 	}
 
@@ -173,7 +177,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Ledger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ledger %q: %w", path, err)
 	}
-	l.db = db
+	l.db = &conn{DB: db}
 	if err := l.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("ledger %q: %w", path, explain(err))
@@ -280,7 +284,7 @@ func (l *Ledger) migrate(ctx context.Context) error {
 		return err
 	}
 	for _, m := range migrations() {
-		err := l.write(ctx, func(tx *sql.Tx) error {
+		err := l.write(ctx, func(tx *txn) error {
 			var v int
 			if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
 				return err
@@ -330,7 +334,7 @@ func (l *Ledger) Close() error {
 	if l.db == nil {
 		return nil
 	}
-	if !l.readOnly {
+	if !l.readOnly && l.db.b == sqliteBackend {
 		_, _ = l.db.Exec("PRAGMA analysis_limit = 1000; PRAGMA optimize")
 	}
 	return l.db.Close()
@@ -340,7 +344,7 @@ func (l *Ledger) stamp() string { return l.now().UTC().Format(TimeFormat) }
 
 // write runs fn in an immediate transaction, retrying with jitter while
 // another process holds the write lock beyond the busy timeout.
-func (l *Ledger) write(ctx context.Context, fn func(*sql.Tx) error) error {
+func (l *Ledger) write(ctx context.Context, fn func(*txn) error) error {
 	if l.readOnly {
 		return errors.New("ledger was opened read-only")
 	}
@@ -375,21 +379,33 @@ var busyPause = func(attempt int) time.Duration {
 	return time.Duration(20+rand.IntN(80)) * time.Millisecond << min(attempt, 4)
 }
 
-func (l *Ledger) tryWrite(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := l.db.BeginTx(ctx, nil)
+func (l *Ledger) tryWrite(ctx context.Context, fn func(*txn) error) error {
+	t, err := l.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
+	tx := &txn{Tx: t, b: l.db.b}
+	if l.db.b == postgresBackend {
+		// One writer at a time, whichever machine it runs on, as SQLite's
+		// immediate transactions have it: the chain never forks, and no
+		// two writers insert the same context. Held until commit.
+		if _, err := t.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", ledgerLockKey); err != nil {
+			t.Rollback()
+			return err
+		}
+	}
 	if err := fn(tx); err != nil {
-		tx.Rollback()
+		t.Rollback()
 		return err
 	}
-	return tx.Commit()
+	return t.Commit()
 }
 
+// isBusy says whether err is another writer's doing: SQLite's busy or
+// locked, PostgreSQL's serialization failure or deadlock.
 func isBusy(err error) bool {
 	var se sqlite3.Error
-	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked) || isRetryable(err)
 }
 
 // inList is the SQL list of n placeholders, (?,?,...), for an IN clause.

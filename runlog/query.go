@@ -117,7 +117,7 @@ func (f Filter) datasetCond(cond string) string {
 // order turns a sort key into SQL. Every order ends with the key (seq,
 // the order runs were recorded in) so that equal keys list the same way
 // every time.
-func (f Filter) order() (string, []any, error) {
+func (f Filter) order(b backend) (string, []any, error) {
 	key, dir := f.Sort, "DESC"
 	if k, ok := strings.CutSuffix(key, ":asc"); ok {
 		key, dir = k, "ASC"
@@ -126,19 +126,25 @@ func (f Filter) order() (string, []any, error) {
 	case key == "" || key == "started":
 		return "r.started_at " + dir + ", r.seq " + dir, nil, nil
 	case key == "duration":
-		return "(julianday(r.finished_at) - julianday(r.started_at)) " + dir + " NULLS LAST, r.seq DESC", nil, nil
+		return b.seconds("r.started_at", "r.finished_at") + " " + dir + " NULLS LAST, r.seq DESC", nil, nil
 	case key == "exit":
 		return "r.exit_code " + dir + " NULLS LAST, r.seq DESC", nil, nil
 	case key == "status" || key == "name":
 		return "r." + key + " " + dir + ", r.started_at DESC, r.seq DESC", nil, nil
 	case strings.HasPrefix(key, "metric:") && len(key) > len("metric:"):
-		return "json_extract(r.metrics, ?) " + dir + " NULLS LAST, r.started_at DESC, r.seq DESC", []any{jsonPath(strings.TrimPrefix(key, "metric:"))}, nil
+		return b.metric("r.metrics") + " " + dir + " NULLS LAST, r.started_at DESC, r.seq DESC", []any{b.metricPath(strings.TrimPrefix(key, "metric:"))}, nil
 	}
 	return "", nil, fmt.Errorf("sort order %q: choose started, duration, exit, status, name or metric:NAME, with :asc to reverse", f.Sort)
 }
 
-func jsonPath(name string) string {
-	return `$."` + strings.ReplaceAll(strings.ReplaceAll(name, `\`, `\\`), `"`, `\"`) + `"`
+// metricPath is the parameter b.metric takes for the metric name: a JSON
+// path for SQLite, a one-element text array for PostgreSQL.
+func (b backend) metricPath(name string) string {
+	quoted := `"` + strings.ReplaceAll(strings.ReplaceAll(name, `\`, `\\`), `"`, `\"`) + `"`
+	if b == postgresBackend {
+		return "{" + quoted + "}"
+	}
+	return "$." + quoted
 }
 
 // List returns the runs the filter selects, newest first unless sorted
@@ -153,7 +159,7 @@ func (l *Ledger) List(ctx context.Context, f Filter) ([]Run, error) {
 			cond, a = digestPrefixRange("d.digest", f.DataDigest)
 		}
 		// Counted only as far as datasetCond needs to know.
-		q := fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM datasets d WHERE %s LIMIT %d)", cond, 20*f.Limit+1)
+		q := fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM datasets d WHERE %s LIMIT %d) AS matches", cond, 20*f.Limit+1)
 		if err := l.db.QueryRowContext(ctx, q, a...).Scan(&f.dataMatches); err != nil {
 			return nil, explain(err)
 		}
@@ -162,7 +168,7 @@ func (l *Ledger) List(ctx context.Context, f Filter) ([]Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	order, oargs, err := f.order()
+	order, oargs, err := f.order(l.db.b)
 	if err != nil {
 		return nil, err
 	}

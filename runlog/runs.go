@@ -213,7 +213,7 @@ func (l *Ledger) Begin(ctx context.Context, r *Run) error {
 		r.StartedAt = l.now()
 	}
 	r.Status = StatusRunning
-	return explainWrite(l.write(ctx, func(tx *sql.Tx) error {
+	return explainWrite(l.write(ctx, func(tx *txn) error {
 		fresh, err := begin(ctx, tx, r)
 		if err != nil || !fresh {
 			return err
@@ -225,7 +225,7 @@ func (l *Ledger) Begin(ctx context.Context, r *Run) error {
 }
 
 // begin inserts r; fresh is false when it was already there.
-func begin(ctx context.Context, tx *sql.Tx, r *Run) (fresh bool, err error) {
+func begin(ctx context.Context, tx *txn, r *Run) (fresh bool, err error) {
 	var exists int
 	switch err := tx.QueryRowContext(ctx, "SELECT 1 FROM runs WHERE id = ?", r.ID).Scan(&exists); {
 	case err == nil:
@@ -278,10 +278,10 @@ func (l *Ledger) Finish(ctx context.Context, id string, res Result) error {
 	if res.Status == StatusRunning || res.Status == "" {
 		return fmt.Errorf("finish run %s: status %q is not final", Short(id), res.Status)
 	}
-	return l.write(ctx, func(tx *sql.Tx) error { return finish(ctx, tx, id, res, l.stamp(), l.signer) })
+	return l.write(ctx, func(tx *txn) error { return finish(ctx, tx, id, res, l.stamp(), l.signer) })
 }
 
-func finish(ctx context.Context, tx *sql.Tx, id string, res Result, at string, signer Signer) error {
+func finish(ctx context.Context, tx *txn, id string, res Result, at string, signer Signer) error {
 	var (
 		seq    int64
 		status string
@@ -304,7 +304,7 @@ func finish(ctx context.Context, tx *sql.Tx, id string, res Result, at string, s
 		return err
 	}
 	for _, o := range res.Outputs {
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO outputs (run, path, digest, bytes) VALUES (?,?,?,?)`, seq, o.Path, digestValue(o.Digest), o.Bytes); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outputs (run, path, digest, bytes) VALUES (?,?,?,?) ON CONFLICT (run, path) DO UPDATE SET digest = excluded.digest, bytes = excluded.bytes`, seq, o.Path, digestValue(o.Digest), o.Bytes); err != nil {
 			return err
 		}
 	}
@@ -395,7 +395,7 @@ func ParseLabel(s string) (string, string, error) {
 // SetLabels sets and removes labels of a run after the fact. Labels are
 // annotations, not part of the tamper-evident record.
 func (l *Ledger) SetLabels(ctx context.Context, id string, set map[string]string, remove []string) error {
-	return explainWrite(l.write(ctx, func(tx *sql.Tx) error {
+	return explainWrite(l.write(ctx, func(tx *txn) error {
 		for _, k := range remove {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM run_labels WHERE run = (SELECT seq FROM runs WHERE id = ?) AND key = ?", id, k); err != nil {
 				return err
@@ -430,11 +430,6 @@ const runColumns = `r.seq, r.name, r.id, r.status, r.exit_code, r.signal, r.oom_
 	r.context, r.image_digest, r.image_index_digest,
 	r.code_commit, r.code_dirty, r.code_changed, r.code_tree, r.code_patch,
 	r.argv, r.outputs_digest, r.metrics, r.started_at, r.finished_at, r.rerun_of, r.legacy`
-
-// querier is a *sql.DB or a *sql.Tx.
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
 
 func (l *Ledger) query(ctx context.Context, where string, args []any, limit int) ([]Run, error) {
 	return queryRuns(ctx, l.db, where, args, limit)

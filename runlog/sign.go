@@ -40,7 +40,7 @@ func headMessage(seq int64, hash string) []byte {
 }
 
 // signHead records signer's signature of the head (seq, hash).
-func signHead(ctx context.Context, tx *sql.Tx, signer Signer, seq int64, hash, at string) error {
+func signHead(ctx context.Context, tx *txn, signer Signer, seq int64, hash, at string) error {
 	if signer == nil {
 		return nil
 	}
@@ -136,7 +136,7 @@ func trustedKey(pub []byte, trusted []ed25519.PublicKey) ed25519.PublicKey {
 // older than signatures, or one received from someone else, once its
 // chain has been verified and its contents are trusted.
 func (l *Ledger) SignHead(ctx context.Context, s Signer) error {
-	return explainWrite(l.write(ctx, func(tx *sql.Tx) error {
+	return explainWrite(l.write(ctx, func(tx *txn) error {
 		var (
 			seq  int64
 			hash digestCol

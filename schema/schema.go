@@ -9,33 +9,50 @@ import (
 	"strings"
 )
 
-//go:embed *.sql
+//go:embed *.sql postgres/*.sql
 var files embed.FS
 
 // Migration is one numbered step of the ledger's schema.
 type Migration struct {
-	Version int    // 1, 2, ...: the value of PRAGMA user_version once applied
+	Version int    // 1, 2, ...: SQLite's PRAGMA user_version, PostgreSQL's max(schema_migrations.version), once applied
 	Name    string // file name, for messages
 	SQL     string
 }
 
-// Migrations returns every embedded migration in order. It panics if the
-// embedded files are misnumbered, which is a build defect, not a user error.
-func Migrations() []Migration {
-	ms, err := load(files)
+// Migrations returns every embedded migration of a SQLite ledger in
+// order. It panics if the embedded files are misnumbered, which is a build
+// defect, not a user error.
+func Migrations() []Migration { return must(load(files, ".")) }
+
+// Latest is the schema version this binary writes to SQLite.
+func Latest() int {
+	ms := Migrations()
+	return ms[len(ms)-1].Version
+}
+
+// PostgresMigrations are a PostgreSQL ledger's migrations, numbered on
+// their own (postgres/NNNN_name.sql).
+func PostgresMigrations() []Migration { return must(load(files, "postgres")) }
+
+// PostgresLatest is the schema version this binary writes to PostgreSQL.
+func PostgresLatest() int {
+	ms := PostgresMigrations()
+	return ms[len(ms)-1].Version
+}
+
+func must(ms []Migration, err error) []Migration {
 	if err != nil {
 		panic(err)
 	}
 	return ms
 }
 
-// Latest is the schema version this binary writes.
-func Latest() int {
-	ms := Migrations()
-	return ms[len(ms)-1].Version
-}
-
-func load(fsys fs.FS) ([]Migration, error) {
+func load(fsys fs.FS, dir string) ([]Migration, error) {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	fsys = sub
 	names, err := fs.Glob(fsys, "*.sql")
 	if err != nil {
 		return nil, err

@@ -36,10 +36,20 @@ func TestLoad_Numbering(t *testing.T) {
 			for _, f := range tt.files {
 				fsys[f] = &fstest.MapFile{Data: []byte("SELECT 1;")}
 			}
-			_, err := load(fsys)
+			_, err := load(fsys, ".")
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Errorf("load: %v, want %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+func TestPostgresMigrations(t *testing.T) {
+	ms := PostgresMigrations()
+	if len(ms) == 0 || ms[0].Version != 1 || PostgresLatest() != ms[len(ms)-1].Version {
+		t.Fatalf("PostgreSQL migrations: %+v", ms)
+	}
+	if Latest() == PostgresLatest() && len(Migrations()) == len(ms) {
+		t.Error("the PostgreSQL migrations are SQLite's")
 	}
 }

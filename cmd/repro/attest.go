@@ -166,7 +166,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 		},
 	}
 	cmd.Flags().StringArrayVar(&o.keys, "key", nil, "also trust this public key (PEM, as repro key prints it); repeatable")
-	cmd.Flags().BoolVar(&o.json, "json", false, "print a JSON array of {run, status, started_at, outputs, signer, verified}")
+	jsonFlag(cmd, &o.json, "a JSON array of {run, status, started_at, outputs, signer, verified}")
 	o.registryFlags.addFlags(cmd)
 	return cmd
 }

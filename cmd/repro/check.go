@@ -58,7 +58,7 @@ which input, and why), 1 error, 2 usage.`,
 	}
 	cmd.Flags().BoolVar(&o.all, "all", false, "check every finished run")
 	cmd.Flags().StringVar(&o.since, "since", "", "with --all: only runs started since (7d, 2026-11-01)")
-	cmd.Flags().BoolVar(&o.json, "json", false, "print a JSON array of {run, image, code, data, patch}, each {ok, detail}")
+	jsonFlag(cmd, &o.json, "a JSON array of {run, image, code, data, patch}, each {ok, detail}")
 	o.registryFlags.addFlags(cmd)
 	return cmd
 }

@@ -11,7 +11,7 @@ const module = "github.com/reprohq/repro"
 // TestDependencyDirection keeps the layout honest: dependencies point one
 // way, tests included, and only cmd/ knows about cobra, tables and
 // terminals. A package's tests may import what it may, itself (external
-// tests) and internal/testfs.
+// tests) and the packages that are for tests only (testOnly).
 func TestDependencyDirection(t *testing.T) {
 	out, err := exec.Command("go", "list", "-f",
 		"{{.ImportPath}}{{range .Imports}} {{.}}{{end}} |{{range .TestImports}} {{.}}{{end}}{{range .XTestImports}} {{.}}{{end}}", module+"/...").Output()
@@ -24,6 +24,7 @@ func TestDependencyDirection(t *testing.T) {
 		"trust":               {},
 		"internal/fastfs":     {},
 		"internal/testfs":     {},
+		"internal/pgtest":     {},
 		"provenance":          {"ident"},
 		"provenance/dataset":  {"internal/fastfs"},
 		"provenance/gitstate": {"ident", "internal/fastfs", "provenance"},
@@ -36,6 +37,7 @@ func TestDependencyDirection(t *testing.T) {
 		"slurm":               {"engine", "launch", "rerun", "runlog"},
 		"compare":             {"launch", "provenance/gitstate", "rerun", "runlog"},
 	}
+	testOnly := []string{"internal/testfs", "internal/pgtest"}
 	cmdOnly := []string{"github.com/spf13/cobra", "github.com/olekukonko/tablewriter", "golang.org/x/term"}
 	seen := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
@@ -63,12 +65,12 @@ func TestDependencyDirection(t *testing.T) {
 			}
 		}
 		for _, imp := range imports {
-			if imp == module+"/internal/testfs" {
-				t.Errorf("%s imports internal/testfs, which is for tests", pkg)
+			if ours, _ := strings.CutPrefix(imp, module+"/"); contains(testOnly, ours) {
+				t.Errorf("%s imports %s, which is for tests", pkg, ours)
 			}
 			check(imp, ok, "")
 		}
-		forTests := append([]string{pkg, "internal/testfs"}, ok...)
+		forTests := append(append([]string{pkg}, testOnly...), ok...)
 		for _, imp := range strings.Fields(tests) {
 			check(imp, forTests, "'s tests")
 		}

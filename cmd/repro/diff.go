@@ -39,7 +39,7 @@ differ, 1 error, 2 usage.`,
 			return runDiff(ctx, l, o, s)
 		}),
 	}
-	cmd.Flags().BoolVar(&o.json, "json", false, "print the differences as JSON")
+	jsonFlag(cmd, &o.json, "the differences as JSON")
 	cmd.Flags().BoolVar(&o.trustLedger, "trust-ledger", false, "compare even runs whose chain links do not match their records")
 	return cmd
 }

@@ -57,7 +57,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 		},
 	}
 	cmd.Flags().BoolVar(&o.list, "list", false, "print a directory's sha256sum listing instead of its digest")
-	cmd.Flags().BoolVar(&o.json, "json", false, "print a JSON array of {path, kind, digest, files, bytes}")
+	jsonFlag(cmd, &o.json, "a JSON array of {path, kind, digest, files, bytes}")
 	return cmd
 }
 

@@ -22,6 +22,12 @@ import (
 
 // Flags that several commands share.
 
+// jsonFlag is --json, on every command that lists or reports: "print
+// what" as JSON instead of a table or text, for scripts.
+func jsonFlag(cmd *cobra.Command, p *bool, what string) {
+	cmd.Flags().BoolVar(p, "json", false, "print "+what)
+}
+
 // registryFlags are shared by the commands that talk to a registry.
 type registryFlags struct {
 	insecure bool

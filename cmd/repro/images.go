@@ -55,7 +55,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 			return runImages(ctx, l, o, s)
 		}),
 	}
-	cmd.Flags().BoolVar(&o.json, "json", false, "print a JSON array of images")
+	jsonFlag(cmd, &o.json, "a JSON array of images")
 	return cmd
 }
 

@@ -64,7 +64,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 	}
 	cmd.Flags().IntVar(&o.depth, "depth", 10, "how many runs deep to follow upstream and downstream")
 	cmd.Flags().StringVar(&o.format, "format", "table", "table, json or dot (Graphviz)")
-	cmd.Flags().BoolVar(&o.json, "json", false, "print the tree as JSON (the same as --format json)")
+	jsonFlag(cmd, &o.json, "the tree as JSON (the same as --format json)")
 	return cmd
 }
 

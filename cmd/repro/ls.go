@@ -75,7 +75,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 	f := cmd.Flags()
 	f.IntVarP(&o.limit, "limit", "n", 0, "show at most N runs (0: all)")
 	f.StringVar(&o.status, "status", "", "only runs with this status: running, succeeded, failed, interrupted, lost")
-	f.BoolVar(&o.json, "json", false, "print a JSON array of runs")
+	jsonFlag(cmd, &o.json, "a JSON array of runs")
 	f.StringVar(&o.image, "image", "", "only runs of this image: digest, digest prefix, REPO@digest, REPO:TAG or REPO")
 	f.StringVar(&o.commit, "commit", "", "only runs of commits starting with this")
 	f.StringVar(&o.data, "data", "", "only runs that used this dataset: a digest (or prefix) or a name")

@@ -69,7 +69,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 			return runReconcile(ctx, l, jobSettler(), o, streamsOf(cmd))
 		},
 	}
-	cmd.Flags().BoolVar(&o.json, "json", false, "print a JSON array of {id, status, reason}")
+	jsonFlag(cmd, &o.json, "a JSON array of {id, status, reason}")
 	cmd.Flags().DurationVar(&o.grace, "grace", 0, "settle only runs whose container ended (or should have started) this long ago (default 30s and 2m)")
 	return cmd
 }

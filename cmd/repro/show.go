@@ -38,7 +38,7 @@ Exit status: 0 ok, 1 error (no such run, ambiguous prefix), 2 usage.`,
 			return runShow(ctx, l, o, s)
 		}),
 	}
-	cmd.Flags().BoolVar(&o.json, "json", false, "print the run as a JSON object")
+	jsonFlag(cmd, &o.json, "the run as a JSON object")
 	return cmd
 }
 

@@ -116,7 +116,7 @@ Exit status: 0 ok, 1 error, 2 usage.`,
 		}),
 	}
 	cmd.Flags().StringVar(&at, "at", "", "only what each tag pointed at this moment: RFC 3339, a date (its end, UTC), or a duration back from now (7d)")
-	cmd.Flags().BoolVar(&o.json, "json", false, "print a JSON array of tag events")
+	jsonFlag(cmd, &o.json, "a JSON array of tag events")
 	return cmd
 }
 

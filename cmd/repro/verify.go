@@ -59,7 +59,7 @@ Exit status: 0 intact, 3 something differs from the record, 1 error, 2 usage.`,
 			return runVerify(ctx, l, o, s)
 		}),
 	}
-	cmd.Flags().BoolVar(&o.json, "json", false, "print the result as JSON")
+	jsonFlag(cmd, &o.json, "the result as JSON")
 	cmd.Flags().StringArrayVar(&o.keys, "key", nil, "also trust this public key (PEM, as repro key prints it); repeatable")
 	cmd.Flags().BoolVar(&o.sign, "sign", false, "sign the chain's head with your key once the chain verifies (an unsigned or older ledger)")
 	cmd.Flags().BoolVar(&o.trustLedger, "trust-ledger", false, "with RUN: use the record even if its chain links do not match")
