@@ -2,9 +2,9 @@ package runlog_test
 
 import (
 	"context"
-	"database/sql"
 	"crypto/ed25519"
 	"crypto/rand"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"os"
@@ -134,8 +134,8 @@ func conformRun(id string, n int) *runlog.Run {
 		CodeDir: "/home/ada/trainer", Commit: strings.Repeat("c", 40), Branch: "main", Remote: "https://example.invalid/trainer.git",
 		Dirty: n%2 == 1, ChangedFiles: []string{"train.py"}, CodeMount: true,
 		Argv: []string{"/trainer", "--seed", fmt.Sprint(n)}, Workdir: "/workspace", Memory: "16g", GPUs: "all",
-		Env: []runlog.EnvVar{{Name: "MODE", Value: "fast"}, {Name: "HF_TOKEN", Secret: true}},
-		Data: []runlog.Dataset{{Name: "train", Path: "/data/train", Kind: "dir", Digest: fmt.Sprintf("sha256:%064x", 500), Files: 3, Bytes: 42}},
+		Env:    []runlog.EnvVar{{Name: "MODE", Value: "fast"}, {Name: "HF_TOKEN", Secret: true}},
+		Data:   []runlog.Dataset{{Name: "train", Path: "/data/train", Kind: "dir", Digest: fmt.Sprintf("sha256:%064x", 500), Files: 3, Bytes: 42}},
 		OutDir: out, Host: runlog.Host{User: "ada", Hostname: "gpu-1", OS: "linux", Arch: "amd64", GPUs: []runlog.GPU{{Model: "A100", Driver: "535"}}},
 		Engine: runlog.Engine{Name: "docker", Version: "28.2.2", Command: []string{"docker", "run", "--name", "repro-" + runlog.Short(id),
 			"--mount", "type=bind,source=" + out + ",target=/out", "--", "127.0.0.1:5000/trainer@" + digest, "/trainer", "--seed", fmt.Sprint(n)}},
