@@ -23,7 +23,8 @@ const TimeFormat = "2006-01-02T15:04:05.000000000Z"
 // Ledger is an open ledger file.
 type Ledger struct {
 	db       *conn
-	path     string
+	path     string // as shown: a PostgreSQL URL's password masked
+	name     string // as given to Open
 	readOnly bool
 	newer    int // the schema version of a newer ledger opened read-only
 	now      func() time.Time
@@ -102,7 +103,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Ledger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ledger %q: %w", path, err)
 	}
-	l := &Ledger{path: path, readOnly: o.readOnly, now: o.now, signer: o.signer}
+	l := &Ledger{path: path, name: path, readOnly: o.readOnly, now: o.now, signer: o.signer}
 
 	fi, err := os.Stat(abs)
 	switch {
@@ -322,8 +323,14 @@ func (l *Ledger) migrate(ctx context.Context) error {
 // repro that was opened read-only (0 otherwise).
 func (l *Ledger) NewerSchema() int { return l.newer }
 
-// Path is the ledger's path as given to Open.
+// Path is the ledger's path as given to Open, fit to be shown: a
+// PostgreSQL URL's password is masked.
 func (l *Ledger) Path() string { return l.path }
+
+// Reopen opens the same ledger again, with opts.
+func (l *Ledger) Reopen(ctx context.Context, opts ...Option) (*Ledger, error) {
+	return Open(ctx, l.name, opts...)
+}
 
 // Close closes the ledger. A writable ledger first lets SQLite refresh
 // the statistics its query planner uses (PRAGMA optimize, with the rows

@@ -81,7 +81,7 @@ func openPostgres(ctx context.Context, dsn string, o options) (*Ledger, error) {
 	cfg.RuntimeParams["application_name"] = "repro"
 	sqlDB := stdlib.OpenDB(*cfg)
 	sqlDB.SetMaxOpenConns(8)
-	l := &Ledger{db: &conn{DB: sqlDB, b: postgresBackend}, path: shown, readOnly: o.readOnly, now: o.now, signer: o.signer}
+	l := &Ledger{db: &conn{DB: sqlDB, b: postgresBackend}, path: shown, name: dsn, readOnly: o.readOnly, now: o.now, signer: o.signer}
 	fail := func(err error) (*Ledger, error) {
 		sqlDB.Close()
 		return nil, err
@@ -184,4 +184,49 @@ func scrub(err error, dsn string) string {
 		}
 	}
 	return msg
+}
+
+// SchemaVersion is the ledger's schema version.
+func (l *Ledger) SchemaVersion(ctx context.Context) (int, error) {
+	if l.db == nil {
+		return 0, nil
+	}
+	if l.db.b == postgresBackend {
+		return postgresVersion(ctx, l.db)
+	}
+	var v int
+	err := l.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
+	return v, err
+}
+
+// Role is one of the roles a PostgreSQL ledger's migrations create.
+type Role string
+
+const (
+	RoleWriter Role = "repro_writer" // records and finishes runs; never changes the chain
+	RoleReader Role = "repro_reader" // reads
+)
+
+// GrantSQL is the statement that gives user role on a PostgreSQL ledger.
+func GrantSQL(user string, role Role) (string, error) {
+	if user == "" || strings.ContainsRune(user, 0) || len(user) > 63 {
+		return "", fmt.Errorf("user %q: a PostgreSQL role name has 1 to 63 bytes and no NUL", user)
+	}
+	if role != RoleWriter && role != RoleReader {
+		return "", fmt.Errorf("role %q: repro's roles are %s and %s", role, RoleWriter, RoleReader)
+	}
+	return "GRANT " + string(role) + " TO " + pgx.Identifier{user}.Sanitize() + ";", nil
+}
+
+// Grant gives user role on the ledger (its owner's right).
+func (l *Ledger) Grant(ctx context.Context, user string, role Role) error {
+	if l.db == nil || l.db.b != postgresBackend {
+		return errors.New("roles are PostgreSQL's; a SQLite ledger's readers and writers are the file's")
+	}
+	q, err := GrantSQL(user, role)
+	if err != nil {
+		return err
+	}
+	_, err = l.db.DB.ExecContext(ctx, q)
+	return err
 }

@@ -95,7 +95,9 @@ and the outputs. Months later, repro rerun turns any recorded run into a
 pinned, one-command re-run script, or says exactly what changed.
 
 The ledger is $REPRO_LEDGER, else $XDG_DATA_HOME/repro/ledger.db
-(~/.local/share/repro/ledger.db); --ledger overrides both.
+(~/.local/share/repro/ledger.db); --ledger overrides both. A team shares
+one ledger in PostgreSQL: --ledger postgres://USER@HOST:PORT/DB (see repro
+ledger).
 
 Exit status: 0 ok, 1 error, 2 usage, 130 interrupted; repro run exits with
 the container's own status.`,
@@ -115,7 +117,7 @@ the container's own status.`,
 		}
 		return &usageError{err}
 	})
-	root.PersistentFlags().StringVar(&g.ledger, "ledger", "", "ledger file (default $REPRO_LEDGER, else $XDG_DATA_HOME/repro/ledger.db)")
+	root.PersistentFlags().StringVar(&g.ledger, "ledger", "", "ledger: a SQLite file, or a team's postgres://USER@HOST:PORT/DB (default $REPRO_LEDGER, else $XDG_DATA_HOME/repro/ledger.db)")
 	root.AddCommand(
 		newRunCmd(g),
 		newAttestCmd(g),
@@ -138,6 +140,7 @@ the container's own status.`,
 		newLineageCmd(g),
 		newImagesCmd(g),
 		newKeyCmd(g),
+		newLedgerCmd(g),
 		newVersionCmd(),
 	)
 	return root
@@ -195,11 +198,11 @@ func (g *globals) openLedger(ctx context.Context, readOnly, settle bool) (*runlo
 	l, err := runlog.Open(ctx, path, g.options(readOnly)...)
 	if err != nil {
 		// Another ledger is always a way out: say how to choose one.
-		return nil, fmt.Errorf("%w (--ledger FILE, or REPRO_LEDGER)", err)
+		return nil, fmt.Errorf("%w (--ledger FILE or postgres://..., or REPRO_LEDGER)", err)
 	}
 	if l.NewerSchema() > 0 {
 		if g.stderr != nil {
-			fmt.Fprintf(g.stderr, "repro: warning: ledger %s was written by a newer repro (schema %d); reading it without changing it\n", path, l.NewerSchema())
+			fmt.Fprintf(g.stderr, "repro: warning: ledger %s was written by a newer repro (schema %d); reading it without changing it\n", l.Path(), l.NewerSchema())
 		}
 		return l, nil
 	}
@@ -217,7 +220,7 @@ func (g *globals) openIfExists(ctx context.Context, readOnly bool) *runlog.Ledge
 	if err != nil {
 		return nil
 	}
-	if _, err := os.Stat(path); err != nil {
+	if _, err := os.Stat(path); err != nil && !runlog.IsPostgres(path) {
 		return nil
 	}
 	l, err := runlog.Open(ctx, path, g.options(readOnly)...)

@@ -58,6 +58,13 @@ func TestScripts(t *testing.T) {
 		}
 		t.Logf("no Slurm cluster, scripts that need one skip: %v", err)
 	}
+	pg, err := startPostgres(t)
+	if err != nil {
+		if inCI {
+			t.Fatalf("CI=true but PostgreSQL could not start: %v", err)
+		}
+		t.Logf("no PostgreSQL, scripts that need it skip: %v", err)
+	}
 	trainerCtx := buildTrainer(t)
 	if dockerOK && registry != "" {
 		removeTestImages(t, registry)
@@ -110,6 +117,8 @@ func TestScripts(t *testing.T) {
 				return podmanOK, nil
 			case "slurm":
 				return slurmConf != "", nil
+			case "postgres":
+				return pg != nil, nil
 			case "cosign":
 				_, err := exec.LookPath("cosign")
 				return err == nil, nil
@@ -125,6 +134,7 @@ func TestScripts(t *testing.T) {
 			"user-dir":       cmdUserDir,
 			"free-port":      cmdFreePort,
 			"as-user":        cmdAsUser,
+			"pg-ledger":      cmdPgLedger(pg),
 		},
 	})
 }

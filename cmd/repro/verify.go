@@ -128,7 +128,7 @@ func verifyChain(ctx context.Context, l *runlog.Ledger, o *verifyOptions, s stre
 			if err != nil {
 				return err
 			}
-			wl, err := runlog.Open(ctx, l.Path(), runlog.WithSigner(k))
+			wl, err := l.Reopen(ctx, runlog.WithSigner(k))
 			if err != nil {
 				return err
 			}
