@@ -23,7 +23,10 @@ bindir() {
 		return
 	fi
 	d=$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -1)
-	[ -n "$d" ] && [ -x "$d/initdb" ] || { echo "$0: PostgreSQL's initdb not found; apt-get install postgresql" >&2; exit 1; }
+	if [ -z "$d" ] || [ ! -x "$d/initdb" ]; then
+		echo "$0: PostgreSQL's initdb not found; apt-get install postgresql" >&2
+		exit 1
+	fi
 	echo "$d"
 }
 
