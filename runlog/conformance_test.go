@@ -430,3 +430,58 @@ func TestConformance_ReadOnly(t *testing.T) {
 		}
 	})
 }
+
+// Push copies a machine's runs into a team's ledger once, however often
+// it is pushed or interrupted, refusing a run edited since it was
+// recorded; the team's chain verifies after each push.
+func TestConformance_Push(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		srcName := filepath.Join(t.TempDir(), "laptop.db")
+		src := openLedger(t, srcName)
+		const n = 600 // three batches
+		recordN(t, src, n)
+		running := conformRun(runID(n), n)
+		if err := src.Begin(ctx, running); err != nil {
+			t.Fatal(err)
+		}
+		(backends(t)[0]).edit(t, srcName, "UPDATE runs SET argv = '[\"edited\"]' WHERE id = '"+runID(7)+"'")
+
+		team := openLedger(t, b.new(t))
+		recordN(t, team, 2) // the team has runs 0 and 1 already
+
+		// Interrupted after its first batch: what was copied is whole.
+		cctx, cancel := context.WithCancel(ctx)
+		_, err := team.Push(cctx, src, func(done, total int) {
+			if done >= 250 {
+				cancel()
+			}
+		})
+		if err == nil {
+			t.Fatal("a cancelled push reported no error")
+		}
+		if rep, err := team.VerifyChain(ctx); err != nil || rep.Problem != nil {
+			t.Fatalf("after an interrupted push: %+v, %v", rep, err)
+		}
+
+		rep, err := team.Push(ctx, src, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Running != 1 || len(rep.Refused) != 1 || rep.Refused[0].RunID != runID(7) || rep.Copied+rep.Present != n-1 {
+			t.Errorf("push = %+v", rep)
+		}
+		again, err := team.Push(ctx, src, nil)
+		if err != nil || again.Copied != 0 || again.Present != n-1 {
+			t.Errorf("second push = %+v, %v", again, err)
+		}
+		chain, err := team.VerifyChain(ctx)
+		if err != nil || chain.Problem != nil || chain.Records != n-1 {
+			t.Errorf("team chain after pushes: %+v, %v", chain, err)
+		}
+		got, err := team.Get(ctx, runID(300))
+		if err != nil || got.Name != "sweep" || got.Labels["lr"] != "300" || !got.StartedAt.Equal(fixedStart.Add(300*time.Minute)) {
+			t.Errorf("pushed run: %+v, %v", got, err)
+		}
+	})
+}

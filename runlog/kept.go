@@ -72,27 +72,32 @@ func (l *Ledger) Import(ctx context.Context, r *Run, patch []byte, signer, sourc
 	if r.PatchDigest != "" && patch != nil && BlobDigest(patch) != r.PatchDigest {
 		return false, fmt.Errorf("run %s: its uncommitted changes do not match their digest %s", r.ShortID(), r.PatchDigest)
 	}
-	res := Result{Status: r.Status, ExitCode: r.ExitCode, Signal: r.Signal, OOMKilled: r.OOMKilled, Error: r.Error,
-		OutputsDigest: r.OutputsDigest, Outputs: r.Outputs, Metrics: r.Metrics}
-	begun := *r
-	begun.Status, begun.Patch = StatusRunning, patch
 	now := l.stamp()
 	err = explainWrite(l.write(ctx, func(tx *txn) error {
-		f, err := begin(ctx, tx, &begun)
-		if err != nil || !f {
-			return err
-		}
-		fresh = true
-		if err := chainRun(ctx, tx, r.ID, linkBegin, l.signer, now); err != nil {
-			return err
-		}
-		if err := finish(ctx, tx, r.ID, res, r.FinishedAt.UTC().Format(TimeFormat), l.signer); err != nil {
+		if fresh, err = l.copyRun(ctx, tx, r, patch, now); err != nil || !fresh {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO imported_runs (run_id, signer, source, imported_at) VALUES (?,?,?,?)`, r.ID, signer, source, now)
 		return err
 	}))
 	return fresh, err
+}
+
+// copyRun records finished run r as it was recorded elsewhere (with patch,
+// its uncommitted changes, when it has some): begun, chained, finished at
+// its own time and chained again. fresh is false when r was already here.
+func (l *Ledger) copyRun(ctx context.Context, tx *txn, r *Run, patch []byte, now string) (fresh bool, err error) {
+	res := Result{Status: r.Status, ExitCode: r.ExitCode, Signal: r.Signal, OOMKilled: r.OOMKilled, Error: r.Error,
+		OutputsDigest: r.OutputsDigest, Outputs: r.Outputs, Metrics: r.Metrics}
+	begun := *r
+	begun.Status, begun.Patch = StatusRunning, patch
+	if fresh, err = begin(ctx, tx, &begun); err != nil || !fresh {
+		return fresh, err
+	}
+	if err := chainRun(ctx, tx, r.ID, linkBegin, l.signer, now); err != nil {
+		return true, err
+	}
+	return true, finish(ctx, tx, r.ID, res, r.FinishedAt.UTC().Format(TimeFormat), l.signer)
 }
 
 // ImportedFrom says where run id was imported from (nil: recorded here).

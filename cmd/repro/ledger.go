@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -22,11 +23,12 @@ on it as on a SQLite file. The password comes from the URL, PGPASSWORD or
 Exit status: 0 ok, 1 error, 2 usage.`,
 		Example: `  export REPRO_LEDGER='postgres://ml@db.example.com:5432/repro?sslmode=require'
   repro ledger migrate
-  repro ledger grant alice --writer --apply`,
+  repro ledger grant alice --writer --apply
+  repro ledger push --to "$REPRO_LEDGER"`,
 		Args: exactArgs(0, "a subcommand: migrate or grant"),
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newLedgerMigrateCmd(g), newLedgerGrantCmd(g))
+	cmd.AddCommand(newLedgerMigrateCmd(g), newLedgerGrantCmd(g), newLedgerPushCmd(g))
 	return cmd
 }
 
@@ -147,5 +149,114 @@ func runLedgerGrant(ctx context.Context, l *runlog.Ledger, o *ledgerGrantOptions
 		return err
 	}
 	fmt.Fprintf(s.err, "repro: %s is now %s on %s\n", o.user, o.role(), l.Path())
+	return nil
+}
+
+type ledgerPushOptions struct {
+	from, to string
+	json     bool
+}
+
+func newLedgerPushCmd(g *globals) *cobra.Command {
+	o := &ledgerPushOptions{}
+	cmd := &cobra.Command{
+		Use:   "push [--from LEDGER] --to postgres://...",
+		Short: "Copy the runs a team's ledger does not have yet into it",
+		Long: `Push copies the finished runs of --from (default: this machine's own ledger,
+$XDG_DATA_HOME/repro/ledger.db) that --to (default: --ledger or
+REPRO_LEDGER, when that is a team's PostgreSQL ledger) does not have yet,
+oldest first, as they were recorded: IDs, names, labels, times, datasets,
+outputs, metrics and uncommitted changes, each appended to the team's
+chain. A machine that was offline records locally and pushes later.
+
+A run is known by its ID: pushing again copies nothing twice, and a push
+that was interrupted is finished by pushing again (runs are copied in
+batches, each whole or not at all). A run still running is left for the
+next push; a run whose record no longer matches its own chain links (it
+was edited after it was recorded) is refused and named, and push exits 1.
+
+Exit status: 0 ok, 1 error or a run refused, 2 usage.`,
+		Example: `  repro ledger push --to 'postgres://alice@db.example.com/repro?sslmode=require'
+  REPRO_LEDGER=postgres://alice@db.example.com/repro repro ledger push
+  repro ledger push --from ./old-laptop.db --to "$TEAM_LEDGER" --json`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			from, to, err := o.ledgers(g)
+			if err != nil {
+				return err
+			}
+			src, err := runlog.Open(ctx, from, runlog.ReadOnly())
+			if err != nil {
+				return fmt.Errorf("--from: %w", err)
+			}
+			defer src.Close()
+			dst, err := runlog.Open(ctx, to, g.options(false)...)
+			if err != nil {
+				return fmt.Errorf("--to: %w", err)
+			}
+			defer dst.Close()
+			return runLedgerPush(ctx, src, dst, o, streamsOf(cmd))
+		},
+	}
+	cmd.Flags().StringVar(&o.from, "from", "", "the ledger to copy from: a file or URL (default: this machine's own ledger)")
+	cmd.Flags().StringVar(&o.to, "to", "", "the team's ledger to copy into (default: --ledger or REPRO_LEDGER when it is a postgres:// URL)")
+	jsonFlag(cmd, &o.json, "what was copied as JSON: {copied, present, running, refused}")
+	return cmd
+}
+
+// ledgers are push's source and target, defaults applied.
+func (o *ledgerPushOptions) ledgers(g *globals) (from, to string, err error) {
+	from, to = o.from, o.to
+	if to == "" {
+		if p, _ := g.path(); runlog.IsPostgres(p) {
+			to = p
+		} else {
+			return "", "", usagef("push needs --to, the team's ledger (postgres://USER@HOST/DB)")
+		}
+	}
+	if from == "" {
+		base, err := runlog.DataDir()
+		if err != nil {
+			return "", "", err
+		}
+		from = filepath.Join(base, "ledger.db")
+	}
+	if from == to {
+		return "", "", usagef("--from and --to are the same ledger")
+	}
+	return from, to, nil
+}
+
+// runLedgerPush copies src's runs into dst and says what it did.
+func runLedgerPush(ctx context.Context, src, dst *runlog.Ledger, o *ledgerPushOptions, s streams) error {
+	var progress func(done, total int)
+	if isTerminal(s.err) {
+		progress = func(done, total int) { fmt.Fprintf(s.err, "\rrepro: pushed %d of %d runs", done, total) }
+	}
+	rep, err := dst.Push(ctx, src, progress)
+	if progress != nil {
+		fmt.Fprintln(s.err)
+	}
+	if err != nil {
+		if rep != nil && rep.Copied > 0 {
+			return fmt.Errorf("%w (%d runs were copied; push again to copy the rest)", err, rep.Copied)
+		}
+		return err
+	}
+	for _, p := range rep.Refused {
+		fmt.Fprintf(s.err, "repro: refused: %v\n", p)
+	}
+	if o.json {
+		if err := printJSON(s.out, rep); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(s.out, "pushed %d runs to %s (%d there already, %d still running, %d refused)\n",
+			rep.Copied, dst.Path(), rep.Present, rep.Running, len(rep.Refused))
+	}
+	if len(rep.Refused) > 0 {
+		return &statusError{exitError}
+	}
 	return nil
 }

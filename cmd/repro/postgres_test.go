@@ -1,13 +1,18 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"net/url"
 	"os"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/reprohq/repro/internal/pgtest"
+	"github.com/reprohq/repro/runlog"
 )
 
 // startPostgres starts a PostgreSQL server for the whole test run
@@ -57,5 +62,35 @@ func cmdPgLedger(pg *pgtest.Server) func(ts *testscript.TestScript, neg bool, ar
 		ts.Setenv("PGPORT", u.Port())
 		ts.Setenv("PGUSER", "postgres")
 		ts.Setenv("PGDATABASE", db)
+	}
+}
+
+// fill-ledger FILE N: a SQLite ledger with N finished runs (a machine's
+// own ledger, to push).
+func cmdFillLedger(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: fill-ledger FILE N")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	ctx := context.Background()
+	l, err := runlog.Open(ctx, ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer l.Close()
+	start := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	for i := range n {
+		id := runlog.NewID()
+		digest := fmt.Sprintf("sha256:%064x", i%7+1)
+		r := &runlog.Run{
+			ID: id, Name: fmt.Sprintf("laptop-%d", i), Labels: map[string]string{"from": "laptop"},
+			Image: "127.0.0.1:5000/trainer:1.0", ImageRepo: "127.0.0.1:5000/trainer", ImageTag: "1.0", ImageDigest: digest,
+			Argv: []string{"/trainer", "--seed", strconv.Itoa(i)}, OutDir: "/runs/" + runlog.Short(id),
+			Host:      runlog.Host{User: "ada", Hostname: "laptop", OS: "linux", Arch: "amd64"},
+			Engine:    runlog.Engine{Name: "docker", Version: "28.2.2", Command: []string{"docker", "run", "--", "127.0.0.1:5000/trainer@" + digest, "/trainer", "--seed", strconv.Itoa(i)}},
+			StartedAt: start.Add(time.Duration(i) * time.Second),
+		}
+		ts.Check(l.Begin(ctx, r))
+		code := 0
+		ts.Check(l.Finish(ctx, id, runlog.Result{Status: runlog.StatusSucceeded, ExitCode: &code, Metrics: map[string]float64{"i": float64(i)}}))
 	}
 }

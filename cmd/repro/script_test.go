@@ -135,6 +135,7 @@ func TestScripts(t *testing.T) {
 			"free-port":      cmdFreePort,
 			"as-user":        cmdAsUser,
 			"pg-ledger":      cmdPgLedger(pg),
+			"fill-ledger":    cmdFillLedger,
 		},
 	})
 }
