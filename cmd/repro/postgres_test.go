@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -93,4 +94,41 @@ func cmdFillLedger(ts *testscript.TestScript, neg bool, args []string) {
 		code := 0
 		ts.Check(l.Finish(ctx, id, runlog.Result{Status: runlog.StatusSucceeded, ExitCode: &code, Metrics: map[string]float64{"i": float64(i)}}))
 	}
+}
+
+// onPostgres are the end-to-end scripts that run again with a PostgreSQL
+// ledger: every one that does not read the ledger's file itself (those
+// check SQLite's own behaviour: its file, its shell, its fixtures).
+var onPostgresScripts = []string{
+	"build_promote", "check_inputs", "diff_runs", "keep_registry", "lineage_pipeline",
+	"rerun_dirty", "rerun_gone", "rerun_months_later", "rerun_verify", "run_concurrent",
+	"run_crash", "run_options", "run_record", "run_signal",
+}
+
+// onPostgres is params for onPostgresScripts, each with REPRO_LEDGER a new
+// migrated database on pg (the password in PGPASSWORD).
+func onPostgres(t *testing.T, params testscript.Params, pg *pgtest.Server) testscript.Params {
+	for _, name := range onPostgresScripts {
+		params.Files = append(params.Files, filepath.Join(params.Dir, name+".txtar"))
+	}
+	params.Dir = ""
+	setup := params.Setup
+	params.Setup = func(env *testscript.Env) error {
+		if err := setup(env); err != nil {
+			return err
+		}
+		db, err := pg.NewDatabase("e2e")
+		if err != nil {
+			return err
+		}
+		l, err := runlog.Open(context.Background(), pg.WithPassword(db), runlog.Migrate())
+		if err != nil {
+			return err
+		}
+		l.Close()
+		env.Setenv("REPRO_LEDGER", pg.Database(db))
+		env.Setenv("PGPASSWORD", pg.Password)
+		return nil
+	}
+	return params
 }

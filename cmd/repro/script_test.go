@@ -70,7 +70,7 @@ func TestScripts(t *testing.T) {
 		removeTestImages(t, registry)
 	}
 
-	testscript.Run(t, testscript.Params{
+	params := testscript.Params{
 		Dir:                 filepath.Join("..", "..", "testdata", "script"),
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
@@ -137,7 +137,13 @@ func TestScripts(t *testing.T) {
 			"pg-ledger":      cmdPgLedger(pg),
 			"fill-ledger":    cmdFillLedger,
 		},
-	})
+	}
+	testscript.Run(t, params)
+	if pg != nil {
+		// The same scripts, on a team's ledger: each gets a PostgreSQL
+		// database of its own for REPRO_LEDGER, migrated.
+		t.Run("postgres", func(t *testing.T) { testscript.Run(t, onPostgres(t, params, pg)) })
+	}
 }
 
 // The user the as-user scripts run as: no account, just IDs, in the
