@@ -7,7 +7,7 @@ PKGS    := ./...
 
 FUZZTIME ?= 30s
 
-.PHONY: help build test race bench fuzz lint docs check demo example-sklearn interop clean
+.PHONY: help build test race bench fuzz lint docs check demo demo-team example-sklearn interop clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -51,8 +51,11 @@ interop: ## install sigstore cosign $(COSIGN_VERSION) (go install: minutes, once
 		{ echo "interop: installing cosign $(COSIGN_VERSION) with go install (minutes, once)"; $(GO) install github.com/sigstore/cosign/v2/cmd/cosign@$(COSIGN_VERSION); }
 	PATH="$$($(GO) env GOPATH)/bin:$$PATH" $(GO) test -count=1 -run '^TestScripts$$/^attest_registry$$' ./cmd/repro
 
+demo-team: build ## a team's ledger in PostgreSQL: two machines (one offline, pushing later) into one ledger, then ls, lineage and verify across both
+	./scripts/demo-team.sh
+
 example-sklearn: build ## a real scikit-learn trainer on a Debian base made offline (debootstrap): build, run, re-run byte-identical
 	./examples/sklearn/run.sh
 
 clean: ## remove build output and the demo's and example's state (not the example's cached base)
-	rm -rf bin demo example-sklearn
+	rm -rf bin demo demo-team example-sklearn
