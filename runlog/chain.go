@@ -461,48 +461,116 @@ func (l *Ledger) unchained(ctx context.Context, ends int) (*ChainProblem, error)
 // link after each one built on it. It does not walk the whole chain; that
 // is VerifyChain's work. A *ChainProblem means the record does not match.
 func (l *Ledger) CheckRun(ctx context.Context, r *Run) error {
-	if l.db == nil {
-		return nil
-	}
-	rawID, err := hex.DecodeString(r.ID)
-	if err != nil {
-		return &ChainProblem{RunID: r.ID, Kind: "edited", Detail: "its ID is not hex"}
-	}
-	links, err := l.chainLinks(ctx, "run_id = ? ORDER BY seq", rawID)
+	problems, err := l.checkRuns(ctx, []*Run{r})
 	if err != nil {
 		return err
 	}
-	var begun, ended bool
-	var buf []byte
-	for _, k := range links {
-		var p *ChainProblem
-		if p, buf = k.check(r, buf); p != nil {
-			return p
-		}
-		var next digestCol
-		err := l.db.QueryRowContext(ctx, "SELECT prev FROM chain WHERE seq > ? ORDER BY seq LIMIT 1", k.seq).Scan(&next)
-		switch {
-		case err == nil && string(next) != k.stored:
-			return &ChainProblem{Seq: k.seq, RunID: r.ID, Kind: "edited", Detail: "the chain's next link does not build on its link: the chain after it was rewritten"}
-		case err != nil && !errors.Is(err, sql.ErrNoRows):
-			return explain(err)
-		}
-		begun = begun || k.kind == linkBegin
-		ended = ended || k.kind == linkEnd
-	}
-	if r.Status != StatusRunning && !ended {
-		return &ChainProblem{RunID: r.ID, Kind: "inserted", Detail: "it is finished but is not in the chain"}
-	}
-	if !begun {
-		exempt, err := beginExempt(ctx, l.db, rawID)
-		if err != nil {
-			return explain(err)
-		}
-		if !exempt {
-			return &ChainProblem{RunID: r.ID, Kind: "inserted", Detail: "it was never chained when it was recorded"}
-		}
+	if p := problems[r.ID]; p != nil {
+		return p
 	}
 	return nil
+}
+
+// checkRuns is CheckRun for many runs, their links read in one query: the
+// problem of each run that has one, by ID.
+func (l *Ledger) checkRuns(ctx context.Context, runs []*Run) (map[string]*ChainProblem, error) {
+	problems := map[string]*ChainProblem{}
+	if l.db == nil || len(runs) == 0 {
+		return problems, nil
+	}
+	var rawIDs []any
+	for _, r := range runs {
+		rawID, err := hex.DecodeString(r.ID)
+		if err != nil {
+			problems[r.ID] = &ChainProblem{RunID: r.ID, Kind: "edited", Detail: "its ID is not hex"}
+			continue
+		}
+		rawIDs = append(rawIDs, rawID)
+	}
+	byRun := map[string][]chainLink{}
+	next := map[int64]string{} // a link's seq -> the prev of the link after it
+	if len(rawIDs) > 0 {
+		links, err := l.chainLinks(ctx, "run_id IN "+inList(len(rawIDs))+" ORDER BY seq", rawIDs...)
+		if err != nil {
+			return nil, err
+		}
+		var after []any
+		for _, k := range links {
+			byRun[k.id] = append(byRun[k.id], k)
+			after = append(after, k.seq+1)
+		}
+		if next, err = l.nextPrevs(ctx, links, after); err != nil {
+			return nil, err
+		}
+	}
+	var buf []byte
+	for _, r := range runs {
+		if problems[r.ID] != nil {
+			continue
+		}
+		var begun, ended bool
+		var p *ChainProblem
+		for _, k := range byRun[r.ID] {
+			if p, buf = k.check(r, buf); p != nil {
+				break
+			}
+			if n, ok := next[k.seq]; ok && n != k.stored {
+				p = &ChainProblem{Seq: k.seq, RunID: r.ID, Kind: "edited", Detail: "the chain's next link does not build on its link: the chain after it was rewritten"}
+				break
+			}
+			begun = begun || k.kind == linkBegin
+			ended = ended || k.kind == linkEnd
+		}
+		switch {
+		case p != nil:
+		case r.Status != StatusRunning && !ended:
+			p = &ChainProblem{RunID: r.ID, Kind: "inserted", Detail: "it is finished but is not in the chain"}
+		case !begun:
+			rawID, _ := hex.DecodeString(r.ID)
+			exempt, err := beginExempt(ctx, l.db, rawID)
+			if err != nil {
+				return nil, explain(err)
+			}
+			if !exempt {
+				p = &ChainProblem{RunID: r.ID, Kind: "inserted", Detail: "it was never chained when it was recorded"}
+			}
+		}
+		if p != nil {
+			problems[r.ID] = p
+		}
+	}
+	return problems, nil
+}
+
+// nextPrevs is, for each of links, the prev of the chain's next link
+// (none for the head): read for all at seq+1 (after), then one by one
+// for the few whose next link is further on.
+func (l *Ledger) nextPrevs(ctx context.Context, links []chainLink, after []any) (map[int64]string, error) {
+	next := map[int64]string{}
+	if len(after) == 0 {
+		return next, nil
+	}
+	found, err := l.chainLinks(ctx, "seq IN "+inList(len(after)), after...)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range found {
+		next[n.seq-1] = n.prev
+	}
+	for _, k := range links {
+		if _, ok := next[k.seq]; ok {
+			continue
+		}
+		var prev digestCol
+		err := l.db.QueryRowContext(ctx, "SELECT prev FROM chain WHERE seq > ? ORDER BY seq LIMIT 1", k.seq).Scan(&prev)
+		switch {
+		case err == nil:
+			next[k.seq] = string(prev)
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, explain(err)
+		}
+	}
+	return next, nil
 }
 
 // beginExemptSQL is the condition, for the run whose 16-byte ID is %[1]s,

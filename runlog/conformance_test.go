@@ -2,6 +2,7 @@ package runlog_test
 
 import (
 	"context"
+	"encoding/json"
 	"crypto/ed25519"
 	"crypto/rand"
 	"database/sql"
@@ -449,6 +450,7 @@ func TestConformance_Push(t *testing.T) {
 
 		team := openLedger(t, b.new(t))
 		recordN(t, team, 2) // the team has runs 0 and 1 already
+		defer runlog.SetPushBatchSize(250)()
 
 		// Interrupted after its first batch: what was copied is whole.
 		cctx, cancel := context.WithCancel(ctx)
@@ -484,4 +486,54 @@ func TestConformance_Push(t *testing.T) {
 			t.Errorf("pushed run: %+v, %v", got, err)
 		}
 	})
+}
+
+// Push's COPY into PostgreSQL writes exactly what recording each run
+// statement by statement writes: the same rows, the same chain.
+func TestPush_CopyMatchesStatements(t *testing.T) {
+	if pg == nil {
+		t.Skip("PostgreSQL is not installed here")
+	}
+	ctx := context.Background()
+	src := openLedger(t, filepath.Join(t.TempDir(), "laptop.db"))
+	recordN(t, src, 40)
+	r := conformRun(runID(40), 40)
+	r.Patch, r.PatchDigest, r.Dirty = []byte("diff --git a/x b/x\n"), runlog.BlobDigest([]byte("diff --git a/x b/x\n")), true
+	r.Data[0].Listing = []byte("0123  a.txt\n")
+	if err := src.Begin(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Finish(ctx, r.ID, conformResult(40)); err != nil {
+		t.Fatal(err)
+	}
+	var heads, shows []string
+	for _, byStatement := range []bool{false, true} {
+		restore := runlog.SetPushByStatement(byStatement)
+		team := openLedger(t, backends(t)[1].new(t), runlog.WithClock(func() time.Time { return fixedStart.Add(time.Hour) }))
+		recordN(t, team, 1)
+		if rep, err := team.Push(ctx, src, nil); err != nil || rep.Copied != 40 {
+			t.Fatalf("push (by statement: %v) = %+v, %v", byStatement, rep, err)
+		}
+		restore()
+		chain, err := team.VerifyChain(ctx)
+		if err != nil || chain.Problem != nil {
+			t.Fatalf("by statement %v: %+v, %v", byStatement, chain, err)
+		}
+		heads = append(heads, chain.Head)
+		runs, err := team.List(ctx, runlog.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(runs)
+		shows = append(shows, string(b))
+		if patch, err := team.Blob(ctx, r.PatchDigest); err != nil || string(patch) != string(r.Patch) {
+			t.Errorf("pushed patch = %q, %v", patch, err)
+		}
+	}
+	if heads[0] != heads[1] {
+		t.Errorf("COPY and statements chain differently: %s, %s", heads[0], heads[1])
+	}
+	if shows[0] != shows[1] {
+		t.Errorf("COPY and statements store different runs:\n%s\n%s", shows[0], shows[1])
+	}
 }

@@ -140,3 +140,18 @@ func (l *Ledger) Rechain(ctx context.Context) error {
 		return nil
 	})
 }
+
+// SetPushBatchSize makes Push copy n runs a transaction until restore.
+func SetPushBatchSize(n int) (restore func()) {
+	old := pushBatchSize
+	pushBatchSize = n
+	return func() { pushBatchSize = old }
+}
+
+// SetPushByStatement makes Push write PostgreSQL statement by statement
+// (on) or with COPY (off) until restore.
+func SetPushByStatement(on bool) (restore func()) {
+	old := pushByStatement
+	pushByStatement = on
+	return func() { pushByStatement = old }
+}

@@ -169,24 +169,33 @@ CREATE TABLE image_usage (
     last_started text NOT NULL,
     PRIMARY KEY (image_repo, image_digest)
 );
--- Runs as its owner, so that a writer needs no rights on image_usage.
-CREATE FUNCTION runs_image_usage() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+-- Kept once per statement (a push's COPY of thousands of runs is one
+-- upsert per image), as their owner, so that a writer needs no rights on
+-- image_usage.
+CREATE FUNCTION runs_image_usage_insert() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO public.image_usage (image_repo, image_digest, runs, last_started)
-        VALUES ((SELECT image_repo FROM public.run_contexts WHERE id = NEW.context), NEW.image_digest, 1, NEW.started_at)
-        ON CONFLICT (image_repo, image_digest) DO UPDATE
-            SET runs = image_usage.runs + 1, last_started = greatest(image_usage.last_started, excluded.last_started);
-        RETURN NEW;
-    END IF;
-    UPDATE public.image_usage SET runs = runs - 1
-    WHERE image_repo = (SELECT image_repo FROM public.run_contexts WHERE id = OLD.context)
-      AND image_digest = OLD.image_digest;
-    DELETE FROM public.image_usage WHERE runs <= 0;
-    RETURN OLD;
+    INSERT INTO public.image_usage (image_repo, image_digest, runs, last_started)
+    SELECT c.image_repo, n.image_digest, count(*), max(n.started_at)
+    FROM new_runs n JOIN public.run_contexts c ON c.id = n.context
+    GROUP BY c.image_repo, n.image_digest
+    ON CONFLICT (image_repo, image_digest) DO UPDATE
+        SET runs = image_usage.runs + excluded.runs, last_started = greatest(image_usage.last_started, excluded.last_started);
+    RETURN NULL;
 END $$;
-CREATE TRIGGER runs_image_usage_insert AFTER INSERT ON runs FOR EACH ROW EXECUTE FUNCTION runs_image_usage();
-CREATE TRIGGER runs_image_usage_delete AFTER DELETE ON runs FOR EACH ROW EXECUTE FUNCTION runs_image_usage();
+CREATE FUNCTION runs_image_usage_delete() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    UPDATE public.image_usage u SET runs = u.runs - o.n
+    FROM (SELECT c.image_repo, d.image_digest, count(*) AS n
+          FROM old_runs d JOIN public.run_contexts c ON c.id = d.context
+          GROUP BY c.image_repo, d.image_digest) o
+    WHERE u.image_repo = o.image_repo AND u.image_digest = o.image_digest;
+    DELETE FROM public.image_usage WHERE runs <= 0;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER runs_image_usage_insert AFTER INSERT ON runs REFERENCING NEW TABLE AS new_runs
+    FOR EACH STATEMENT EXECUTE FUNCTION runs_image_usage_insert();
+CREATE TRIGGER runs_image_usage_delete AFTER DELETE ON runs REFERENCING OLD TABLE AS old_runs
+    FOR EACH STATEMENT EXECUTE FUNCTION runs_image_usage_delete();
 
 CREATE TABLE kept_copies (
     run_id     text NOT NULL REFERENCES runs(id),
