@@ -2,10 +2,10 @@ package runlog_test
 
 import (
 	"context"
-	"encoding/json"
 	"crypto/ed25519"
 	"crypto/rand"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"

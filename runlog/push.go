@@ -74,8 +74,8 @@ func (l *Ledger) Push(ctx context.Context, from *Ledger, progress func(done, tot
 
 // pushWork is one batch of a push, read and checked.
 type pushWork struct {
-	read             int             // runs looked at
-	todo             []*Run          // to copy
+	read             int    // runs looked at
+	todo             []*Run // to copy
 	patches          map[string][]byte
 	present, running int
 	refused          []*ChainProblem
