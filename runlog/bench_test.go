@@ -43,8 +43,28 @@ func realisticRun(i int, t time.Time) *runlog.Run {
 // Finish with two outputs and metrics), each its own transaction, as
 // repro run does.
 func BenchmarkLedger_RecordRun(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { benchRecordRun(b, filepath.Join(b.TempDir(), "l.db")) })
+	b.Run("postgres", func(b *testing.B) {
+		if pg == nil {
+			b.Skip("PostgreSQL is not installed here")
+		}
+		db, err := pg.NewDatabase("bench")
+		if err != nil {
+			b.Fatal(err)
+		}
+		l, err := runlog.Open(context.Background(), pg.WithPassword(db), runlog.Migrate())
+		if err != nil {
+			b.Fatal(err)
+		}
+		l.Close()
+		benchRecordRun(b, pg.WithPassword(db))
+	})
+}
+
+// benchRecordRun records b.N runs, begun and finished, in the ledger name.
+func benchRecordRun(b *testing.B, name string) {
 	ctx := context.Background()
-	l, err := runlog.Open(ctx, filepath.Join(b.TempDir(), "l.db"))
+	l, err := runlog.Open(ctx, name)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -4,19 +4,24 @@
 # target, pass/fail. Everything runs on 127.0.0.1; state lives in a
 # temporary directory removed at the end. BENCH_SMALL=1 shrinks the data
 # for a quick look (the targets are for the full sizes); BENCH_ONLY picks
-# sections (words of: code data ledger lineage build run check).
+# sections (words of: code data ledger lineage build run check team).
+# The team section (a PostgreSQL ledger beside SQLite) pushes and queries
+# BENCH_TEAM_RUNS runs (default 100,000; the 1,000,000 of the targets take
+# it about 9 minutes more, so they are asked for by name).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 runs=${BENCH_RUNS:-3}
 small=${BENCH_SMALL:-}
-only=${BENCH_ONLY:-code data ledger lineage build run check}
+only=${BENCH_ONLY:-code data ledger lineage build run check team}
+team_runs=${BENCH_TEAM_RUNS:-100000}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/repro-bench.XXXXXX")
 registry_pid=
 slurm_dir=
+pg_dir=
 pinned=
 bg_pids=() # inputs being made; on exit, they and what they started are stopped
-trap 'for p in "${bg_pids[@]}"; do pkill -P "$p"; kill "$p"; done 2>/dev/null; kill $registry_pid 2>/dev/null || true; [ -z "$slurm_dir" ] || scripts/slurm-cluster.sh stop "$slurm_dir"; [ -z "$pinned" ] || docker image rm -f "$pinned" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+trap 'for p in "${bg_pids[@]}"; do pkill -P "$p"; kill "$p"; done 2>/dev/null; kill $registry_pid 2>/dev/null || true; [ -z "$slurm_dir" ] || scripts/slurm-cluster.sh stop "$slurm_dir"; [ -z "$pg_dir" ] || scripts/pg-cluster.sh stop "$pg_dir"; [ -z "$pinned" ] || docker image rm -f "$pinned" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 
 repro=$root/bin/repro
 [ -x "$repro" ] || { echo "bench: run make build first" >&2; exit 1; }
@@ -229,10 +234,15 @@ if want data; then
 	data_walk=$a
 fi
 
-# --- The ledger: recording a finished run.
-if want ledger; then
-	ms=$(go test -run '^$' -bench 'BenchmarkLedger_RecordRun' -benchtime 2000x ./runlog | awk '/ns\/op/ {printf "%.2f", $3 / 1e6}')
-	row "ledger: record a finished run (ms)" "$ms" "-" "-" "< 5" "$(judge "$ms" 5)"
+# --- The ledger: recording a finished run, in SQLite and (want team)
+# PostgreSQL, side by side (the tests' own server on 127.0.0.1).
+if want ledger || want team; then
+	go test -run '^$' -bench 'BenchmarkLedger_RecordRun' -benchtime 2000x ./runlog >"$tmp/record.txt"
+	for backend in sqlite postgres; do
+		ms=$(awk -v b="RecordRun/$backend" '$0 ~ b && /ns\/op/ {printf "%.2f", $3 / 1e6}' "$tmp/record.txt")
+		[ -n "$ms" ] || { want team && [ "$backend" = postgres ] && { echo "bench: no PostgreSQL (apt-get install postgresql)" >&2; exit 1; }; continue; }
+		row "ledger ($backend): record a finished run (ms)" "$ms" "-" "-" "< 5" "$(judge "$ms" 5)"
+	done
 fi
 
 # --- Lineage queries on the ledger of a million runs.
@@ -437,6 +447,51 @@ PY
 	a=$(REPRO_LEDGER=$cdir/ledger.db seconds "$repro" keep "$keep_run" --to "$registry/bench/archive")
 	n=$(($(uploads) - before))
 	row "keep, image already in the registry: blob uploads" "$a" "-" "$n" "0" "$([ "$n" -eq 0 ] && echo pass || echo FAIL)"
+fi
+
+# --- A team's ledger in PostgreSQL: many writers at once, a push, the
+# queries and verify, beside the same on SQLite.
+if want team; then
+	pg_dir=$tmp/pg
+	owner=$(scripts/pg-cluster.sh start "$pg_dir")
+	export PGPASSWORD
+	PGPASSWORD=$(cat "$pg_dir/password")
+	team_url() { echo "${owner%/postgres?*}/$1?sslmode=disable"; }
+	for db in writers push; do psql -q "$owner" -c "CREATE DATABASE $db"; "$repro" --ledger "$(team_url $db)" ledger migrate >/dev/null; done
+	if [ -n "$pinned" ]; then
+		# 50 repro run processes at once into one team ledger.
+		say "50 runs at once into a PostgreSQL ledger"
+		pids=()
+		for i in $(seq 50); do
+			REPRO_LEDGER=$(team_url writers) "$repro" run --no-code --out "$tmp/team-out-$i" "$pinned" -- --seed "$i" >/dev/null 2>>"$tmp/team-runs.err" &
+			pids+=($!)
+		done
+		fails=0
+		for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
+		n=$("$repro" --ledger "$(team_url writers)" ls --status succeeded --columns id | wc -l)
+		chain=$("$repro" --ledger "$(team_url writers)" verify 2>/dev/null | grep -c 'chain intact' || true)
+		row "team: 50 repro run at once: recorded, errors" "$n/50" "-" "$fails" "50, 0" "$([ "$n" = 50 ] && [ "$fails" = 0 ] && [ "$chain" = 1 ] && echo pass || echo FAIL)"
+	fi
+	say "a SQLite ledger of $team_runs runs, to push"
+	REPRO_FILL_LEDGER="$tmp/laptop.db" REPRO_FILL_RUNS="$team_runs" go test -count=1 -timeout 30m -run '^TestFillLedger$' ./runlog >/dev/null
+	a=$(seconds "$repro" ledger push --from "$tmp/laptop.db" --to "$(team_url push)")
+	row "team: ledger push of $team_runs runs (s)" "$a" "-" "-" "< 30" "$(judge "$a" 30)"
+	mid=$(sqlite3 "$tmp/laptop.db" "SELECT id FROM runs WHERE seq = $((team_runs / 2 + 6))")
+	image=sha256:$(printf '%064x' 17)
+	data=sha256:$(printf '%064x' 5017)
+	for q in "ls -n 50" "ls --image $image -n 50" "ls --data $data -n 50" "lineage $mid" "images"; do
+		for ledger in "$tmp/laptop.db" "$(team_url push)"; do
+			kind=sqlite
+			[ "$ledger" = "$tmp/laptop.db" ] || kind=postgres
+			# shellcheck disable=SC2086 # q is words
+			a=$(REPRO_LEDGER=$ledger timed "$repro" $q)
+			row "team ($kind): $(echo "$q" | sed -E 's/sha256:[0-9a-f]{64}/D/; s/[0-9a-f]{32}/RUN/'), $team_runs runs" "$a" "-" "-" "< 0.050" "$(judge "$a" 0.050)"
+		done
+	done
+	a=$(REPRO_LEDGER=$(team_url push) seconds "$repro" verify)
+	row "team (postgres): verify $team_runs runs (s)" "$a" "-" "-" "< 30" "$(judge "$a" 30)"
+	scripts/pg-cluster.sh stop "$pg_dir"
+	pg_dir=
 fi
 
 echo
