@@ -450,15 +450,14 @@ func TestConformance_Push(t *testing.T) {
 
 		team := openLedger(t, b.new(t))
 		recordN(t, team, 2) // the team has runs 0 and 1 already
-		defer runlog.SetPushBatchSize(250)()
 
 		// Interrupted after its first batch: what was copied is whole.
 		cctx, cancel := context.WithCancel(ctx)
-		_, err := team.Push(cctx, src, func(done, total int) {
+		_, err := team.Push(cctx, src, runlog.PushOptions{Batch: 250, Progress: func(done, total int) {
 			if done >= 250 {
 				cancel()
 			}
-		})
+		}})
 		if err == nil {
 			t.Fatal("a cancelled push reported no error")
 		}
@@ -466,14 +465,14 @@ func TestConformance_Push(t *testing.T) {
 			t.Fatalf("after an interrupted push: %+v, %v", rep, err)
 		}
 
-		rep, err := team.Push(ctx, src, nil)
+		rep, err := team.Push(ctx, src, runlog.PushOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if rep.Running != 1 || len(rep.Refused) != 1 || rep.Refused[0].RunID != runID(7) || rep.Copied+rep.Present != n-1 {
 			t.Errorf("push = %+v", rep)
 		}
-		again, err := team.Push(ctx, src, nil)
+		again, err := team.Push(ctx, src, runlog.PushOptions{})
 		if err != nil || again.Copied != 0 || again.Present != n-1 {
 			t.Errorf("second push = %+v, %v", again, err)
 		}
@@ -511,7 +510,7 @@ func TestPush_CopyMatchesStatements(t *testing.T) {
 		restore := runlog.SetPushByStatement(byStatement)
 		team := openLedger(t, backends(t)[1].new(t), runlog.WithClock(func() time.Time { return fixedStart.Add(time.Hour) }))
 		recordN(t, team, 1)
-		if rep, err := team.Push(ctx, src, nil); err != nil || rep.Copied != 40 {
+		if rep, err := team.Push(ctx, src, runlog.PushOptions{}); err != nil || rep.Copied != 40 {
 			t.Fatalf("push (by statement: %v) = %+v, %v", byStatement, rep, err)
 		}
 		restore()

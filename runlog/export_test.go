@@ -141,13 +141,6 @@ func (l *Ledger) Rechain(ctx context.Context) error {
 	})
 }
 
-// SetPushBatchSize makes Push copy n runs a transaction until restore.
-func SetPushBatchSize(n int) (restore func()) {
-	old := pushBatchSize
-	pushBatchSize = n
-	return func() { pushBatchSize = old }
-}
-
 // SetPushByStatement makes Push write PostgreSQL statement by statement
 // (on) or with COPY (off) until restore.
 func SetPushByStatement(on bool) (restore func()) {

@@ -15,9 +15,16 @@ type PushReport struct {
 	Refused []*ChainProblem `json:"refused"`
 }
 
-// pushBatchSize is how many runs Push copies in one transaction: a push that
-// is killed loses at most one batch, which the next push copies again.
-var pushBatchSize = 1000
+// pushBatchSize is how many runs Push copies in one transaction unless
+// told otherwise: a push that is killed loses at most one batch, which the
+// next push copies again.
+const pushBatchSize = 1000
+
+// PushOptions tune Push.
+type PushOptions struct {
+	Batch    int                   // runs a transaction (0: 1,000)
+	Progress func(done, total int) // told how many runs were looked at so far; nil: nothing
+}
 
 // Push copies into l (a team's ledger) the finished runs of from that l
 // does not have, in the order from recorded them, as they were recorded:
@@ -25,10 +32,12 @@ var pushBatchSize = 1000
 // outputs, metrics and uncommitted changes, each chained in l as Import
 // chains a run. A run is known by its ID, so pushing again copies nothing
 // twice; a run whose record in from does not verify against from's own
-// chain is refused. progress, when not nil, is told how many runs were
-// looked at so far. The next batch is read and checked while the last
+// chain is refused. The next batch is read and checked while the last
 // is written.
-func (l *Ledger) Push(ctx context.Context, from *Ledger, progress func(done, total int)) (*PushReport, error) {
+func (l *Ledger) Push(ctx context.Context, from *Ledger, o PushOptions) (*PushReport, error) {
+	if o.Batch <= 0 {
+		o.Batch = pushBatchSize
+	}
 	rep := &PushReport{Refused: []*ChainProblem{}}
 	if from.db == nil {
 		return rep, nil
@@ -43,7 +52,7 @@ func (l *Ledger) Push(ctx context.Context, from *Ledger, progress func(done, tot
 	var readErr error
 	go func() {
 		defer close(batches)
-		readErr = l.readBatches(ctx, from, batches)
+		readErr = l.readBatches(ctx, from, o.Batch, batches)
 	}()
 	done := 0
 	for w := range batches {
@@ -62,12 +71,19 @@ func (l *Ledger) Push(ctx context.Context, from *Ledger, progress func(done, tot
 			rep.Present += len(w.todo) - copied // pushed by someone else meanwhile
 		}
 		done += w.read
-		if progress != nil {
-			progress(done, total)
+		if o.Progress != nil {
+			o.Progress(done, total)
 		}
 	}
 	if readErr != nil {
 		return rep, fmt.Errorf("read %s: %w", from.Path(), readErr)
+	}
+	if rep.Copied > 0 && l.db.b == postgresBackend {
+		// The planner learns of the new rows now, not when autovacuum
+		// next looks (see repro_analyze in the schema).
+		if _, err := l.db.ExecContext(ctx, "SELECT repro_analyze()"); err != nil {
+			return rep, err
+		}
 	}
 	return rep, ctx.Err()
 }
@@ -84,11 +100,11 @@ type pushWork struct {
 // readBatches reads from's runs in the order it recorded them, a batch at
 // a time, leaves out those l has, those still running and those whose
 // chain links do not verify, and sends the rest with their blobs.
-func (l *Ledger) readBatches(ctx context.Context, from *Ledger, out chan<- *pushWork) error {
+func (l *Ledger) readBatches(ctx context.Context, from *Ledger, size int, out chan<- *pushWork) error {
 	shared := contexts{}
 	after := int64(0)
 	for {
-		batch, err := queryRunsShared(ctx, from.db, "WHERE r.seq > ?", []any{after}, "r.seq", pushBatchSize, shared)
+		batch, err := queryRunsShared(ctx, from.db, "WHERE r.seq > ?", []any{after}, "r.seq", size, shared)
 		if err != nil || len(batch) == 0 {
 			return err
 		}

@@ -21,7 +21,7 @@ slurm_dir=
 pg_dir=
 pinned=
 bg_pids=() # inputs being made; on exit, they and what they started are stopped
-trap 'for p in "${bg_pids[@]}"; do pkill -P "$p"; kill "$p"; done 2>/dev/null; kill $registry_pid 2>/dev/null || true; [ -z "$slurm_dir" ] || scripts/slurm-cluster.sh stop "$slurm_dir"; [ -z "$pg_dir" ] || scripts/pg-cluster.sh stop "$pg_dir"; [ -z "$pinned" ] || docker image rm -f "$pinned" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+trap 'for p in "${bg_pids[@]}"; do pkill -P "$p"; kill "$p"; done 2>/dev/null; kill $registry_pid 2>/dev/null || true; [ -z "$slurm_dir" ] || scripts/slurm-cluster.sh stop "$slurm_dir"; [ -z "$pg_dir" ] || { scripts/pg-cluster.sh stop "$pg_dir"; rm -rf "$pg_dir"; }; [ -z "$pinned" ] || docker image rm -f "$pinned" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 
 repro=$root/bin/repro
 [ -x "$repro" ] || { echo "bench: run make build first" >&2; exit 1; }
@@ -452,7 +452,8 @@ fi
 # --- A team's ledger in PostgreSQL: many writers at once, a push, the
 # queries and verify, beside the same on SQLite.
 if want team; then
-	pg_dir=$tmp/pg
+	# Outside $tmp, which only root may enter: the server runs as postgres.
+	pg_dir=$(mktemp -d /tmp/repro-bench-pg.XXXXXX)
 	owner=$(scripts/pg-cluster.sh start "$pg_dir")
 	export PGPASSWORD
 	PGPASSWORD=$(cat "$pg_dir/password")
@@ -491,6 +492,7 @@ if want team; then
 	a=$(REPRO_LEDGER=$(team_url push) seconds "$repro" verify)
 	row "team (postgres): verify $team_runs runs (s)" "$a" "-" "-" "< 30" "$(judge "$a" 30)"
 	scripts/pg-cluster.sh stop "$pg_dir"
+	rm -rf "$pg_dir"
 	pg_dir=
 fi
 

@@ -154,6 +154,7 @@ func runLedgerGrant(ctx context.Context, l *runlog.Ledger, o *ledgerGrantOptions
 
 type ledgerPushOptions struct {
 	from, to string
+	batch    int
 	json     bool
 }
 
@@ -181,6 +182,9 @@ Exit status: 0 ok, 1 error or a run refused, 2 usage.`,
   repro ledger push --from ./old-laptop.db --to "$TEAM_LEDGER" --json`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.batch < 1 {
+				return usagef("--batch must be at least 1")
+			}
 			ctx := cmd.Context()
 			from, to, err := o.ledgers(g)
 			if err != nil {
@@ -200,6 +204,7 @@ Exit status: 0 ok, 1 error or a run refused, 2 usage.`,
 		},
 	}
 	cmd.Flags().StringVar(&o.from, "from", "", "the ledger to copy from: a file or URL (default: this machine's own ledger)")
+	cmd.Flags().IntVar(&o.batch, "batch", 1000, "runs copied in one transaction: a push that is stopped loses at most one batch, which the next push copies")
 	cmd.Flags().StringVar(&o.to, "to", "", "the team's ledger to copy into (default: --ledger or REPRO_LEDGER when it is a postgres:// URL)")
 	jsonFlag(cmd, &o.json, "what was copied as JSON: {copied, present, running, refused}")
 	return cmd
@@ -234,7 +239,7 @@ func runLedgerPush(ctx context.Context, src, dst *runlog.Ledger, o *ledgerPushOp
 	if isTerminal(s.err) {
 		progress = func(done, total int) { fmt.Fprintf(s.err, "\rrepro: pushed %d of %d runs", done, total) }
 	}
-	rep, err := dst.Push(ctx, src, progress)
+	rep, err := dst.Push(ctx, src, runlog.PushOptions{Batch: o.batch, Progress: progress})
 	if progress != nil {
 		fmt.Fprintln(s.err)
 	}

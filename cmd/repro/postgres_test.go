@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"os"
@@ -131,4 +132,26 @@ func onPostgres(t *testing.T, params testscript.Params, pg *pgtest.Server) tests
 		return nil
 	}
 	return params
+}
+
+// wait-runs N: wait (up to a minute) until the ledger PGDATABASE names
+// holds at least N runs: a background push is then part way.
+func cmdWaitRuns(pg *pgtest.Server) func(ts *testscript.TestScript, neg bool, args []string) {
+	return func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: wait-runs N")
+		}
+		n, err := strconv.Atoi(args[0])
+		ts.Check(err)
+		db, err := sql.Open("pgx", pg.WithPassword(ts.Getenv("PGDATABASE")))
+		ts.Check(err)
+		defer db.Close()
+		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			var have int
+			if err := db.QueryRow("SELECT count(*) FROM runs").Scan(&have); err == nil && have >= n {
+				return
+			}
+		}
+		ts.Fatalf("the ledger did not reach %d runs within a minute", n)
+	}
 }

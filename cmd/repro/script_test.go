@@ -136,6 +136,7 @@ func TestScripts(t *testing.T) {
 			"as-user":        cmdAsUser,
 			"pg-ledger":      cmdPgLedger(pg),
 			"fill-ledger":    cmdFillLedger,
+			"wait-runs":      cmdWaitRuns(pg),
 		},
 	}
 	testscript.Run(t, params)
