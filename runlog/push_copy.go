@@ -2,6 +2,8 @@ package runlog
 
 import (
 	"bytes"
+	"database/sql"
+	"database/sql/driver"
 	"compress/gzip"
 	"context"
 	"encoding/hex"
@@ -42,17 +44,30 @@ func (l *Ledger) copyRuns(ctx context.Context, runs []*Run, patches map[string][
 		if err := copyRows(ctx, tx, runs, patches); err != nil {
 			return err
 		}
+		// The new head, signed in the same transaction, as every write
+		// signs it: a push killed after it commits leaves a signed head.
+		var (
+			seq  int64
+			head digestCol
+		)
+		if err := tx.QueryRow(ctx, "SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1").Scan(&seq, &head); err != nil {
+			return err
+		}
+		if err := signHead(ctx, pgxTx{tx}, l.signer, seq, string(head), l.stamp()); err != nil {
+			return err
+		}
 		copied = len(runs)
 		return tx.Commit(ctx)
 	})
-	if err != nil {
-		return 0, err
-	}
-	if l.signer != nil && copied > 0 {
-		// The new head, signed as every write signs it.
-		err = l.SignHead(ctx, l.signer)
-	}
 	return copied, err
+}
+
+// pgxTx runs runlog's SQL on a pgx transaction, translated as txn does.
+type pgxTx struct{ pgx.Tx }
+
+func (t pgxTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	tag, err := t.Exec(ctx, postgresBackend.sql(q), postgresBackend.args(args)...)
+	return driver.RowsAffected(tag.RowsAffected()), err
 }
 
 // notYetIn is runs without those tx's ledger holds already.

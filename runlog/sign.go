@@ -39,8 +39,13 @@ func headMessage(seq int64, hash string) []byte {
 	return fmt.Appendf(nil, "repro chain head v1\n%d\n%s\n", seq, hash)
 }
 
+// execer runs a statement: a *txn, or a pgxTx.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
 // signHead records signer's signature of the head (seq, hash).
-func signHead(ctx context.Context, tx *txn, signer Signer, seq int64, hash, at string) error {
+func signHead(ctx context.Context, tx execer, signer Signer, seq int64, hash, at string) error {
 	if signer == nil {
 		return nil
 	}
