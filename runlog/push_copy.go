@@ -2,10 +2,10 @@ package runlog
 
 import (
 	"bytes"
-	"database/sql"
-	"database/sql/driver"
 	"compress/gzip"
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
