@@ -107,8 +107,9 @@ var onPostgresScripts = []string{
 }
 
 // onPostgres is params for onPostgresScripts, each with REPRO_LEDGER a new
-// migrated database on pg (the password in PGPASSWORD).
-func onPostgres(t *testing.T, params testscript.Params, pg *pgtest.Server) testscript.Params {
+// migrated database on pg (the password in PGPASSWORD), and registry as
+// their registry.
+func onPostgres(params testscript.Params, pg *pgtest.Server, registry, registryData string) testscript.Params {
 	for _, name := range onPostgresScripts {
 		params.Files = append(params.Files, filepath.Join(params.Dir, name+".txtar"))
 	}
@@ -129,6 +130,8 @@ func onPostgres(t *testing.T, params testscript.Params, pg *pgtest.Server) tests
 		l.Close()
 		env.Setenv("REPRO_LEDGER", pg.Database(db))
 		env.Setenv("PGPASSWORD", pg.Password)
+		env.Setenv("REGISTRY", registry)
+		env.Setenv("REGISTRY_DATA", registryData)
 		return nil
 	}
 	return params

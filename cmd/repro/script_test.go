@@ -142,8 +142,17 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, params)
 	if pg != nil {
 		// The same scripts, on a team's ledger: each gets a PostgreSQL
-		// database of its own for REPRO_LEDGER, migrated.
-		t.Run("postgres", func(t *testing.T) { testscript.Run(t, onPostgres(t, params, pg)) })
+		// database of its own for REPRO_LEDGER, migrated, and they push to
+		// a registry of their own (they run beside their SQLite twins,
+		// which push the same repositories and tags).
+		pgRegistry, pgRegistryData, err := startRegistry(t)
+		if err != nil {
+			t.Fatalf("a second registry: %v", err)
+		}
+		if dockerOK {
+			removeTestImages(t, pgRegistry)
+		}
+		t.Run("postgres", func(t *testing.T) { testscript.Run(t, onPostgres(params, pg, pgRegistry, pgRegistryData)) })
 	}
 }
 
