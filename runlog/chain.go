@@ -580,11 +580,6 @@ const beginExemptSQL = `(EXISTS (SELECT 1 FROM chain_legacy_running g WHERE g.ru
 	OR EXISTS (SELECT 1 FROM chain e WHERE e.run_id = %[1]s AND e.kind = 'end'
 		AND e.seq <= (SELECT begin_links_after FROM chain_meta)))`
 
-// rowQuerier is a *sql.DB or a *txn.
-type rowQuerier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // beginExempt says whether the run rawID may have no begin link.
 func beginExempt(ctx context.Context, q querier, rawID []byte) (bool, error) {
 	var exempt bool

@@ -20,7 +20,7 @@ import (
 // order is time order.
 const TimeFormat = "2006-01-02T15:04:05.000000000Z"
 
-// Ledger is an open ledger file.
+// Ledger is an open ledger: a SQLite file, or a PostgreSQL database.
 type Ledger struct {
 	db       *conn
 	path     string // as shown: a PostgreSQL URL's password masked

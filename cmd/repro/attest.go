@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -10,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reprohq/repro/attest"
-	"github.com/reprohq/repro/provenance"
 	"github.com/reprohq/repro/rerun"
 	"github.com/reprohq/repro/runlog"
 	"github.com/reprohq/repro/trust"
@@ -93,39 +91,6 @@ func runAttest(ctx context.Context, l *runlog.Ledger, k *trust.Key, o *attestOpt
 		return err
 	}
 	return nil
-}
-
-// attestRun signs run r's attestation with the user's key and, with push,
-// attaches it to the run's image; it returns the envelope.
-func attestRun(ctx context.Context, s streams, k *trust.Key, l *runlog.Ledger, r *runlog.Run, push bool, o provenance.RegistryOptions) ([]byte, error) {
-	var patch []byte
-	if r.PatchDigest != "" {
-		var err error
-		if patch, err = l.Blob(ctx, r.PatchDigest); err != nil {
-			return nil, fmt.Errorf("run %s: its uncommitted changes: %w", r.ShortID(), err)
-		}
-	}
-	st, err := attest.StatementFor(r, patch)
-	if err != nil {
-		return nil, err
-	}
-	payload, err := st.Marshal()
-	if err != nil {
-		return nil, err
-	}
-	keyID := runlog.KeyID(k.PublicKey())
-	env, err := json.Marshal(attest.Seal(payload, k, keyID))
-	if err != nil {
-		return nil, err
-	}
-	if push {
-		tag, err := attest.Push(ctx, provenance.Pinned(r.ImageRepo, r.ImageDigest), env, o)
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(s.err, "repro: attested run %s on %s (signed by %s)\n", r.ShortID(), tag, keyID)
-	}
-	return env, nil
 }
 
 // attested is one run attested for an image, as repro attestations lists it.

@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
-	"github.com/reprohq/repro/image"
-	"github.com/reprohq/repro/provenance"
 	"github.com/reprohq/repro/runlog"
 )
 
@@ -74,37 +70,4 @@ func runKeep(ctx context.Context, l *runlog.Ledger, o *keepOptions, s streams) e
 		}
 	}
 	return nil
-}
-
-// keepRun copies run r's image to the repository to and records it.
-func keepRun(ctx context.Context, s streams, l *runlog.Ledger, r *runlog.Run, to string, o provenance.RegistryOptions) error {
-	src := provenance.Pinned(r.ImageRepo, r.ImageDigest)
-	if r.ImageIndexDigest != "" {
-		src = provenance.Pinned(r.ImageRepo, r.ImageIndexDigest) // every platform
-	}
-	tag := image.KeepTag(r.ID)
-	attached := []string{r.ImageDigest}
-	if r.ImageIndexDigest != "" {
-		attached = append(attached, r.ImageIndexDigest)
-	}
-	if err := image.Keep(ctx, src, to, tag, attached, o); err != nil {
-		return fmt.Errorf("keep run %s's image: %w", r.ShortID(), err)
-	}
-	ref, err := provenance.ParseRef(to)
-	if err != nil {
-		return err
-	}
-	if err := l.RecordKept(ctx, r.ID, ref.Repository, tag); err != nil {
-		return fmt.Errorf("kept run %s's image as %s:%s but could not record it: %w", r.ShortID(), ref.Repository, tag, err)
-	}
-	fmt.Fprintf(s.err, "repro: kept run %s's image as %s:%s\n", r.ShortID(), ref.Repository, tag)
-	return nil
-}
-
-// keepTo is where run --keep-to keeps images: the flag, else REPRO_KEEP_TO.
-func keepTo(flag string) string {
-	if flag != "" {
-		return flag
-	}
-	return os.Getenv("REPRO_KEEP_TO")
 }

@@ -329,18 +329,6 @@ func reportEnd(w io.Writer, r *runlog.Run, exitCode int) {
 	}
 }
 
-// printDetached prints the run ID and its job ID for a run left running
-// on a scheduler: RUN JOB on stdout, for scripts.
-func printDetached(ctx context.Context, s streams, l *runlog.Ledger, r *runlog.Run) error {
-	job, err := l.JobOf(ctx, r.ID)
-	if err != nil || job == nil {
-		return fmt.Errorf("run %s: its job was not recorded: %v", r.ShortID(), err)
-	}
-	fmt.Fprintf(s.out, "%s %s\n", r.ID, job.ID)
-	fmt.Fprintf(s.err, "repro: run %s is slurm job %s; repro show %s follows it, repro cancel %s cancels it\n", r.ShortID(), job.ID, r.ShortID(), r.ShortID())
-	return nil
-}
-
 func printDryRun(s streams, out *launch.Outcome) error {
 	b, err := json.MarshalIndent(viewRun(out.Run, nil), "", "  ")
 	if err != nil {
