@@ -507,3 +507,37 @@ func TestNotify(t *testing.T) {
 		}
 	}
 }
+
+func TestRunLedgerCommands(t *testing.T) {
+	l := testLedger(t)
+	ctx := context.Background()
+	var b testStreams
+	if err := runLedgerMigrate(ctx, l, b.streams()); err != nil || !strings.Contains(b.out.String(), "schema version 10, up to date") {
+		t.Errorf("ledger migrate: %v, %q", err, b.out.String())
+	}
+	b = testStreams{}
+	if err := runLedgerGrant(ctx, nil, &ledgerGrantOptions{user: `al"ice`, reader: true}, b.streams()); err != nil || b.out.String() != "GRANT repro_reader TO \"al\"\"ice\";\n" {
+		t.Errorf("ledger grant: %v, %q", err, b.out.String())
+	}
+	if err := runLedgerGrant(ctx, l, &ledgerGrantOptions{user: "alice", writer: true, apply: true}, b.streams()); err == nil {
+		t.Error("a grant was applied to a SQLite ledger")
+	}
+
+	recordRun(t, l, nil)
+	recordRun(t, l, nil)
+	team, err := runlog.Open(ctx, filepath.Join(t.TempDir(), "team.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer team.Close()
+	for _, want := range []string{"pushed 2 runs to ", "pushed 0 runs to "} {
+		b = testStreams{}
+		if err := runLedgerPush(ctx, l, team, &ledgerPushOptions{}, b.streams()); err != nil || !strings.HasPrefix(b.out.String(), want) {
+			t.Errorf("ledger push: %v, %q, want %q", err, b.out.String(), want)
+		}
+	}
+	b = testStreams{}
+	if err := runLedgerPush(ctx, l, team, &ledgerPushOptions{json: true}, b.streams()); err != nil || !strings.Contains(b.out.String(), `"present": 2`) {
+		t.Errorf("ledger push --json: %v, %q", err, b.out.String())
+	}
+}
