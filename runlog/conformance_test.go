@@ -536,3 +536,50 @@ func TestPush_CopyMatchesStatements(t *testing.T) {
 		t.Errorf("COPY and statements store different runs:\n%s\n%s", shows[0], shows[1])
 	}
 }
+
+// Ledgers of one server migrated at once all get the cluster's roles: the
+// advisory lock is per database, role creation is not.
+func TestPostgres_ConcurrentMigrations(t *testing.T) {
+	if pg == nil {
+		t.Skip("PostgreSQL is not installed here")
+	}
+	dir, err := os.MkdirTemp("", "runlog-pg-fresh-") // the server's user must reach it
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	srv, err := pgtest.Start(dir) // a server of its own: no roles yet
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	var dbs []string
+	for range 8 {
+		db, err := srv.NewDatabase("m")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dbs = append(dbs, db)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(dbs))
+	start := make(chan struct{})
+	for _, db := range dbs {
+		wg.Go(func() {
+			<-start
+			l, err := runlog.Open(context.Background(), srv.WithPassword(db), runlog.Migrate())
+			if err == nil {
+				l.Close()
+			}
+			errs <- err
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}

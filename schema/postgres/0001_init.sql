@@ -246,14 +246,18 @@ END $$;
 -- sets, appends to the chain and never changes or deletes a link, and
 -- runs no DDL. repro_reader reads. Roles belong to the whole cluster: an
 -- existing one is granted to, not created.
+-- Two ledgers of one cluster migrated at once both create them: the
+-- loser finds the role there (the advisory lock is per database).
 DO $$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'repro_writer') THEN
+    BEGIN
         CREATE ROLE repro_writer NOLOGIN;
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'repro_reader') THEN
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+    END;
+    BEGIN
         CREATE ROLE repro_reader NOLOGIN;
-    END IF;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+    END;
 END $$;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO repro_reader, repro_writer;
 GRANT INSERT ON runs, run_contexts, datasets, outputs, run_labels, images, tag_events, chain,
