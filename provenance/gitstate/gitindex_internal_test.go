@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/reprohq/repro/internal/testfs"
+
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 )
 
@@ -25,17 +27,6 @@ func runGit(t testing.TB, dir string, args ...string) {
 	}
 }
 
-func put(t testing.TB, dir, rel, content string) {
-	t.Helper()
-	p := filepath.Join(dir, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // indexFiles builds repositories whose index files cover what git writes:
 // each version, extended flags, long names, conflicts, a valid and an
 // invalidated cached tree. It returns each case's index file.
@@ -46,14 +37,14 @@ func indexFiles(t testing.TB) map[string][]byte {
 	base := func(t testing.TB) string {
 		dir := t.TempDir()
 		runGit(t, dir, "init", "-q", "-b", "main")
-		put(t, dir, "train.py", "print(1)\n")
-		put(t, dir, "conf/a.yaml", "a\n")
-		put(t, dir, "conf/b/c.yaml", "c\n")
-		put(t, dir, "data sets/é.csv", "x\n")
+		testfs.Write(t, dir, "train.py", "print(1)\n")
+		testfs.Write(t, dir, "conf/a.yaml", "a\n")
+		testfs.Write(t, dir, "conf/b/c.yaml", "c\n")
+		testfs.Write(t, dir, "data sets/é.csv", "x\n")
 		if err := os.Symlink("train.py", filepath.Join(dir, "link.py")); err != nil {
 			t.Fatal(err)
 		}
-		put(t, dir, "run.sh", "#!/bin/sh\n")
+		testfs.Write(t, dir, "run.sh", "#!/bin/sh\n")
 		os.Chmod(filepath.Join(dir, "run.sh"), 0o755)
 		runGit(t, dir, "add", "-A")
 		runGit(t, dir, "commit", "-qm", "init")
@@ -62,15 +53,18 @@ func indexFiles(t testing.TB) map[string][]byte {
 	cases := map[string]func(t testing.TB, dir string){
 		"v2 after commit (valid cached tree)": func(t testing.TB, dir string) {},
 		"v2, cached tree invalidated": func(t testing.TB, dir string) {
-			put(t, dir, "conf/a.yaml", "b\n")
+			testfs.Write(t, dir, "conf/a.yaml", "b\n")
 			runGit(t, dir, "add", "conf/a.yaml")
 		},
-		"v3: intent to add": func(t testing.TB, dir string) { put(t, dir, "new.py", "x"); runGit(t, dir, "add", "-N", "new.py") },
+		"v3: intent to add": func(t testing.TB, dir string) {
+			testfs.Write(t, dir, "new.py", "x")
+			runGit(t, dir, "add", "-N", "new.py")
+		},
 		"v3: skip-worktree": func(t testing.TB, dir string) { runGit(t, dir, "update-index", "--skip-worktree", "train.py") },
 		"v4":                func(t testing.TB, dir string) { runGit(t, dir, "update-index", "--index-version", "4") },
 		"v4 with intent to add": func(t testing.TB, dir string) {
 			runGit(t, dir, "update-index", "--index-version", "4")
-			put(t, dir, "conf/b/new.py", "x")
+			testfs.Write(t, dir, "conf/b/new.py", "x")
 			runGit(t, dir, "add", "-N", "conf/b/new.py")
 		},
 		"long name": func(t testing.TB, dir string) {
@@ -81,10 +75,10 @@ func indexFiles(t testing.TB) map[string][]byte {
 		},
 		"conflict": func(t testing.TB, dir string) {
 			runGit(t, dir, "checkout", "-q", "-b", "other")
-			put(t, dir, "train.py", "print(2)\n")
+			testfs.Write(t, dir, "train.py", "print(2)\n")
 			runGit(t, dir, "commit", "-qam", "other")
 			runGit(t, dir, "checkout", "-q", "main")
-			put(t, dir, "train.py", "print(3)\n")
+			testfs.Write(t, dir, "train.py", "print(3)\n")
 			runGit(t, dir, "commit", "-qam", "main")
 			cmd := exec.Command("git", "merge", "-q", "other")
 			cmd.Dir = dir

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/reprohq/repro/internal/testfs"
+
 	"github.com/go-git/go-billy/v5"
 	"github.com/go-git/go-billy/v5/memfs"
 	"github.com/go-git/go-billy/v5/util"
@@ -37,7 +39,7 @@ func TestCommitTree(t *testing.T) {
 	runGit(t, dir, "init", "-q")
 	for i := 0; i < 3; i++ {
 		for j := 0; j < 50; j++ {
-			put(t, dir, "d"+strconv.Itoa(j%5)+"/f"+strconv.Itoa(j), strings.Repeat("line\n", i*j+1))
+			testfs.Write(t, dir, "d"+strconv.Itoa(j%5)+"/f"+strconv.Itoa(j), strings.Repeat("line\n", i*j+1))
 		}
 		runGit(t, dir, "add", "-A")
 		runGit(t, dir, "commit", "-qm", "commit "+strconv.Itoa(i))
