@@ -23,14 +23,23 @@ func putBlob(ctx context.Context, tx *txn, digest, kind string, data []byte) err
 	if held, _ := hasBlob(ctx, tx, digest); held {
 		return nil
 	}
+	z, err := compressBlob(data)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO blobs (digest, kind, size, data) VALUES (?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING`, digest, kind, len(data), z)
+	return err
+}
+
+// compressBlob is data as the blobs table stores it: gzip-compressed.
+func compressBlob(data []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	zw.Write(data)
 	if err := zw.Close(); err != nil {
-		return err
+		return nil, err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO blobs (digest, kind, size, data) VALUES (?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING`, digest, kind, len(data), buf.Bytes())
-	return err
+	return buf.Bytes(), nil
 }
 
 // HasBlob says whether the ledger holds a blob under digest.

@@ -1,8 +1,6 @@
 package runlog
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -118,7 +116,7 @@ func copyRows(ctx context.Context, tx pgx.Tx, runs []*Run, patches map[string][]
 	sort.Slice(seqs, func(i, j int) bool { return seqs[i] < seqs[j] })
 
 	var runRows, labelRows, dataRows, outRows [][]any
-	blobs := map[string][2]any{} // digest -> kind, bytes
+	blobs := map[string]blob{} // by digest
 	for i, r := range runs {
 		seq := seqs[i]
 		var exit any
@@ -139,14 +137,14 @@ func copyRows(ctx context.Context, tx pgx.Tx, runs []*Run, patches map[string][]
 		for _, d := range r.Data {
 			dataRows = append(dataRows, []any{seq, d.Name, d.Path, d.Kind, stored(digestValue(d.Digest)), d.Files, d.Bytes})
 			if len(d.Listing) > 0 {
-				blobs[d.Digest] = [2]any{"listing", d.Listing}
+				blobs[d.Digest] = blob{"listing", d.Listing}
 			}
 		}
 		for _, o := range r.Outputs {
 			outRows = append(outRows, []any{seq, o.Path, stored(digestValue(o.Digest)), o.Bytes})
 		}
 		if p := patches[r.ID]; len(p) > 0 && r.PatchDigest != "" {
-			blobs[r.PatchDigest] = [2]any{"patch", p}
+			blobs[r.PatchDigest] = blob{"patch", p}
 		}
 	}
 	for _, c := range []struct {
@@ -220,9 +218,15 @@ func contextIDs(ctx context.Context, tx pgx.Tx, runs []*Run) ([]int64, error) {
 	return out, nil
 }
 
+// blob is a blob to store: a patch or a listing.
+type blob struct {
+	kind string
+	data []byte
+}
+
 // copyBlobs stores the blobs the ledger does not hold yet, compressed as
 // putBlob stores them.
-func copyBlobs(ctx context.Context, tx pgx.Tx, blobs map[string][2]any) error {
+func copyBlobs(ctx context.Context, tx pgx.Tx, blobs map[string]blob) error {
 	if len(blobs) == 0 {
 		return nil
 	}
@@ -247,14 +251,11 @@ func copyBlobs(ctx context.Context, tx pgx.Tx, blobs map[string][2]any) error {
 		if !ok {
 			continue
 		}
-		data := b[1].([]byte)
-		var buf bytes.Buffer
-		zw := gzip.NewWriter(&buf)
-		zw.Write(data)
-		if err := zw.Close(); err != nil {
+		z, err := compressBlob(b.data)
+		if err != nil {
 			return err
 		}
-		out = append(out, []any{d, b[0], int64(len(data)), buf.Bytes()})
+		out = append(out, []any{d, b.kind, int64(len(b.data)), z})
 	}
 	_, err = tx.CopyFrom(ctx, pgx.Identifier{"blobs"}, []string{"digest", "kind", "size", "data"}, pgx.CopyFromRows(out))
 	return err
