@@ -129,25 +129,32 @@ func chainHashOf(prev string, canon []byte) string {
 
 // chainRun appends run id's link of kind to the chain, inside the
 // transaction that recorded or finished it, and signs the new head with
-// signer (nil: unsigned).
-func chainRun(ctx context.Context, tx *txn, id, kind string, signer Signer, at string) error {
-	runs, err := queryRuns(ctx, tx, "WHERE r.id = ?", []any{id}, 1)
+// signer (nil: unsigned). The run is read back, so that the link hashes
+// what is stored; cs holds contexts already decoded.
+func chainRun(ctx context.Context, tx *txn, id, kind string, signer Signer, at string, cs contexts) error {
+	runs, err := queryRunsShared(ctx, tx, "WHERE r.id = ?", []any{id}, "r.seq DESC", 1, cs)
 	if err != nil {
 		return err
 	}
 	if len(runs) != 1 {
 		return fmt.Errorf("chain run %s: %w", Short(id), ErrNotFound)
 	}
+	return appendLink(ctx, tx, &runs[0], kind, signer, at)
+}
+
+// appendLink appends r's link of kind after the chain's head and signs
+// the new head with signer (nil: unsigned). r must be as its rows read.
+func appendLink(ctx context.Context, tx *txn, r *Run, kind string, signer Signer, at string) error {
 	var prev digestCol
-	err = tx.QueryRowContext(ctx, "SELECT hash FROM chain ORDER BY seq DESC LIMIT 1").Scan(&prev)
+	err := tx.QueryRowContext(ctx, "SELECT hash FROM chain ORDER BY seq DESC LIMIT 1").Scan(&prev)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
-	rawID, err := hex.DecodeString(id)
+	rawID, err := hex.DecodeString(r.ID)
 	if err != nil {
-		return fmt.Errorf("chain run %q: %w", id, err)
+		return fmt.Errorf("chain run %q: %w", r.ID, err)
 	}
-	hash := chainHashOf(string(prev), canonicalFor(kind, &runs[0]))
+	hash := chainHashOf(string(prev), canonicalFor(kind, r))
 	var seq int64
 	if err := tx.QueryRowContext(ctx, "INSERT INTO chain (run_id, prev, hash, kind) VALUES (?, ?, ?, ?) RETURNING seq",
 		rawID, digestValue(string(prev)), digestValue(hash), kind).Scan(&seq); err != nil {
@@ -156,36 +163,29 @@ func chainRun(ctx context.Context, tx *txn, id, kind string, signer Signer, at s
 	return signHead(ctx, tx, signer, seq, hash, at)
 }
 
-// checkBegun is called before a run is finished: its begin link must
-// still match its row, so that a record edited while it was running is
-// never chained as if repro had written it. A run left running by a
-// repro older than begin links is let through.
-func checkBegun(ctx context.Context, tx *txn, id string) error {
-	runs, err := queryRuns(ctx, tx, "WHERE r.id = ?", []any{id}, 1)
-	if err != nil {
-		return err
-	}
-	if len(runs) != 1 {
-		return fmt.Errorf("chain run %s: %w", Short(id), ErrNotFound)
-	}
-	rawID, _ := hex.DecodeString(id)
+// checkBegun is called before run r, as its rows read, is finished: its
+// begin link must still match, so that a record edited while it was
+// running is never chained as if repro had written it. A run left running
+// by a repro older than begin links is let through.
+func checkBegun(ctx context.Context, tx *txn, r *Run) error {
+	rawID, _ := hex.DecodeString(r.ID)
 	var (
 		seq          int64
 		prev, stored digestCol
 	)
-	err = tx.QueryRowContext(ctx, "SELECT seq, prev, hash FROM chain WHERE run_id = ? AND kind = 'begin'", rawID).Scan(&seq, &prev, &stored)
+	err := tx.QueryRowContext(ctx, "SELECT seq, prev, hash FROM chain WHERE run_id = ? AND kind = 'begin'", rawID).Scan(&seq, &prev, &stored)
 	if errors.Is(err, sql.ErrNoRows) {
 		exempt, err := beginExempt(ctx, tx, rawID)
 		if err != nil || exempt {
 			return err
 		}
-		return &ChainProblem{RunID: id, Kind: "inserted", Detail: "it is recorded as running but was never chained when it started"}
+		return &ChainProblem{RunID: r.ID, Kind: "inserted", Detail: "it is recorded as running but was never chained when it started"}
 	}
 	if err != nil {
 		return err
 	}
-	if chainHashOf(string(prev), canonicalBegin(&runs[0])) != string(stored) {
-		return &ChainProblem{Seq: seq, RunID: id, Kind: "edited", Detail: "its contents no longer match the hash recorded when it started"}
+	if chainHashOf(string(prev), canonicalBegin(r)) != string(stored) {
+		return &ChainProblem{Seq: seq, RunID: r.ID, Kind: "edited", Detail: "its contents no longer match the hash recorded when it started"}
 	}
 	return nil
 }

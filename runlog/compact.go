@@ -247,8 +247,9 @@ func (c *runContext) apply(r *Run) {
 	}
 }
 
-// contextID returns the key of r's context, storing it if it is new.
-func contextID(ctx context.Context, tx *txn, r *Run) (int64, error) {
+// contextID returns the key of r's context, storing it if it is new, and
+// keeps the context decoded in cs.
+func contextID(ctx context.Context, tx *txn, r *Run, cs contexts) (int64, error) {
 	c := contextOf(r)
 	body, err := json.Marshal(c)
 	if err != nil {
@@ -259,6 +260,12 @@ func contextID(ctx context.Context, tx *txn, r *Run) (int64, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		err = tx.QueryRowContext(ctx, "INSERT INTO run_contexts (image_repo, body) VALUES (?, ?) RETURNING id", c.ImageRepo, string(body)).Scan(&id)
 	}
+	if err != nil {
+		return 0, err
+	}
+	// The row's body is body: decoded here, it is what reading the run
+	// back would decode, without reading it.
+	_, err = cs.get(id, string(body))
 	return id, err
 }
 

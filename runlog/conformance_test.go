@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -275,6 +276,82 @@ func TestConformance_SameChain(t *testing.T) {
 }
 
 // A row edited behind repro's back is found, on every backend.
+// TestConformance_FinishLinkIsRow: Finish hashes the end link from the row
+// it read plus the result it wrote, without reading it again; verify
+// recomputes the link from the row. Results whose stored form differs from
+// their Go form (no metrics, a metric JSON cannot hold, one path given
+// twice, an output row already there, no exit code) must hash the same.
+func TestConformance_FinishLinkIsRow(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		name := b.new(t)
+		l := openLedger(t, name)
+		d := func(n int) string { return fmt.Sprintf("sha256:%064x", n) }
+		minus := -1
+		results := []runlog.Result{
+			{Status: runlog.StatusSucceeded},
+			{Status: runlog.StatusFailed, ExitCode: &minus, Signal: "SIGKILL", OOMKilled: true, Error: "out of memory: ünïcode\ttab",
+				Metrics: map[string]float64{"loss": math.NaN()}},
+			{Status: runlog.StatusSucceeded, OutputsDigest: d(1), Metrics: map[string]float64{"a": 1e300, "b": math.Copysign(0, -1), "c": 0.1},
+				Outputs: []runlog.Output{{Path: "z.bin", Digest: d(2), Bytes: 1}, {Path: "a.bin", Digest: d(3), Bytes: 2}, {Path: "z.bin", Digest: d(4), Bytes: 3}}},
+			{Status: runlog.StatusInterrupted, Outputs: []runlog.Output{{Path: "early.txt", Digest: d(5), Bytes: 9}, {Path: "late.txt", Bytes: 0}}},
+		}
+		for i, res := range results {
+			r := conformRun(runID(i), i)
+			if err := l.Begin(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+			if i == 3 { // a row written behind Finish's back, which it then overwrites
+				b.edit(t, name, "INSERT INTO outputs (run, path, digest, bytes) SELECT seq, 'early.txt', '', 1 FROM runs WHERE id = '"+r.ID+"'")
+			}
+			if err := l.Finish(ctx, r.ID, res); err != nil {
+				t.Fatalf("Finish %d: %v", i, err)
+			}
+		}
+		rep, err := l.VerifyChain(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Problem != nil {
+			t.Fatalf("an end link does not hash its row: %+v", rep.Problem)
+		}
+		got, err := l.Get(ctx, runID(2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Outputs) != 2 || got.Outputs[1].Path != "z.bin" || got.Outputs[1].Digest != d(4) {
+			t.Errorf("outputs of a result naming z.bin twice: %+v", got.Outputs)
+		}
+		if got, _ := l.Get(ctx, runID(3)); len(got.Outputs) != 2 || got.Outputs[0].Digest != d(5) {
+			t.Errorf("an output row already there was not overwritten: %+v", got.Outputs)
+		}
+	})
+}
+
+// TestConformance_FinishRefusesDigests: a digest the ledger could not
+// store as one is refused and nothing is written.
+func TestConformance_FinishRefusesDigests(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		l := openLedger(t, b.new(t))
+		r := conformRun(runID(0), 0)
+		if err := l.Begin(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		for _, res := range []runlog.Result{
+			{Status: runlog.StatusSucceeded, OutputsDigest: "md5:abc"},
+			{Status: runlog.StatusSucceeded, Outputs: []runlog.Output{{Path: "m", Digest: "sha256:" + strings.Repeat("A", 64)}}},
+		} {
+			if err := l.Finish(ctx, r.ID, res); err == nil || !strings.Contains(err.Error(), "is not sha256") {
+				t.Errorf("Finish(%+v) = %v, want a refusal naming the digest", res, err)
+			}
+		}
+		if got, err := l.Get(ctx, r.ID); err != nil || got.Status != runlog.StatusRunning || len(got.Outputs) != 0 {
+			t.Errorf("a refused Finish wrote: %+v, %v", got, err)
+		}
+	})
+}
+
 func TestConformance_Tamper(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		name := b.new(t)

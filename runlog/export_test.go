@@ -24,10 +24,11 @@ func (l *Ledger) RecordBatch(ctx context.Context, runs []*Run, results []Result)
 	return l.write(ctx, func(tx *txn) error {
 		for i, r := range runs {
 			r.Status = StatusRunning
-			if _, err := begin(ctx, tx, r); err != nil {
+			cs := contexts{}
+			if _, err := begin(ctx, tx, r, cs); err != nil {
 				return err
 			}
-			if err := chainRun(ctx, tx, r.ID, linkBegin, l.signer, r.StartedAt.UTC().Format(TimeFormat)); err != nil {
+			if err := chainRun(ctx, tx, r.ID, linkBegin, l.signer, r.StartedAt.UTC().Format(TimeFormat), cs); err != nil {
 				return err
 			}
 			at := r.StartedAt.Add(time.Duration(30+i%600) * time.Second).UTC().Format(TimeFormat)

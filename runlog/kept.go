@@ -91,10 +91,11 @@ func (l *Ledger) copyRun(ctx context.Context, tx *txn, r *Run, patch []byte, now
 		OutputsDigest: r.OutputsDigest, Outputs: r.Outputs, Metrics: r.Metrics}
 	begun := *r
 	begun.Status, begun.Patch = StatusRunning, patch
-	if fresh, err = begin(ctx, tx, &begun); err != nil || !fresh {
+	cs := contexts{}
+	if fresh, err = begin(ctx, tx, &begun, cs); err != nil || !fresh {
 		return fresh, err
 	}
-	if err := chainRun(ctx, tx, r.ID, linkBegin, l.signer, now); err != nil {
+	if err := chainRun(ctx, tx, r.ID, linkBegin, l.signer, now, cs); err != nil {
 		return true, err
 	}
 	return true, finish(ctx, tx, r.ID, res, r.FinishedAt.UTC().Format(TimeFormat), l.signer)

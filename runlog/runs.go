@@ -214,62 +214,84 @@ func (l *Ledger) Begin(ctx context.Context, r *Run) error {
 	}
 	r.Status = StatusRunning
 	return explainWrite(l.write(ctx, func(tx *txn) error {
-		fresh, err := begin(ctx, tx, r)
+		cs := contexts{}
+		fresh, err := begin(ctx, tx, r, cs)
 		if err != nil || !fresh {
 			return err
 		}
 		// Chained as recorded: nothing a re-run reads is ever outside
 		// the chain, even while the run is running.
-		return chainRun(ctx, tx, r.ID, linkBegin, l.signer, l.stamp())
+		return chainRun(ctx, tx, r.ID, linkBegin, l.signer, l.stamp(), cs)
 	}))
 }
 
-// begin inserts r; fresh is false when it was already there.
-func begin(ctx context.Context, tx *txn, r *Run) (fresh bool, err error) {
-	var exists int
-	switch err := tx.QueryRowContext(ctx, "SELECT 1 FROM runs WHERE id = ?", r.ID).Scan(&exists); {
-	case err == nil:
-		return false, nil // already recorded: a retried commit
-	case !errors.Is(err, sql.ErrNoRows):
-		return false, err
-	}
-	cid, err := contextID(ctx, tx, r)
+// begin inserts r; fresh is false when it was already there. The
+// context it is stored with is left decoded in cs.
+func begin(ctx context.Context, tx *txn, r *Run, cs contexts) (fresh bool, err error) {
+	cid, err := contextID(ctx, tx, r, cs)
 	if err != nil {
 		return false, err
 	}
 	var seq int64
-	if err := tx.QueryRowContext(ctx, `INSERT INTO runs (
+	switch err := tx.QueryRowContext(ctx, `INSERT INTO runs (
 			name, id, status, context, image_digest, image_index_digest,
 			code_commit, code_dirty, code_changed, code_tree, code_patch,
 			argv, started_at, rerun_of
-		) VALUES (?,?,?,?,?,?, ?,?,?,?,?, ?,?,?) RETURNING seq`,
+		) VALUES (?,?,?,?,?,?, ?,?,?,?,?, ?,?,?) ON CONFLICT (id) DO NOTHING RETURNING seq`,
 		nullable(r.Name), r.ID, r.Status, cid, digestValue(r.ImageDigest), digestValue(r.ImageIndexDigest),
 		commitValue(r.Commit), r.Dirty, js(r.ChangedFiles, "[]"), r.CodeTree, r.PatchDigest,
-		js(r.Argv, "[]"), r.StartedAt.UTC().Format(TimeFormat), nullable(r.RerunOf)).Scan(&seq); err != nil {
+		js(r.Argv, "[]"), r.StartedAt.UTC().Format(TimeFormat), nullable(r.RerunOf)).Scan(&seq); {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil // already recorded: a retried commit
+	case err != nil:
 		return false, err
 	}
+	labels := make([][]any, 0, len(r.Labels))
 	for k, v := range r.Labels {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO run_labels (run, key, value) VALUES (?,?,?)`, seq, k, v); err != nil {
-			return false, err
-		}
+		labels = append(labels, []any{seq, k, v})
+	}
+	if err := insertRows(ctx, tx, "INSERT INTO run_labels (run, key, value) VALUES ", labels, ""); err != nil {
+		return false, err
 	}
 	if len(r.Patch) > 0 {
 		if err := putBlob(ctx, tx, r.PatchDigest, "patch", r.Patch); err != nil {
 			return false, err
 		}
 	}
+	data := make([][]any, 0, len(r.Data))
 	for _, d := range r.Data {
 		if len(d.Listing) > 0 {
 			if err := putBlob(ctx, tx, d.Digest, "listing", d.Listing); err != nil {
 				return false, err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO datasets (run, name, path, kind, digest, files, bytes) VALUES (?,?,?,?,?,?,?)`,
-			seq, d.Name, d.Path, d.Kind, digestValue(d.Digest), d.Files, d.Bytes); err != nil {
-			return false, err
+		data = append(data, []any{seq, d.Name, d.Path, d.Kind, digestValue(d.Digest), d.Files, d.Bytes})
+	}
+	return true, insertRows(ctx, tx, "INSERT INTO datasets (run, name, path, kind, digest, files, bytes) VALUES ", data, "")
+}
+
+// insertRows runs insert (up to VALUES) with rows as its values, a few
+// hundred rows a statement, then suffix.
+func insertRows(ctx context.Context, tx *txn, insert string, rows [][]any, suffix string) error {
+	const chunk = 200
+	for start := 0; start < len(rows); start += chunk {
+		part := rows[start:min(start+chunk, len(rows))]
+		var q strings.Builder
+		q.WriteString(insert)
+		args := make([]any, 0, len(part)*len(part[0]))
+		for i, row := range part {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString(inList(len(row)))
+			args = append(args, row...)
+		}
+		q.WriteString(suffix)
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return err
 		}
 	}
-	return true, nil
+	return nil
 }
 
 // Finish records how run id ended. Finishing a run twice keeps the first
@@ -282,33 +304,106 @@ func (l *Ledger) Finish(ctx context.Context, id string, res Result) error {
 }
 
 func finish(ctx context.Context, tx *txn, id string, res Result, at string, signer Signer) error {
-	var (
-		seq    int64
-		status string
-	)
-	if err := tx.QueryRowContext(ctx, "SELECT seq, status FROM runs WHERE id = ?", id).Scan(&seq, &status); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("finish run %s: %w", Short(id), ErrNotFound)
-		}
+	runs, err := queryRuns(ctx, tx, "WHERE r.id = ?", []any{id}, 1)
+	if err != nil {
 		return err
 	}
-	if status != StatusRunning {
+	if len(runs) != 1 {
+		return fmt.Errorf("finish run %s: %w", Short(id), ErrNotFound)
+	}
+	r := &runs[0]
+	if r.Status != StatusRunning {
 		return nil
 	}
+	if err := res.checkDigests(); err != nil {
+		return fmt.Errorf("finish run %s: %w", Short(id), err)
+	}
 	// A record edited while it ran is not chained as if repro wrote it.
-	if err := checkBegun(ctx, tx, id); err != nil {
+	if err := checkBegun(ctx, tx, r); err != nil {
 		return fmt.Errorf("finish run %s: %w", Short(id), err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, exit_code = ?, signal = ?, oom_killed = ?, error = ?, outputs_digest = ?, metrics = ?, finished_at = ? WHERE seq = ?`,
-		res.Status, res.ExitCode, res.Signal, res.OOMKilled, res.Error, digestValue(res.OutputsDigest), js(res.Metrics, "{}"), at, seq); err != nil {
+		res.Status, res.ExitCode, res.Signal, res.OOMKilled, res.Error, digestValue(res.OutputsDigest), js(res.Metrics, "{}"), at, r.seq); err != nil {
 		return err
 	}
+	outputs := make([][]any, 0, len(res.Outputs))
+	for _, o := range dedupOutputs(res.Outputs) {
+		outputs = append(outputs, []any{r.seq, o.Path, digestValue(o.Digest), o.Bytes})
+	}
+	if err := insertRows(ctx, tx, "INSERT INTO outputs (run, path, digest, bytes) VALUES ", outputs,
+		" ON CONFLICT (run, path) DO UPDATE SET digest = excluded.digest, bytes = excluded.bytes"); err != nil {
+		return err
+	}
+	// The end link hashes the row as it now reads: the row read above
+	// with what the UPDATE and INSERT just wrote.
+	if err := r.finished(res, at); err != nil {
+		return fmt.Errorf("finish run %s: %w", Short(id), err)
+	}
+	return appendLink(ctx, tx, r, linkEnd, signer, at)
+}
+
+// checkDigests refuses digests the ledger could not store as digests
+// (repro's own are always sha256).
+func (res *Result) checkDigests() error {
+	if res.OutputsDigest != "" && !ValidDigest(res.OutputsDigest) {
+		return fmt.Errorf("outputs digest %q is not sha256:<64 hex digits>", Visible(res.OutputsDigest))
+	}
 	for _, o := range res.Outputs {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outputs (run, path, digest, bytes) VALUES (?,?,?,?) ON CONFLICT (run, path) DO UPDATE SET digest = excluded.digest, bytes = excluded.bytes`, seq, o.Path, digestValue(o.Digest), o.Bytes); err != nil {
-			return err
+		if o.Digest != "" && !ValidDigest(o.Digest) {
+			return fmt.Errorf("output %q: digest %q is not sha256:<64 hex digits>", Visible(o.Path), Visible(o.Digest))
 		}
 	}
-	return chainRun(ctx, tx, id, linkEnd, signer, at)
+	return nil
+}
+
+// dedupOutputs is outs with one entry per path, the last one given (as
+// writing them one by one would leave them).
+func dedupOutputs(outs []Output) []Output {
+	last := make(map[string]int, len(outs))
+	for i, o := range outs {
+		last[o.Path] = i
+	}
+	if len(last) == len(outs) {
+		return outs
+	}
+	kept := make([]Output, 0, len(last))
+	for i, o := range outs {
+		if last[o.Path] == i {
+			kept = append(kept, o)
+		}
+	}
+	return kept
+}
+
+// finished sets on r, read while it was running, what finish stores for
+// res at time at, each field as reading it back would give it.
+func (r *Run) finished(res Result, at string) error {
+	t, err := time.Parse(TimeFormat, at)
+	if err != nil {
+		return fmt.Errorf("finished at %q: %w", at, err)
+	}
+	var metrics map[string]float64
+	if err := json.Unmarshal([]byte(js(res.Metrics, "{}")), &metrics); err != nil {
+		return err
+	}
+	r.Status, r.Signal, r.OOMKilled, r.Error, r.OutputsDigest = res.Status, res.Signal, res.OOMKilled, res.Error, res.OutputsDigest
+	r.ExitCode, r.FinishedAt, r.Metrics = nil, &t, metrics
+	if res.ExitCode != nil {
+		code := *res.ExitCode
+		r.ExitCode = &code
+	}
+	byPath := make(map[string]int, len(r.Outputs))
+	for i, o := range r.Outputs {
+		byPath[o.Path] = i
+	}
+	for _, o := range dedupOutputs(res.Outputs) {
+		if i, ok := byPath[o.Path]; ok {
+			r.Outputs[i] = o
+		} else {
+			r.Outputs = append(r.Outputs, o)
+		}
+	}
+	return nil
 }
 
 // Resolve turns a run ID, a unique prefix of one, or a run name (meaning
