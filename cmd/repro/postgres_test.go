@@ -67,6 +67,45 @@ func cmdPgLedger(pg *pgtest.Server) func(ts *testscript.TestScript, neg bool, ar
 	}
 }
 
+// ledger-sql SQL... | ledger-sql -f FILE: edit the ledger REPRO_LEDGER
+// names behind repro's back, with the database's own shell (sqlite3 for a
+// file, psql for a PostgreSQL URL, its password in PGPASSWORD): each SQL
+// argument is one statement, written so that both dialects take it.
+func cmdLedgerSQL(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 || args[0] == "-f" && len(args) != 2 {
+		ts.Fatalf("usage: ledger-sql SQL... | ledger-sql -f FILE")
+	}
+	ledger := ts.Getenv("REPRO_LEDGER")
+	if args[0] == "-f" {
+		if runlog.IsPostgres(ledger) {
+			ts.Check(ts.Exec("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", ledger, "-f", ts.MkAbs(args[1])))
+		} else {
+			ts.Check(ts.Exec("sqlite3", "-bail", ledger, ".read "+ts.MkAbs(args[1])))
+		}
+		return
+	}
+	for _, q := range args {
+		if runlog.IsPostgres(ledger) {
+			ts.Check(ts.Exec("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", ledger, "-c", q))
+		} else {
+			ts.Check(ts.Exec("sqlite3", "-bail", ledger, q))
+		}
+	}
+}
+
+// ledger-dump: every row of the ledger REPRO_LEDGER names, as SQL text on
+// stdout (sqlite3's .dump, pg_dump), for scripts that search it.
+func cmdLedgerDump(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: ledger-dump")
+	}
+	if ledger := ts.Getenv("REPRO_LEDGER"); runlog.IsPostgres(ledger) {
+		ts.Check(ts.Exec("pg_dump", "--no-owner", "-d", ledger))
+	} else {
+		ts.Check(ts.Exec("sqlite3", ledger, ".dump"))
+	}
+}
+
 // fill-ledger FILE N: a SQLite ledger with N finished runs (a machine's
 // own ledger, to push).
 func cmdFillLedger(ts *testscript.TestScript, neg bool, args []string) {
@@ -97,13 +136,17 @@ func cmdFillLedger(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// onPostgres are the end-to-end scripts that run again with a PostgreSQL
-// ledger: every one that does not read the ledger's file itself (those
-// check SQLite's own behaviour: its file, its shell, its fixtures).
+// onPostgresScripts are the end-to-end scripts that run again with a
+// PostgreSQL ledger: all but those about SQLite's own file (ledger_disk,
+// local_commands, run_refusals, run_untrusted_inputs, run_user: its disk,
+// fixtures, schema version and permissions) and those whose ledger use
+// another script here already covers (attest_registry, build_provenance,
+// keep_gc, slurm_timeout). Their edits go through ledger-sql (psql here).
 var onPostgresScripts = []string{
-	"build_promote", "check_inputs", "diff_runs", "keep_registry", "lineage_pipeline",
-	"rerun_dirty", "rerun_gone", "rerun_months_later", "rerun_verify", "run_concurrent",
-	"run_crash", "run_options", "run_record", "run_signal",
+	"build_promote", "check_inputs", "diff_runs", "keep_registry", "ledger_hostile", "lineage_pipeline",
+	"podman_engine", "rerun_dirty", "rerun_gone", "rerun_months_later", "rerun_verify", "run_concurrent",
+	"run_crash", "run_hostile_outputs", "run_options", "run_record", "run_signal", "secrets", "slurm_run",
+	"verify_ledger",
 }
 
 // onPostgres is params for onPostgresScripts, each with REPRO_LEDGER a new

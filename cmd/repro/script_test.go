@@ -137,6 +137,8 @@ func TestScripts(t *testing.T) {
 			"pg-ledger":      cmdPgLedger(pg),
 			"fill-ledger":    cmdFillLedger,
 			"wait-runs":      cmdWaitRuns(pg),
+			"ledger-sql":     cmdLedgerSQL,
+			"ledger-dump":    cmdLedgerDump,
 		},
 	}
 	testscript.Run(t, params)
