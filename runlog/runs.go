@@ -376,7 +376,8 @@ func dedupOutputs(outs []Output) []Output {
 }
 
 // finished sets on r, read while it was running, what finish stores for
-// res at time at, each field as reading it back would give it.
+// res at time at, each field as reading it back would give it (digests
+// read back as given once checkDigests has passed them).
 func (r *Run) finished(res Result, at string) error {
 	t, err := time.Parse(TimeFormat, at)
 	if err != nil {
