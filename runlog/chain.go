@@ -441,12 +441,15 @@ func (l *Ledger) unchained(ctx context.Context, ends int) (*ChainProblem, error)
 	}
 	// A run recorded by this schema has a begin link; only runs finished
 	// before it (their end link at or before begin_links_after) or left
-	// running by an older repro have none.
+	// running by an older repro have none. The runs without one are found
+	// first, in one pass over both tables, and only they are checked for
+	// an exemption: asked of every run, the exemption was a lookup per
+	// run (5.5 s of 6 on PostgreSQL at a million runs).
 	var id string
-	err := l.db.QueryRowContext(ctx, `SELECT r.id FROM runs r
-		WHERE NOT EXISTS (SELECT 1 FROM chain b WHERE b.run_id = `+l.db.b.unhex("r.id")+` AND b.kind = 'begin')
-		AND NOT `+fmt.Sprintf(beginExemptSQL, l.db.b.unhex("r.id"))+`
-		ORDER BY r.started_at LIMIT 1`).Scan(&id)
+	err := l.db.QueryRowContext(ctx, `WITH m AS MATERIALIZED (SELECT r.id, r.started_at FROM runs r
+			WHERE NOT EXISTS (SELECT 1 FROM chain b WHERE b.run_id = `+l.db.b.unhex("r.id")+` AND b.kind = 'begin'))
+		SELECT m.id FROM m WHERE NOT `+fmt.Sprintf(beginExemptSQL, l.db.b.unhex("m.id"))+`
+		ORDER BY m.started_at LIMIT 1`).Scan(&id)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, nil
