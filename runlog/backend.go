@@ -41,35 +41,46 @@ type querier interface {
 }
 
 func (d *conn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return d.DB.ExecContext(ctx, d.b.sql(q), d.b.args(args)...)
+	q, args = d.b.stmt(q, args)
+	return d.DB.ExecContext(ctx, q, args...)
 }
 
 func (d *conn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return d.DB.QueryContext(ctx, d.b.sql(q), d.b.args(args)...)
+	q, args = d.b.stmt(q, args)
+	return d.DB.QueryContext(ctx, q, args...)
 }
 
 func (d *conn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	return d.DB.QueryRowContext(ctx, d.b.sql(q), d.b.args(args)...)
+	q, args = d.b.stmt(q, args)
+	return d.DB.QueryRowContext(ctx, q, args...)
 }
 
 func (t *txn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return t.Tx.ExecContext(ctx, t.b.sql(q), t.b.args(args)...)
+	q, args = t.b.stmt(q, args)
+	return t.Tx.ExecContext(ctx, q, args...)
 }
 
 func (t *txn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return t.Tx.QueryContext(ctx, t.b.sql(q), t.b.args(args)...)
+	q, args = t.b.stmt(q, args)
+	return t.Tx.QueryContext(ctx, q, args...)
 }
 
 func (t *txn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	return t.Tx.QueryRowContext(ctx, t.b.sql(q), t.b.args(args)...)
+	q, args = t.b.stmt(q, args)
+	return t.Tx.QueryRowContext(ctx, q, args...)
 }
 
-// sql is q in b's dialect.
-func (b backend) sql(q string) string {
+// stmt is the statement q with its args in b's dialect. On PostgreSQL,
+// parameters are numbered, booleans are integers, and a list of values,
+// IN (?,?,...), of one type (text, integer, bytes) is one array parameter,
+// = ANY(?): one statement, planned once, whatever the list's length,
+// where a thousand parameters took the server longer to plan than to
+// run.
+func (b backend) stmt(q string, args []any) (string, []any) {
 	if b == sqliteBackend {
-		return q
+		return q, args
 	}
-	return numberParams(q)
+	return numberParams(q, b.args(args))
 }
 
 // args are args as b takes them: PostgreSQL's integer columns take no
@@ -98,25 +109,32 @@ func (b backend) args(args []any) []any {
 
 // numberParams turns SQLite's parameters, '?' (the next one) and '?N' (the
 // Nth), into PostgreSQL's '$N', leaving quoted strings and identifiers
-// alone.
-func numberParams(q string) string {
+// alone, and folds each list IN (?,?,...) of two or more values of one
+// type (text, integer, bytes) into = ANY($N), its values one array among
+// args. Lists are folded
+// only where q numbers no parameter itself.
+func numberParams(q string, args []any) (string, []any) {
 	if !strings.Contains(q, "?") {
-		return q
+		return q, args
 	}
-	var b strings.Builder
+	fold := !numbered(q)
+	var (
+		b      strings.Builder
+		out    []any // args, once a list is folded
+		n, arg int   // the last parameter written; the next of args
+	)
 	b.Grow(len(q) + 8)
-	n := 0
 	for i := 0; i < len(q); i++ {
 		c := q[i]
-		switch c {
-		case '\'', '"':
+		switch {
+		case c == '\'' || c == '"':
 			j := i + 1
 			for j < len(q) && q[j] != c {
 				j++
 			}
 			b.WriteString(q[i:min(j+1, len(q))])
 			i = j
-		case '?':
+		case c == '?':
 			j := i + 1
 			for j < len(q) && '0' <= q[j] && q[j] <= '9' {
 				j++
@@ -126,13 +144,122 @@ func numberParams(q string) string {
 			} else {
 				n++
 				b.WriteString("$" + strconv.Itoa(n))
+				if out != nil && arg < len(args) {
+					out = append(out, args[arg])
+				}
+				arg++
 			}
 			i = j - 1
+		case fold && c == 'I':
+			k, ok := listAt(q, i)
+			if !ok || arg+k > len(args) {
+				b.WriteByte(c)
+				break
+			}
+			list, ok := asArray(args[arg : arg+k])
+			if !ok {
+				b.WriteByte(c)
+				break
+			}
+			if out == nil {
+				out = append(make([]any, 0, len(args)-k+1), args[:arg]...)
+			}
+			out = append(out, list)
+			arg += k
+			n++
+			b.WriteString("= ANY($" + strconv.Itoa(n) + ")")
+			i = strings.IndexByte(q[i:], ')') + i
 		default:
 			b.WriteByte(c)
 		}
 	}
-	return b.String()
+	if out == nil {
+		return b.String(), args
+	}
+	return b.String(), append(out, args[min(arg, len(args)):]...)
+}
+
+// numbered reports whether q has a numbered parameter, ?N, outside quotes.
+func numbered(q string) bool {
+	for i := 0; i < len(q); i++ {
+		switch c := q[i]; c {
+		case '\'', '"':
+			j := strings.IndexByte(q[i+1:], c)
+			if j < 0 {
+				return false
+			}
+			i += j + 1
+		case '?':
+			if i+1 < len(q) && '0' <= q[i+1] && q[i+1] <= '9' {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// listAt reports whether q holds, at i, a list of two or more values,
+// IN (?,?,...), as inList writes it, after a space and not after NOT; k
+// is how many.
+func listAt(q string, i int) (k int, ok bool) {
+	if i == 0 || q[i-1] != ' ' || !strings.HasPrefix(q[i:], "IN (?") ||
+		i >= 4 && strings.EqualFold(q[i-4:i], "NOT ") {
+		return 0, false
+	}
+	j := i + len("IN (")
+	for {
+		if j >= len(q) || q[j] != '?' {
+			return 0, false
+		}
+		k++
+		j++
+		if j < len(q) && q[j] == ')' {
+			break
+		}
+		if j >= len(q) || q[j] != ',' {
+			return 0, false
+		}
+		j++
+	}
+	return k, k >= 2
+}
+
+// asArray is vals as one array parameter: all text, all integers or all
+// bytes.
+func asArray(vals []any) (any, bool) {
+	switch vals[0].(type) {
+	case []byte:
+		bs := make([][]byte, len(vals))
+		for i, v := range vals {
+			b, ok := v.([]byte)
+			if !ok {
+				return nil, false
+			}
+			bs[i] = b
+		}
+		return bs, true
+	case string:
+		ss := make([]string, len(vals))
+		for i, v := range vals {
+			s, ok := v.(string)
+			if !ok {
+				return nil, false
+			}
+			ss[i] = s
+		}
+		return ss, true
+	case int64:
+		ns := make([]int64, len(vals))
+		for i, v := range vals {
+			n, ok := v.(int64)
+			if !ok {
+				return nil, false
+			}
+			ns[i] = n
+		}
+		return ns, true
+	}
+	return nil, false
 }
 
 // unhex is the bytes whose hex is the text expr.

@@ -64,7 +64,8 @@ func (l *Ledger) copyRuns(ctx context.Context, runs []*Run, patches map[string][
 type pgxTx struct{ pgx.Tx }
 
 func (t pgxTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	tag, err := t.Exec(ctx, postgresBackend.sql(q), postgresBackend.args(args)...)
+	q, args = postgresBackend.stmt(q, args)
+	tag, err := t.Exec(ctx, q, args...)
 	return driver.RowsAffected(tag.RowsAffected()), err
 }
 
