@@ -251,3 +251,152 @@ func appendFloat(b []byte, f float64) []byte {
 	}
 	return b
 }
+
+// decodeStrings sets *v to the JSON array of strings s, as json.Unmarshal
+// does. The arrays repro writes (argv, changed files) are read without
+// reflection; any other text (escapes, spaces, non-ASCII) goes through
+// Unmarshal itself.
+func decodeStrings(s string, v *[]string) error {
+	if out, ok := plainStrings(s); ok {
+		*v = out
+		return nil
+	}
+	return json.Unmarshal([]byte(s), v)
+}
+
+// plainStrings reads s, an array of strings of printable ASCII without
+// quotes or backslashes and no space between tokens; ok is false for
+// anything else.
+func plainStrings(s string) (out []string, ok bool) {
+	if s == "null" {
+		return nil, true
+	}
+	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
+		return nil, false
+	}
+	out = []string{}
+	for i := 1; i < len(s)-1; {
+		if len(out) > 0 {
+			if s[i] != ',' {
+				return nil, false
+			}
+			i++
+		}
+		str, n, ok := plainString(s[i : len(s)-1])
+		if !ok {
+			return nil, false
+		}
+		out = append(out, str)
+		i += n
+	}
+	return out, true
+}
+
+// plainString reads a quoted string of printable ASCII without quotes or
+// backslashes at the start of s, and how many bytes it took.
+func plainString(s string) (_ string, n int, ok bool) {
+	if len(s) < 2 || s[0] != '"' {
+		return "", 0, false
+	}
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			return s[1:i], i + 1, true
+		case c < 0x20 || c > 0x7e || c == '\\':
+			return "", 0, false
+		}
+	}
+	return "", 0, false
+}
+
+// decodeMetrics sets *v to the JSON object s of numbers, as json.Unmarshal
+// does; like decodeStrings, what repro writes is read without reflection.
+func decodeMetrics(s string, v *map[string]float64) error {
+	if out, ok := plainMetrics(s); ok {
+		*v = out
+		return nil
+	}
+	return json.Unmarshal([]byte(s), v)
+}
+
+// plainMetrics reads s, an object of plain strings (see plainString) to
+// JSON numbers, with no space between tokens; ok is false for anything
+// else, a number out of float64's range among it.
+func plainMetrics(s string) (out map[string]float64, ok bool) {
+	if s == "null" {
+		return nil, true
+	}
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+		return nil, false
+	}
+	out = map[string]float64{}
+	body := s[1 : len(s)-1]
+	for i, first := 0, true; i < len(body); first = false {
+		if !first {
+			if body[i] != ',' {
+				return nil, false
+			}
+			i++
+		}
+		key, n, ok := plainString(body[i:])
+		if !ok {
+			return nil, false
+		}
+		i += n
+		if i >= len(body) || body[i] != ':' {
+			return nil, false
+		}
+		i++
+		n = numberLen(body[i:])
+		if n == 0 {
+			return nil, false
+		}
+		f, err := strconv.ParseFloat(body[i:i+n], 64)
+		if err != nil {
+			return nil, false
+		}
+		out[key] = f
+		i += n
+	}
+	return out, true
+}
+
+// numberLen is the length of the JSON number at the start of s (0: none):
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func numberLen(s string) int {
+	i := 0
+	digits := func() int {
+		j := i
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+		return i - j
+	}
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && '1' <= s[i] && s[i] <= '9':
+		digits()
+	default:
+		return 0
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return 0
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return 0
+		}
+	}
+	return i
+}

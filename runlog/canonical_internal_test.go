@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"reflect"
 	"testing"
 )
 
@@ -83,5 +84,66 @@ func FuzzAppendCanonical(f *testing.F) {
 		if want := canonicalOracle(t, &c); !ok || !bytes.Equal(got, want) {
 			t.Fatalf("appendCanonical =\n%s\nwant\n%s", got, want)
 		}
+	})
+}
+
+// The fast readers of argv, changed files and metrics agree with
+// json.Unmarshal on every text they take, and refuse only by handing the
+// text to Unmarshal.
+func TestDecodeFields_MatchUnmarshal(t *testing.T) {
+	for _, s := range []string{
+		`[]`, `null`, `["python","train.py","--lr","0.01"]`, `[""]`, `["a",""]`, `["<&>"]`,
+		`["a\"b"]`, `["é"]`, `[ "a" ]`, `["a",]`, `[,"a"]`, `["a""b"]`, `["a"`, `[1]`, `{}`, `"a"`, ``, `[`,
+	} {
+		checkStrings(t, s)
+	}
+	for _, s := range []string{
+		`{}`, `null`, `{"accuracy":0.93,"loss":0.2}`, `{"a":-0}`, `{"a":1e21,"b":1E-7,"c":-12.5e+3}`,
+		`{"a":1,"a":2}`, `{"a":01}`, `{"a":1.}`, `{"a":.5}`, `{"a":+1}`, `{"a":1e}`, `{"a":1e400}`,
+		`{"a":NaN}`, `{"a":"1"}`, `{"a" :1}`, `{"a":1,}`, `{,"a":1}`, `{"a":1 }`, `{"\u0061":1}`, `[]`, `{`,
+		`{"a":-}`, `{"a":1x}`,
+	} {
+		checkMetrics(t, s)
+	}
+}
+
+func checkStrings(t *testing.T, s string) {
+	t.Helper()
+	var want []string
+	wantErr := json.Unmarshal([]byte(s), &want)
+	fast, ok := plainStrings(s)
+	if ok && (wantErr != nil || !reflect.DeepEqual(fast, want)) {
+		t.Fatalf("plainStrings(%q) = %#v; Unmarshal: %#v, %v", s, fast, want, wantErr)
+	}
+	var got []string
+	err := decodeStrings(s, &got)
+	if (err != nil) != (wantErr != nil) || !reflect.DeepEqual(got, want) {
+		t.Fatalf("decodeStrings(%q) = %#v, %v; Unmarshal: %#v, %v", s, got, err, want, wantErr)
+	}
+}
+
+func checkMetrics(t *testing.T, s string) {
+	t.Helper()
+	var want map[string]float64
+	wantErr := json.Unmarshal([]byte(s), &want)
+	fast, ok := plainMetrics(s)
+	if ok && (wantErr != nil || !reflect.DeepEqual(fast, want)) {
+		t.Fatalf("plainMetrics(%q) = %#v; Unmarshal: %#v, %v", s, fast, want, wantErr)
+	}
+	var got map[string]float64
+	err := decodeMetrics(s, &got)
+	if (err != nil) != (wantErr != nil) || (wantErr == nil && !reflect.DeepEqual(got, want)) {
+		t.Fatalf("decodeMetrics(%q) = %#v, %v; Unmarshal: %#v, %v", s, got, err, want, wantErr)
+	}
+}
+
+// FuzzDecodeFields: the same, on any text (a ledger's columns are input).
+func FuzzDecodeFields(f *testing.F) {
+	for _, s := range []string{`["python","train.py"]`, `{"accuracy":0.93,"loss":-1e-7}`, `[]`, `{}`, `null`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		checkStrings(t, s)
+		checkMetrics(t, s)
 	})
 }

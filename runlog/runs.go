@@ -577,13 +577,8 @@ func queryRunsShared(ctx context.Context, db querier, where string, args []any, 
 			v := int(exit.Int64)
 			r.ExitCode = &v
 		}
-		for _, u := range []struct {
-			s string
-			v any
-		}{{changed, &r.ChangedFiles}, {argv, &r.Argv}, {metrics, &r.Metrics}} {
-			if err := json.Unmarshal([]byte(u.s), u.v); err != nil {
-				return nil, fmt.Errorf("run %s: damaged field: %w", Short(r.ID), err)
-			}
+		if err := errors.Join(decodeStrings(changed, &r.ChangedFiles), decodeStrings(argv, &r.Argv), decodeMetrics(metrics, &r.Metrics)); err != nil {
+			return nil, fmt.Errorf("run %s: damaged field: %w", Short(r.ID), err)
 		}
 		var err error
 		if r.StartedAt, err = time.Parse(TimeFormat, started); err != nil {
