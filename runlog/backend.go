@@ -111,8 +111,7 @@ func (b backend) args(args []any) []any {
 // Nth), into PostgreSQL's '$N', leaving quoted strings and identifiers
 // alone, and folds each list IN (?,?,...) of two or more values of one
 // type (text, integer, bytes) into = ANY($N), its values one array among
-// args. Lists are folded
-// only where q numbers no parameter itself.
+// args. Lists are folded only where q numbers no parameter itself.
 func numberParams(q string, args []any) (string, []any) {
 	if !strings.Contains(q, "?") {
 		return q, args
