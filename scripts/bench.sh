@@ -476,7 +476,11 @@ if want team; then
 	say "a SQLite ledger of $team_runs runs, to push"
 	REPRO_FILL_LEDGER="$tmp/laptop.db" REPRO_FILL_RUNS="$team_runs" go test -count=1 -timeout 30m -run '^TestFillLedger$' ./runlog >/dev/null
 	a=$(seconds "$repro" ledger push --from "$tmp/laptop.db" --to "$(team_url push)")
-	row "team: ledger push of $team_runs runs (s)" "$a" "-" "-" "< 30" "$(judge "$a" 30)"
+	if [ "$team_runs" = 100000 ]; then # the target's size
+		row "team: ledger push of $team_runs runs (s)" "$a" "-" "-" "< 30" "$(judge "$a" 30)"
+	else
+		row "team: ledger push of $team_runs runs (s)" "$a" "-" "-" "-" "(info)"
+	fi
 	mid=$(sqlite3 "$tmp/laptop.db" "SELECT id FROM runs WHERE seq = $((team_runs / 2 + 6))")
 	image=sha256:$(printf '%064x' 17)
 	data=sha256:$(printf '%064x' 5017)
@@ -489,6 +493,12 @@ if want team; then
 			row "team ($kind): $(echo "$q" | sed -E 's/sha256:[0-9a-f]{64}/D/; s/[0-9a-f]{32}/RUN/'), $team_runs runs" "$a" "-" "-" "< 0.050" "$(judge "$a" 0.050)"
 		done
 	done
+	# The filled SQLite ledger is unsigned: --sign (which verifies first)
+	# is timed, with a key of its own; push signed the team ledger's head
+	# with the bench's key.
+	mkdir -p "$tmp/team-xdg"
+	a=$(XDG_CONFIG_HOME=$tmp/team-xdg REPRO_LEDGER=$tmp/laptop.db seconds "$repro" verify --sign)
+	row "team (sqlite): verify $team_runs runs (s)" "$a" "-" "-" "< 30" "$(judge "$a" 30)"
 	a=$(REPRO_LEDGER=$(team_url push) seconds "$repro" verify)
 	row "team (postgres): verify $team_runs runs (s)" "$a" "-" "-" "< 30" "$(judge "$a" 30)"
 	scripts/pg-cluster.sh stop "$pg_dir"
