@@ -228,37 +228,26 @@ func listAt(q string, i int) (k int, ok bool) {
 func asArray(vals []any) (any, bool) {
 	switch vals[0].(type) {
 	case []byte:
-		bs := make([][]byte, len(vals))
-		for i, v := range vals {
-			b, ok := v.([]byte)
-			if !ok {
-				return nil, false
-			}
-			bs[i] = b
-		}
-		return bs, true
+		return all[[]byte](vals)
 	case string:
-		ss := make([]string, len(vals))
-		for i, v := range vals {
-			s, ok := v.(string)
-			if !ok {
-				return nil, false
-			}
-			ss[i] = s
-		}
-		return ss, true
+		return all[string](vals)
 	case int64:
-		ns := make([]int64, len(vals))
-		for i, v := range vals {
-			n, ok := v.(int64)
-			if !ok {
-				return nil, false
-			}
-			ns[i] = n
-		}
-		return ns, true
+		return all[int64](vals)
 	}
 	return nil, false
+}
+
+// all is vals as a []T, if each is a T.
+func all[T any](vals []any) (any, bool) {
+	out := make([]T, len(vals))
+	for i, v := range vals {
+		t, ok := v.(T)
+		if !ok {
+			return nil, false
+		}
+		out[i] = t
+	}
+	return out, true
 }
 
 // unhex is the bytes whose hex is the text expr.
