@@ -368,6 +368,36 @@ func TestConformance_Tamper(t *testing.T) {
 	})
 }
 
+// A running run put in behind repro's back has no begin link: verify
+// names it, unless the ledger lists it as left running by a repro older
+// than begin links.
+func TestConformance_RunWithoutBeginLink(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		name := b.new(t)
+		l := openLedger(t, name)
+		recordN(t, l, 3)
+		id := strings.Repeat("f", 32)
+		b.edit(t, name, `INSERT INTO runs (id, status, context, image_digest, argv, started_at)
+			SELECT '`+id+`', 'running', context, image_digest, '[]', '2026-03-01T00:30:00.000000000Z' FROM runs LIMIT 1`)
+		rep, err := l.VerifyChain(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := rep.Problem; p == nil || p.RunID != id || p.Kind != "inserted" || !strings.Contains(p.Detail, "never chained") {
+			t.Fatalf("a run without a begin link: %+v", rep.Problem)
+		}
+		unhex := "unhex('" + id + "')"
+		if b.name == "postgres" {
+			unhex = "decode('" + id + "', 'hex')"
+		}
+		b.edit(t, name, "INSERT INTO chain_legacy_running (run_id) VALUES ("+unhex+")")
+		rep, err = l.VerifyChain(context.Background())
+		if err != nil || rep.Problem != nil || rep.Records != 3 {
+			t.Fatalf("a run left running before begin links: %+v, %v", rep, err)
+		}
+	})
+}
+
 func TestConformance_ImagesAndTags(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
