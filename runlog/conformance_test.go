@@ -591,6 +591,17 @@ func TestConformance_Push(t *testing.T) {
 		if err != nil || got.Name != "sweep" || got.Labels["lr"] != "300" || !got.StartedAt.Equal(fixedStart.Add(300*time.Minute)) {
 			t.Errorf("pushed run: %+v, %v", got, err)
 		}
+
+		// --from takes any ledger: the team's, into another of its kind
+		// (its links checked hundreds of runs to a statement).
+		other := openLedger(t, b.new(t))
+		rep, err = other.Push(ctx, team, runlog.PushOptions{})
+		if err != nil || rep.Copied != n-1 || len(rep.Refused) != 0 {
+			t.Fatalf("push from the team ledger = %+v, %v", rep, err)
+		}
+		if chain, err := other.VerifyChain(ctx); err != nil || chain.Problem != nil || chain.Records != n-1 {
+			t.Errorf("chain pushed from the team ledger: %+v, %v", chain, err)
+		}
 	})
 }
 
