@@ -127,10 +127,7 @@ func numberParams(q string, args []any) (string, []any) {
 		c := q[i]
 		switch {
 		case c == '\'' || c == '"':
-			j := i + 1
-			for j < len(q) && q[j] != c {
-				j++
-			}
+			j := closing(q, i)
 			b.WriteString(q[i:min(j+1, len(q))])
 			i = j
 		case c == '?':
@@ -183,11 +180,7 @@ func numbered(q string) bool {
 	for i := 0; i < len(q); i++ {
 		switch c := q[i]; c {
 		case '\'', '"':
-			j := strings.IndexByte(q[i+1:], c)
-			if j < 0 {
-				return false
-			}
-			i += j + 1
+			i = closing(q, i)
 		case '?':
 			if i+1 < len(q) && '0' <= q[i+1] && q[i+1] <= '9' {
 				return true
@@ -195,6 +188,15 @@ func numbered(q string) bool {
 		}
 	}
 	return false
+}
+
+// closing is the index of the quote that closes the one at q[i] (len(q):
+// none).
+func closing(q string, i int) int {
+	if j := strings.IndexByte(q[i+1:], q[i]); j >= 0 {
+		return i + 1 + j
+	}
+	return len(q)
 }
 
 // listAt reports whether q holds, at i, a list of two or more values,
