@@ -331,8 +331,8 @@ func plainMetrics(s string) (out map[string]float64, ok bool) {
 	}
 	out = map[string]float64{}
 	body := s[1 : len(s)-1]
-	for i, first := 0, true; i < len(body); first = false {
-		if !first {
+	for i := 0; i < len(body); {
+		if len(out) > 0 {
 			if body[i] != ',' {
 				return nil, false
 			}
